@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * fastsocket: ioctl interface of /dev/fastsocket.
+ *
+ * Shared by the kernel module and libfsocket.so. The layout is fixed-width
+ * and 8-byte aligned with no pointers, so 32-bit callers on a 64-bit kernel
+ * use it unchanged (compat_ioctl). Command numbers keep the original
+ * Fastsocket's magic and ordinals; the argument size is encoded in each
+ * command, so a caller built against another layout gets -ENOTTY instead
+ * of a misread argument.
+ */
+#ifndef _UAPI_LINUX_FASTSOCKET_H
+#define _UAPI_LINUX_FASTSOCKET_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define FSOCKET_DEVICE_NAME	"fastsocket"
+#define FSOCKET_DEVICE_PATH	"/dev/fastsocket"
+
+/* Bumped on any incompatible change of this file. */
+#define FSOCKET_ABI_VERSION	1
+
+/* FSOCKET_IOC_SPAWN_LISTEN: let the module choose the CPU. */
+#define FSOCKET_CPU_ANY		(-1)
+
+struct fsocket_accept_op {
+	__aligned_u64 addr;	/* struct sockaddr __user *, or 0 */
+	__aligned_u64 addrlen;	/* int __user *, or 0 */
+	__s32 flags;		/* accept4() flags */
+	__u32 reserved;
+};
+
+struct fsocket_spawn_op {
+	__s32 cpu;		/* a CPU number or FSOCKET_CPU_ANY */
+	__u32 reserved;
+};
+
+struct fsocket_socket_op {
+	__u32 family;
+	__u32 type;
+	__u32 protocol;
+	__u32 reserved;
+};
+
+struct fsocket_shutdown_op {
+	__s32 how;
+	__u32 reserved;
+};
+
+/* Bits of fsocket_version_op.commands: which commands do real work. */
+#define FSOCKET_CMD_BIT(nr)	(1U << (nr))
+
+struct fsocket_version_op {
+	__u32 abi_version;	/* FSOCKET_ABI_VERSION of the module */
+	__u32 commands;		/* FSOCKET_CMD_BIT(ioctl ordinal) set */
+	char release[24];	/* module version, NUL-terminated */
+};
+
+struct fsocket_ioctl_arg {
+	__s32 fd;		/* the caller's descriptor the command acts on */
+	__u32 backlog;
+	__u32 flags;		/* must be 0 */
+	__u32 reserved;		/* must be 0 */
+	union {
+		struct fsocket_accept_op accept_op;
+		struct fsocket_spawn_op spawn_op;
+		struct fsocket_socket_op socket_op;
+		struct fsocket_shutdown_op shutdown_op;
+		struct fsocket_version_op version_op;
+		__aligned_u64 pad[4];
+	} op;
+};
+
+#define FSOCKET_IOC_MAGIC	0xf5
+
+#define FSOCKET_IOC_SOCKET \
+	_IOWR(FSOCKET_IOC_MAGIC, 0x01, struct fsocket_ioctl_arg)
+#define FSOCKET_IOC_LISTEN \
+	_IOWR(FSOCKET_IOC_MAGIC, 0x02, struct fsocket_ioctl_arg)
+#define FSOCKET_IOC_ACCEPT \
+	_IOWR(FSOCKET_IOC_MAGIC, 0x03, struct fsocket_ioctl_arg)
+#define FSOCKET_IOC_CLOSE \
+	_IOWR(FSOCKET_IOC_MAGIC, 0x04, struct fsocket_ioctl_arg)
+/* 0x05 was the original's EPOLL_CTL, never enabled; it stays unused. */
+#define FSOCKET_IOC_SPAWN_LISTEN \
+	_IOWR(FSOCKET_IOC_MAGIC, 0x06, struct fsocket_ioctl_arg)
+#define FSOCKET_IOC_SHUTDOWN_LISTEN \
+	_IOWR(FSOCKET_IOC_MAGIC, 0x07, struct fsocket_ioctl_arg)
+#define FSOCKET_IOC_SPAWN_ALL_LISTEN \
+	_IOWR(FSOCKET_IOC_MAGIC, 0x08, struct fsocket_ioctl_arg)
+#define FSOCKET_IOC_VERSION \
+	_IOWR(FSOCKET_IOC_MAGIC, 0x09, struct fsocket_ioctl_arg)
+
+#endif /* _UAPI_LINUX_FASTSOCKET_H */

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The misc device /dev/fastsocket, through which libfsocket.so talks to
+ * the module. The device holds no state of its own: every command acts on
+ * descriptors of the calling process.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+
+#include <linux/fastsocket.h>
+
+#include "fastsocket.h"
+
+static const struct file_operations fsocket_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= fsocket_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/*
+ * World-usable: a command names only the caller's own descriptors, so the
+ * device gives nobody reach over anyone else's sockets. The udev rule and
+ * docs/security.md say the same.
+ */
+static struct miscdevice fsocket_miscdev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= FSOCKET_DEVICE_NAME,
+	.fops	= &fsocket_fops,
+	.mode	= 0666,
+};
+
+int fsocket_device_register(void)
+{
+	return misc_register(&fsocket_miscdev);
+}
+
+void fsocket_device_unregister(void)
+{
+	misc_deregister(&fsocket_miscdev);
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Interfaces between the module's files. */
+#ifndef _FASTSOCKET_H
+#define _FASTSOCKET_H
+
+#include <linux/fs.h>
+
+/* device.c: the misc device /dev/fastsocket */
+int fsocket_device_register(void);
+void fsocket_device_unregister(void);
+
+/* ioctl.c: the command dispatcher */
+long fsocket_ioctl(struct file *filp, unsigned int cmd, unsigned long uarg);
+
+#endif /* _FASTSOCKET_H */

@@ -1,0 +1,98 @@
+/*
+ * The channel to the module: /dev/fastsocket (or $FASTSOCKET_DEVICE),
+ * opened on the first call that could use it, so programs that never
+ * listen on TCP never touch it. Any failure leaves the channel absent and
+ * every call on libc's path; why is said once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include <linux/fastsocket.h>
+
+#include "libfsocket.h"
+
+enum { CHANNEL_UNTRIED = -2, CHANNEL_ABSENT = -1 };
+
+static atomic_int channel_fd = CHANNEL_UNTRIED;
+static pthread_mutex_t channel_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *device_path(void)
+{
+	const char *p = getenv("FASTSOCKET_DEVICE");
+
+	return p && *p ? p : FSOCKET_DEVICE_PATH;
+}
+
+static int version_ok(int fd, const char *path)
+{
+	struct fsocket_ioctl_arg arg;
+
+	memset(&arg, 0, sizeof(arg));
+	if (ioctl(fd, FSOCKET_IOC_VERSION, &arg) < 0) {
+		fsock_say_once(FSOCK_ONCE_BAD_ABI,
+			       "%s does not answer VERSION (%s); socket calls go to libc unchanged",
+			       path, strerror(errno));
+		return 0;
+	}
+	if (arg.op.version_op.abi_version != FSOCKET_ABI_VERSION) {
+		fsock_say_once(FSOCK_ONCE_BAD_ABI,
+			       "module ABI %u, library ABI %u; socket calls go to libc unchanged",
+			       arg.op.version_op.abi_version,
+			       FSOCKET_ABI_VERSION);
+		return 0;
+	}
+	return 1;
+}
+
+static int channel_open(void)
+{
+	const char *path = device_path();
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		fsock_say_once(FSOCK_ONCE_NO_DEVICE,
+			       "%s: %s; socket calls go to libc unchanged (is the fastsocket module loaded?)",
+			       path, strerror(errno));
+		return CHANNEL_ABSENT;
+	}
+	if (!version_ok(fd, path)) {
+		fsock_real()->close(fd);
+		return CHANNEL_ABSENT;
+	}
+	return fd;
+}
+
+int fsock_channel(void)
+{
+	int fd = atomic_load(&channel_fd);
+	int saved_errno;
+
+	if (fd != CHANNEL_UNTRIED)
+		return fd;
+
+	saved_errno = errno;
+	pthread_mutex_lock(&channel_lock);
+	fd = atomic_load(&channel_fd);
+	if (fd == CHANNEL_UNTRIED) {
+		fd = channel_open();
+		atomic_store(&channel_fd, fd);
+	}
+	pthread_mutex_unlock(&channel_lock);
+	errno = saved_errno;
+	return fd;
+}
+
+/* The application closed our descriptor: open a new one when next needed. */
+void fsock_channel_forget(int fd)
+{
+	int expected = fd;
+
+	if (fd >= 0)
+		atomic_compare_exchange_strong(&channel_fd, &expected,
+					       CHANNEL_UNTRIED);
+}

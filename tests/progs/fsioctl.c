@@ -1,0 +1,205 @@
+/*
+ * fsioctl: checks the ioctl interface of /dev/fastsocket from user space.
+ *
+ *   fsioctl version RELEASE   VERSION answers with our ABI and RELEASE
+ *   fsioctl unknown           unknown commands get ENOTTY
+ *   fsioctl efault            bad argument pointers get EFAULT
+ *   fsioctl reserved          non-zero reserved fields get EINVAL
+ *   fsioctl commands          which seed commands still answer EOPNOTSUPP
+ *
+ * Exit status 0 when every check holds, 1 otherwise; each check is printed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/fastsocket.h>
+
+static int failures;
+
+static void expect(const char *what, int ret, int err, int want)
+{
+	int ok = want ? (ret == -1 && err == want) : ret == 0;
+
+	printf("%s %s: ret %d errno %s (want %s)\n", ok ? "ok  " : "FAIL",
+	       what, ret, ret ? strerrorname_np(err) : "0",
+	       want ? strerrorname_np(want) : "success");
+	failures += !ok;
+}
+
+static int call(int dev, unsigned long cmd, void *arg, int *err)
+{
+	int ret = ioctl(dev, cmd, arg);
+
+	*err = errno;
+	return ret;
+}
+
+static int check_version(int dev, const char *release)
+{
+	struct fsocket_ioctl_arg arg;
+	int ret, err = 0;
+
+	memset(&arg, 0, sizeof(arg));
+	ret = call(dev, FSOCKET_IOC_VERSION, &arg, &err);
+	expect("VERSION", ret, err, 0);
+	if (ret)
+		return 1;
+	printf("abi %u release '%s' commands 0x%x\n",
+	       arg.op.version_op.abi_version, arg.op.version_op.release,
+	       arg.op.version_op.commands);
+	expect("abi version matches", arg.op.version_op.abi_version ==
+	       FSOCKET_ABI_VERSION ? 0 : -1, EPROTO, 0);
+	expect("release matches", strcmp(arg.op.version_op.release,
+					  release) ? -1 : 0, EPROTO, 0);
+	return failures != 0;
+}
+
+static int check_unknown(int dev)
+{
+	struct fsocket_ioctl_arg arg;
+	const struct { const char *name; unsigned long cmd; } cmds[] = {
+		{ "retired EPOLL_CTL 0x05", _IOWR(FSOCKET_IOC_MAGIC, 0x05,
+						  struct fsocket_ioctl_arg) },
+		{ "ordinal 0x7f", _IOWR(FSOCKET_IOC_MAGIC, 0x7f,
+					struct fsocket_ioctl_arg) },
+		{ "original _IO(0xf5, 1)", _IO(FSOCKET_IOC_MAGIC, 0x01) },
+		{ "wrong size", _IOWR(FSOCKET_IOC_MAGIC, 0x09, int) },
+		{ "other magic", _IOWR('T', 0x09, struct fsocket_ioctl_arg) },
+		{ "zero", 0 },
+	};
+	size_t i;
+	int err = 0;
+
+	memset(&arg, 0, sizeof(arg));
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		expect(cmds[i].name, call(dev, cmds[i].cmd, &arg, &err), err,
+		       ENOTTY);
+	return failures != 0;
+}
+
+static int check_efault(int dev)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *two = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *ro = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+	int err = 0;
+
+	char *none = two + page;
+
+	if (two == MAP_FAILED || ro == MAP_FAILED ||
+	    mprotect(none, page, PROT_NONE)) {
+		perror("mmap");
+		return 1;
+	}
+	expect("VERSION NULL", call(dev, FSOCKET_IOC_VERSION, NULL, &err),
+	       err, EFAULT);
+	expect("VERSION unmapped", call(dev, FSOCKET_IOC_VERSION, none, &err),
+	       err, EFAULT);
+	/* Readable but not writable: the answer cannot be copied back. */
+	expect("VERSION read-only", call(dev, FSOCKET_IOC_VERSION, ro, &err),
+	       err, EFAULT);
+	expect("LISTEN kernel address",
+	       call(dev, FSOCKET_IOC_LISTEN, (void *)0xffffffff81000000UL,
+		    &err), err, EFAULT);
+	/* The argument starts mapped and runs into the PROT_NONE page. */
+	memset(none - 8, 0, 8);
+	expect("VERSION straddling",
+	       call(dev, FSOCKET_IOC_VERSION, none - 8, &err), err, EFAULT);
+	return failures != 0;
+}
+
+static int check_reserved(int dev)
+{
+	struct fsocket_ioctl_arg arg;
+	int err = 0;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.flags = 1;
+	expect("flags != 0", call(dev, FSOCKET_IOC_VERSION, &arg, &err), err,
+	       EINVAL);
+	memset(&arg, 0, sizeof(arg));
+	arg.reserved = 0x80000000u;
+	expect("reserved != 0", call(dev, FSOCKET_IOC_VERSION, &arg, &err),
+	       err, EINVAL);
+	return failures != 0;
+}
+
+static int check_commands(int dev)
+{
+	static const struct { const char *name; unsigned long cmd; } cmds[] = {
+		{ "SOCKET", FSOCKET_IOC_SOCKET },
+		{ "LISTEN", FSOCKET_IOC_LISTEN },
+		{ "ACCEPT", FSOCKET_IOC_ACCEPT },
+		{ "CLOSE", FSOCKET_IOC_CLOSE },
+		{ "SPAWN_LISTEN", FSOCKET_IOC_SPAWN_LISTEN },
+		{ "SHUTDOWN_LISTEN", FSOCKET_IOC_SHUTDOWN_LISTEN },
+		{ "SPAWN_ALL_LISTEN", FSOCKET_IOC_SPAWN_ALL_LISTEN },
+	};
+	struct fsocket_ioctl_arg arg;
+	char pending[256] = "";
+	unsigned int implemented;
+	size_t i;
+	int err = 0;
+
+	memset(&arg, 0, sizeof(arg));
+	if (call(dev, FSOCKET_IOC_VERSION, &arg, &err)) {
+		expect("VERSION", -1, err, 0);
+		return 1;
+	}
+	implemented = arg.op.version_op.commands;
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		int bit = implemented & FSOCKET_CMD_BIT(_IOC_NR(cmds[i].cmd));
+		int ret;
+
+		memset(&arg, 0, sizeof(arg));
+		arg.fd = -1;
+		ret = call(dev, cmds[i].cmd, &arg, &err);
+		if (bit) {
+			/* Real commands must refuse fd -1 with EBADF. */
+			expect(cmds[i].name, ret, err, EBADF);
+			continue;
+		}
+		expect(cmds[i].name, ret, err, EOPNOTSUPP);
+		strcat(pending, " ");
+		strcat(pending, cmds[i].name);
+	}
+	printf("NOTE: commands still answering EOPNOTSUPP:%s\n",
+	       *pending ? pending : " none");
+	return failures != 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = getenv("FASTSOCKET_DEVICE");
+	int dev;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: fsioctl version RELEASE|unknown|efault|reserved|commands\n");
+		return 2;
+	}
+	dev = open(path ? path : FSOCKET_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		perror(path ? path : FSOCKET_DEVICE_PATH);
+		return 1;
+	}
+	if (!strcmp(argv[1], "version") && argc == 3)
+		return check_version(dev, argv[2]);
+	if (!strcmp(argv[1], "unknown"))
+		return check_unknown(dev);
+	if (!strcmp(argv[1], "efault"))
+		return check_efault(dev);
+	if (!strcmp(argv[1], "reserved"))
+		return check_reserved(dev);
+	if (!strcmp(argv[1], "commands"))
+		return check_commands(dev);
+	fprintf(stderr, "fsioctl: unknown check '%s'\n", argv[1]);
+	return 2;
+}

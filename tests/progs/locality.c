@@ -1,0 +1,238 @@
+/*
+ * locality: where was a connection's handshake processed, and where was it
+ * accepted?
+ *
+ *   locality server -a ADDR -p PORT -w WORKERS -n CONNECTIONS [-t SECONDS]
+ *   locality client -a ADDR -p PORT -n CONNECTIONS [-c THREADS]
+ *
+ * The server is a pre-fork epoll server: one listener, WORKERS children,
+ * child i pinned to CPU i modulo the CPU count. For each connection it
+ * reads SO_INCOMING_CPU right after accept and compares it with
+ * sched_getcpu(). It prints "ready" once listening, then, after CONNECTIONS
+ * accepts (or SECONDS), one summary line:
+ *   accepted N local L pct P incoming c0=.. c1=..
+ * The client makes CONNECTIONS one-request connections and prints the
+ * number that failed. Both exit 0 on complete success.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_CPUS 256
+#define MAX_WORKERS 256
+
+struct counters {
+	atomic_long accepted;
+	atomic_long local;
+	atomic_long incoming[MAX_CPUS];
+};
+
+struct options {
+	const char *addr;
+	int port, workers, conns, threads, seconds;
+};
+
+static int parse_addr(const struct options *o, struct sockaddr_storage *ss,
+		      socklen_t *len)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, o->addr, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons(o->port);
+		*len = sizeof(*in4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, o->addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(o->port);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	fprintf(stderr, "locality: bad address %s\n", o->addr);
+	return -1;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		perror("sched_setaffinity");
+}
+
+static void serve_one(int fd, struct counters *c)
+{
+	int incoming = -1, cpu = sched_getcpu();
+	socklen_t len = sizeof(incoming);
+	char buf[64];
+
+	if (getsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &incoming, &len))
+		incoming = -1;
+	if (incoming >= 0 && incoming < MAX_CPUS)
+		atomic_fetch_add(&c->incoming[incoming], 1);
+	if (incoming == cpu)
+		atomic_fetch_add(&c->local, 1);
+	atomic_fetch_add(&c->accepted, 1);
+	if (read(fd, buf, sizeof(buf)) > 0 && write(fd, "ok\n", 3) != 3)
+		perror("write");
+	close(fd);
+}
+
+static void worker(int lfd, int cpu, struct counters *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	pin(cpu);
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev)) {
+		perror("epoll");
+		_exit(1);
+	}
+	for (;;) {
+		int fd;
+
+		if (epoll_wait(ep, &ev, 1, 1000) <= 0)
+			continue;
+		while ((fd = accept(lfd, NULL, NULL)) >= 0)
+			serve_one(fd, c);
+	}
+}
+
+static int run_server(const struct options *o)
+{
+	struct counters *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int ncpu = sysconf(_SC_NPROCESSORS_ONLN), one = 1, i, lfd;
+	pid_t pids[MAX_WORKERS];
+	struct sockaddr_storage ss;
+	time_t deadline;
+	socklen_t len;
+
+	if (c == MAP_FAILED || parse_addr(o, &ss, &len))
+		return 1;
+	lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (lfd < 0 ||
+	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(lfd, (struct sockaddr *)&ss, len) || listen(lfd, 4096)) {
+		perror("listener");
+		return 1;
+	}
+	for (i = 0; i < o->workers; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0)
+			worker(lfd, i % ncpu, c);
+	}
+	printf("ready\n");
+	fflush(stdout);
+	deadline = time(NULL) + o->seconds;
+	while (atomic_load(&c->accepted) < o->conns && time(NULL) < deadline)
+		usleep(20000);
+	for (i = 0; i < o->workers; i++) {
+		kill(pids[i], SIGKILL);
+		waitpid(pids[i], NULL, 0);
+	}
+	long n = atomic_load(&c->accepted), l = atomic_load(&c->local);
+
+	printf("accepted %ld local %ld pct %.1f incoming", n, l,
+	       n ? 100.0 * l / n : 0.0);
+	for (i = 0; i < ncpu && i < MAX_CPUS; i++)
+		printf(" c%d=%ld", i, atomic_load(&c->incoming[i]));
+	printf("\n");
+	return n < o->conns;
+}
+
+struct client_job {
+	const struct options *o;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int count;
+	int failed;
+};
+
+static void *client_thread(void *p)
+{
+	struct client_job *j = p;
+	int i;
+
+	for (i = 0; i < j->count; i++) {
+		int fd = socket(j->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		char buf[8];
+
+		if (fd < 0 || connect(fd, (struct sockaddr *)&j->ss, j->len) ||
+		    write(fd, "x\n", 2) != 2 || read(fd, buf, sizeof(buf)) != 3)
+			j->failed++;
+		if (fd >= 0)
+			close(fd);
+	}
+	return NULL;
+}
+
+static int run_client(const struct options *o)
+{
+	struct client_job jobs[64];
+	pthread_t tids[64];
+	int t, n = o->threads > 64 ? 64 : o->threads, failed = 0;
+
+	for (t = 0; t < n; t++) {
+		jobs[t].o = o;
+		jobs[t].count = o->conns / n + (t < o->conns % n);
+		jobs[t].failed = 0;
+		if (parse_addr(o, &jobs[t].ss, &jobs[t].len) ||
+		    pthread_create(&tids[t], NULL, client_thread, &jobs[t]))
+			return 1;
+	}
+	for (t = 0; t < n; t++) {
+		pthread_join(tids[t], NULL);
+		failed += jobs[t].failed;
+	}
+	printf("connections %d failed %d\n", o->conns, failed);
+	return failed != 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .addr = "127.0.0.1", .port = 8080, .workers = 4,
+			     .conns = 1000, .threads = 4, .seconds = 60 };
+	int opt;
+
+	if (argc < 2)
+		goto usage;
+	optind = 2;
+	while ((opt = getopt(argc, argv, "a:p:w:n:c:t:")) != -1) {
+		switch (opt) {
+		case 'a': o.addr = optarg; break;
+		case 'p': o.port = atoi(optarg); break;
+		case 'w': o.workers = atoi(optarg); break;
+		case 'n': o.conns = atoi(optarg); break;
+		case 'c': o.threads = atoi(optarg); break;
+		case 't': o.seconds = atoi(optarg); break;
+		default: goto usage;
+		}
+	}
+	if (o.workers < 1 || o.workers > MAX_WORKERS || o.threads < 1)
+		goto usage;
+	if (!strcmp(argv[1], "server"))
+		return run_server(&o);
+	if (!strcmp(argv[1], "client"))
+		return run_client(&o);
+usage:
+	fprintf(stderr, "usage: locality server|client -a ADDR -p PORT [-w WORKERS] [-n CONNS] [-c THREADS] [-t SECONDS]\n");
+	return 2;
+}
