@@ -45,28 +45,55 @@ static const struct kernel_param_ops fsocket_param_ops = {
 	.get = fsocket_param_get,
 };
 
+#define FSOCKET_RANGE(def, lo, hi) { .value = (def), .min = (lo), .max = (hi) }
+
 /*
  * Read-only in sysfs for now: no switch may change under live sockets
  * until its feature says it can.
  */
-#define FSOCKET_PARAM(name, def, lo, hi, desc)				\
-	struct fsocket_param name = { .value = def, .min = lo, .max = hi }; \
-	module_param_cb(name, &fsocket_param_ops, &name, 0444);		\
-	MODULE_PARM_DESC(name, desc)
+struct fsocket_param enable_fastsocket_debug = FSOCKET_RANGE(3, 0, 4);
+module_param_cb(enable_fastsocket_debug, &fsocket_param_ops,
+		&enable_fastsocket_debug, 0444);
+MODULE_PARM_DESC(enable_fastsocket_debug,
+		 "Log level: messages below it are printed, rate-limited (0 = silent, 1 = errors, 2 = +warnings, 3 = +notices [default], 4 = +debug)");
 
-FSOCKET_PARAM(enable_fastsocket_debug, 3, 0, 4,
-	      "Log level: messages below it are printed, rate-limited (0 = silent, 1 = errors, 2 = +warnings, 3 = +notices [default], 4 = +debug)");
-FSOCKET_PARAM(enable_listen_spawn, 2, 0, 2,
-	      "Listen-Spawn: 0 = disabled, 1 = process affinity required, 2 = fastsocket sets process affinity [default]");
-FSOCKET_PARAM(enable_receive_flow_deliver, 0, 0, 1,
-	      "Receive-Flow-Deliver: 0 = disabled [default], 1 = enabled");
-FSOCKET_PARAM(enable_fast_epoll, 1, 0, 1,
-	      "Fast-Epoll: 0 = disabled, 1 = enabled [default]");
-FSOCKET_PARAM(enable_direct_tcp, 0, 0, 1,
-	      "Direct-TCP: 0 = disabled [default], 1 = enabled");
-FSOCKET_PARAM(enable_skb_pool, 0, 0, 3,
-	      "Skb-Pool: 0 = disabled [default], 1 = receive, 2 = send, 3 = both");
-FSOCKET_PARAM(enable_receive_cpu_selection, 0, 0, 1,
-	      "Receive-CPU-Selection: 0 = disabled [default], 1 = enabled");
-FSOCKET_PARAM(enable_socket_pool_size, 0, 0, 65536,
-	      "Socket pool size per CPU: 0 = disabled [default], else the number of sockets");
+struct fsocket_param enable_listen_spawn = FSOCKET_RANGE(2, 0, 2);
+module_param_cb(enable_listen_spawn, &fsocket_param_ops,
+		&enable_listen_spawn, 0444);
+MODULE_PARM_DESC(enable_listen_spawn,
+		 "Listen-Spawn: 0 = disabled, 1 = process affinity required, 2 = fastsocket sets process affinity [default]");
+
+struct fsocket_param enable_receive_flow_deliver = FSOCKET_RANGE(0, 0, 1);
+module_param_cb(enable_receive_flow_deliver, &fsocket_param_ops,
+		&enable_receive_flow_deliver, 0444);
+MODULE_PARM_DESC(enable_receive_flow_deliver,
+		 "Receive-Flow-Deliver: 0 = disabled [default], 1 = enabled");
+
+struct fsocket_param enable_fast_epoll = FSOCKET_RANGE(1, 0, 1);
+module_param_cb(enable_fast_epoll, &fsocket_param_ops,
+		&enable_fast_epoll, 0444);
+MODULE_PARM_DESC(enable_fast_epoll,
+		 "Fast-Epoll: 0 = disabled, 1 = enabled [default]");
+
+struct fsocket_param enable_direct_tcp = FSOCKET_RANGE(0, 0, 1);
+module_param_cb(enable_direct_tcp, &fsocket_param_ops,
+		&enable_direct_tcp, 0444);
+MODULE_PARM_DESC(enable_direct_tcp,
+		 "Direct-TCP: 0 = disabled [default], 1 = enabled");
+
+struct fsocket_param enable_skb_pool = FSOCKET_RANGE(0, 0, 3);
+module_param_cb(enable_skb_pool, &fsocket_param_ops, &enable_skb_pool, 0444);
+MODULE_PARM_DESC(enable_skb_pool,
+		 "Skb-Pool: 0 = disabled [default], 1 = receive, 2 = send, 3 = both");
+
+struct fsocket_param enable_receive_cpu_selection = FSOCKET_RANGE(0, 0, 1);
+module_param_cb(enable_receive_cpu_selection, &fsocket_param_ops,
+		&enable_receive_cpu_selection, 0444);
+MODULE_PARM_DESC(enable_receive_cpu_selection,
+		 "Receive-CPU-Selection: 0 = disabled [default], 1 = enabled");
+
+struct fsocket_param enable_socket_pool_size = FSOCKET_RANGE(0, 0, 65536);
+module_param_cb(enable_socket_pool_size, &fsocket_param_ops,
+		&enable_socket_pool_size, 0444);
+MODULE_PARM_DESC(enable_socket_pool_size,
+		 "Socket pool size per CPU: 0 = disabled [default], else the number of sockets");

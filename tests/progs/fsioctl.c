@@ -40,6 +40,16 @@ static int call(int dev, unsigned long cmd, void *arg, int *err)
 	return ret;
 }
 
+/* expect_call NAME DEV CMD ARG WANT: one ioctl and its verdict. */
+static void expect_call(const char *what, int dev, unsigned long cmd,
+			void *arg, int want)
+{
+	int err = 0;
+	int ret = call(dev, cmd, arg, &err);
+
+	expect(what, ret, err, want);
+}
+
 static int check_version(int dev, const char *release)
 {
 	struct fsocket_ioctl_arg arg;
@@ -74,12 +84,11 @@ static int check_unknown(int dev)
 		{ "zero", 0 },
 	};
 	size_t i;
-	int err = 0;
 
 	memset(&arg, 0, sizeof(arg));
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		expect(cmds[i].name, call(dev, cmds[i].cmd, &arg, &err), err,
-		       ENOTTY);
+		expect_call(cmds[i].name, dev, cmds[i].cmd, &arg,
+		    ENOTTY);
 	return failures != 0;
 }
 
@@ -90,8 +99,6 @@ static int check_efault(int dev)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *ro = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 			-1, 0);
-	int err = 0;
-
 	char *none = two + page;
 
 	if (two == MAP_FAILED || ro == MAP_FAILED ||
@@ -99,36 +106,35 @@ static int check_efault(int dev)
 		perror("mmap");
 		return 1;
 	}
-	expect("VERSION NULL", call(dev, FSOCKET_IOC_VERSION, NULL, &err),
-	       err, EFAULT);
-	expect("VERSION unmapped", call(dev, FSOCKET_IOC_VERSION, none, &err),
-	       err, EFAULT);
+	expect_call("VERSION NULL", dev, FSOCKET_IOC_VERSION, NULL,
+		    EFAULT);
+	expect_call("VERSION unmapped", dev, FSOCKET_IOC_VERSION, none,
+		    EFAULT);
 	/* Readable but not writable: the answer cannot be copied back. */
-	expect("VERSION read-only", call(dev, FSOCKET_IOC_VERSION, ro, &err),
-	       err, EFAULT);
-	expect("LISTEN kernel address",
-	       call(dev, FSOCKET_IOC_LISTEN, (void *)0xffffffff81000000UL,
-		    &err), err, EFAULT);
+	expect_call("VERSION read-only", dev, FSOCKET_IOC_VERSION, ro,
+		    EFAULT);
+	expect_call("LISTEN kernel address", dev, FSOCKET_IOC_LISTEN,
+		    (void *)0xffffffff81000000UL,
+		    EFAULT);
 	/* The argument starts mapped and runs into the PROT_NONE page. */
 	memset(none - 8, 0, 8);
-	expect("VERSION straddling",
-	       call(dev, FSOCKET_IOC_VERSION, none - 8, &err), err, EFAULT);
+	expect_call("VERSION straddling", dev, FSOCKET_IOC_VERSION, none - 8,
+		    EFAULT);
 	return failures != 0;
 }
 
 static int check_reserved(int dev)
 {
 	struct fsocket_ioctl_arg arg;
-	int err = 0;
 
 	memset(&arg, 0, sizeof(arg));
 	arg.flags = 1;
-	expect("flags != 0", call(dev, FSOCKET_IOC_VERSION, &arg, &err), err,
-	       EINVAL);
+	expect_call("flags != 0", dev, FSOCKET_IOC_VERSION, &arg,
+		    EINVAL);
 	memset(&arg, 0, sizeof(arg));
 	arg.reserved = 0x80000000u;
-	expect("reserved != 0", call(dev, FSOCKET_IOC_VERSION, &arg, &err),
-	       err, EINVAL);
+	expect_call("reserved != 0", dev, FSOCKET_IOC_VERSION, &arg,
+		    EINVAL);
 	return failures != 0;
 }
 

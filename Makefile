@@ -1,0 +1,57 @@
+# fastsocket: top-level build.
+#
+#   make [KDIR=...]          the module (for KDIR, default: the running
+#                            kernel) and libfsocket.so
+#   make lib                 libfsocket.so only
+#   make module [KDIR=...]   fastsocket.ko only
+#   make check               the test suite (tests/run; installs with apt)
+#   make demo                the main job (tests/demo/run)
+#   make install DESTDIR=... library, header, udev rule, DKMS source tree
+#   make clean
+
+VERSION := $(shell cat VERSION)
+KDIR    ?= /lib/modules/$(shell uname -r)/build
+PREFIX  ?= /usr
+LIBDIR  ?= $(PREFIX)/lib/$(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
+INCDIR  ?= $(PREFIX)/include
+UDEVDIR ?= /usr/lib/udev/rules.d
+SRCDIR  ?= $(PREFIX)/src/fastsocket-$(VERSION)
+
+all: module lib
+
+lib:
+	$(MAKE) -C src/libfsocket
+
+module:
+	@test -d "$(KDIR)" || { \
+		echo "No kernel build tree at $(KDIR): install linux-headers-$$(uname -r) or pass KDIR=" >&2; \
+		exit 1; }
+	$(MAKE) -C src/kmod KDIR=$(KDIR)
+
+check:
+	bash tests/run
+
+demo:
+	bash tests/demo/run
+
+install: lib
+	install -D -m 0755 src/libfsocket/libfsocket.so $(DESTDIR)$(LIBDIR)/libfsocket.so.1
+	ln -sf libfsocket.so.1 $(DESTDIR)$(LIBDIR)/libfsocket.so
+	install -D -m 0644 include/uapi/linux/fastsocket.h $(DESTDIR)$(INCDIR)/linux/fastsocket.h
+	install -D -m 0644 udev/60-fastsocket.rules $(DESTDIR)$(UDEVDIR)/60-fastsocket.rules
+	install -D -m 0644 dkms.conf $(DESTDIR)$(SRCDIR)/dkms.conf
+	install -D -m 0644 VERSION $(DESTDIR)$(SRCDIR)/VERSION
+	install -D -m 0644 include/uapi/linux/fastsocket.h $(DESTDIR)$(SRCDIR)/include/uapi/linux/fastsocket.h
+	install -d $(DESTDIR)$(SRCDIR)/src/kmod
+	install -m 0644 src/kmod/Kbuild src/kmod/Makefile src/kmod/*.c src/kmod/*.h $(DESTDIR)$(SRCDIR)/src/kmod/
+
+deb rpm:
+	@echo "make $@: the packages are not written yet (issue 6: DKMS, deb and rpm packaging)" >&2
+	@exit 1
+
+clean:
+	$(MAKE) -C src/libfsocket clean
+	-test -d "$(KDIR)" && $(MAKE) -C src/kmod KDIR=$(KDIR) clean
+	rm -rf build
+
+.PHONY: all lib module check demo install deb rpm clean

@@ -1,0 +1,26 @@
+# Builds what the tests use: the module for one kernel (in a copy of the
+# sources under build/kernels/REL, so kernels never share objects), the
+# library and the test programs. Any compiler or sparse warning fails.
+# shellcheck shell=bash
+
+build_userspace() {
+	mkdir -p "$FS_BUILD"
+	run_logged "$FS_BUILD/userspace.log" make -C "$FS_ROOT/src/libfsocket" &&
+	run_logged "$FS_BUILD/progs.log" make -C "$FS_ROOT/tests/progs" O="$FS_BUILD/tests"
+}
+
+# build_module REL: build/kernels/REL/src/kmod/fastsocket.ko, W=1 and C=1.
+build_module() {
+	local rel=$1 dir=$FS_BUILD/kernels/$1 out
+	kernel_vars "$rel"
+	rm -rf "$dir/src" "$dir/include" && mkdir -p "$dir/src"
+	cp -r "$FS_ROOT/src/kmod" "$dir/src/" &&
+	cp -r "$FS_ROOT/include" "$FS_ROOT/VERSION" "$dir/" || return 1
+	out=$dir/build.log
+	run_logged "$out" make -C "$dir/src/kmod" KDIR="$K_KDIR" W=1 C=1 || return 1
+	if grep -E 'warning:|error:' "$out" >&2; then
+		log "tests: the module build for $rel printed warnings (W=1, sparse)"
+		return 1
+	fi
+	[ -f "$dir/src/kmod/fastsocket.ko" ]
+}

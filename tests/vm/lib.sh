@@ -1,0 +1,72 @@
+# Helpers for test cases running in the guest (sourced by tests/cases/*.sh).
+# A case exits 0 to pass, 77 to skip (after printing "SKIP: why"), anything
+# else to fail; lines starting with "NOTE:" are shown in the summary.
+# shellcheck shell=bash
+
+set -u
+
+FS_PARAMS="enable_fastsocket_debug enable_listen_spawn enable_receive_flow_deliver enable_fast_epoll enable_direct_tcp enable_skb_pool enable_receive_cpu_selection enable_socket_pool_size"
+
+fail() { echo "FAIL: $*"; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+note() { echo "NOTE: $*"; }
+
+# check DESCRIPTION CMD...: run CMD, fail the case when it fails.
+check() {
+	local what=$1; shift
+	if "$@"; then
+		echo "ok: $what"
+	else
+		fail "$what (command: $*)"
+	fi
+}
+
+fs_load() { insmod "$FS_KO" "$@"; }
+fs_unload() { rmmod fastsocket; }
+fs_loaded() { [ -d /sys/module/fastsocket ]; }
+
+# The seeds' defaults, one "name value" per line.
+fs_param_defaults() {
+	cat <<-DEFAULTS
+	enable_fastsocket_debug 3
+	enable_listen_spawn 2
+	enable_receive_flow_deliver 0
+	enable_fast_epoll 1
+	enable_direct_tcp 0
+	enable_skb_pool 0
+	enable_receive_cpu_selection 0
+	enable_socket_pool_size 0
+	DEFAULTS
+}
+
+# fs_netns_up: namespaces "srv" and "cli" joined by a veth pair,
+# 10.77.0.1 (srv) and 10.77.0.2 (cli), with RPS spreading the receive
+# work of the server's side over every CPU, as a multi-queue NIC would.
+fs_netns_up() {
+	local cpus mask
+	cpus=$(nproc)
+	mask=$(printf '%x' $(( (1 << cpus) - 1 )))
+	ip netns add srv && ip netns add cli || return 1
+	ip link add veth-srv netns srv type veth peer name veth-cli netns cli || return 1
+	ip -n srv addr add 10.77.0.1/24 dev veth-srv
+	ip -n cli addr add 10.77.0.2/24 dev veth-cli
+	ip -n srv link set lo up; ip -n cli link set lo up
+	ip -n srv link set veth-srv up; ip -n cli link set veth-cli up
+	ip netns exec srv sh -c "echo $mask > /sys/class/net/veth-srv/queues/rx-0/rps_cpus"
+}
+
+fs_netns_down() {
+	ip netns del srv 2>/dev/null
+	ip netns del cli 2>/dev/null
+	return 0
+}
+
+# wait_for_line FILE TEXT [SECONDS]: wait until FILE has a line TEXT.
+wait_for_line() {
+	local i
+	for i in $(seq $(( ${3:-30} * 10 ))); do
+		grep -qx "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
