@@ -23,7 +23,7 @@ static const struct file_operations fsocket_fops = {
 /*
  * World-usable: a command names only the caller's own descriptors, so the
  * device gives nobody reach over anyone else's sockets. The udev rule and
- * docs/security.md say the same.
+ * the README's "Permissions" say the same.
  */
 static struct miscdevice fsocket_miscdev = {
 	.minor	= MISC_DYNAMIC_MINOR,

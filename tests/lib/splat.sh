@@ -3,7 +3,10 @@
 # status 0 when there is one. Used by the host and by the guest.
 # shellcheck shell=bash
 
-FS_SPLAT_RE='BUG:|WARNING:|Oops|KASAN|UBSAN|Call Trace|lockdep|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|kernel BUG|general protection fault|unreferenced object'
+# Lockdep's reports all carry a "WARNING:" or "BUG:" header, or the line
+# "lockdep is turned off"; a bare "lockdep" would match the sanitizer
+# kernel's boot banner ("RCU lockdep checking is enabled").
+FS_SPLAT_RE='BUG:|WARNING:|Oops|KASAN|UBSAN|Call Trace|lockdep is turned off|DEBUG_LOCKS_WARN_ON|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|kernel BUG|general protection fault|blocked for more than|rcu.*detected stalls?|unreferenced object'
 
 splat_found() {
 	grep -E "$FS_SPLAT_RE" "$1"
