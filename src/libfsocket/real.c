@@ -22,9 +22,9 @@ static void *resolve(const char *name)
 	if (!sym) {
 		static const char msg[] =
 			"libfsocket: cannot resolve libc symbols; aborting\n";
+		ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
 
-		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
-			abort();
+		(void)n;
 		abort();
 	}
 	return sym;
