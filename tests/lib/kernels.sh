@@ -59,7 +59,7 @@ kernel_fetch_stock() {
 		cat "$dir/download.log" >&2
 		die "apt-get download failed for $rel"
 	fi
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2046 # package file names hold no spaces
 	kernel_unpack "$rel" $(for p in $pkgs; do ls -t "$dir/${p}_"*.deb | head -n 1; done)
 }
 
