@@ -24,7 +24,7 @@ struct fsocket_command {
 
 static long fsocket_version(struct fsocket_ioctl_arg *arg);
 
-/* Commands whose work lands with the per-core listen table. */
+/* Commands whose work is still to come with the per-core listen table. */
 static long fsocket_not_implemented(struct fsocket_ioctl_arg *arg)
 {
 	return -EOPNOTSUPP;
@@ -32,11 +32,10 @@ static long fsocket_not_implemented(struct fsocket_ioctl_arg *arg)
 
 static const struct fsocket_command fsocket_commands[] = {
 	{ FSOCKET_IOC_SOCKET, "SOCKET", fsocket_not_implemented, false },
-	{ FSOCKET_IOC_LISTEN, "LISTEN", fsocket_not_implemented, false },
+	{ FSOCKET_IOC_LISTEN, "LISTEN", fsocket_listen, false },
 	{ FSOCKET_IOC_ACCEPT, "ACCEPT", fsocket_not_implemented, false },
 	{ FSOCKET_IOC_CLOSE, "CLOSE", fsocket_not_implemented, false },
-	{ FSOCKET_IOC_SPAWN_LISTEN, "SPAWN_LISTEN",
-	  fsocket_not_implemented, false },
+	{ FSOCKET_IOC_SPAWN_LISTEN, "SPAWN_LISTEN", fsocket_spawn_listen, true },
 	{ FSOCKET_IOC_SHUTDOWN_LISTEN, "SHUTDOWN_LISTEN",
 	  fsocket_not_implemented, false },
 	{ FSOCKET_IOC_SPAWN_ALL_LISTEN, "SPAWN_ALL_LISTEN",
@@ -88,6 +87,12 @@ long fsocket_ioctl(struct file *filp, unsigned int cmd, unsigned long uarg)
 		return -EFAULT;
 	if (arg.flags || arg.reserved)
 		return -EINVAL;
+	/*
+	 * A command that answers may create state (a descriptor): find out
+	 * now, not afterwards, that the answer cannot be written back.
+	 */
+	if (c->copy_out && copy_to_user(argp, &arg, sizeof(arg)))
+		return -EFAULT;
 
 	ret = c->handler(&arg);
 	fsocket_log(DEBUG, "%s fd %d from %s[%d]: %ld\n", c->name, arg.fd,

@@ -2,13 +2,15 @@
  * locality: where was a connection's handshake processed, and where was it
  * accepted?
  *
- *   locality server -a ADDR -p PORT -w WORKERS -n CONNECTIONS [-t SECONDS]
+ *   locality server -a ADDR -p PORT -w WORKERS -n CONNECTIONS [-t SECONDS] [-s]
  *   locality client -a ADDR -p PORT -n CONNECTIONS [-c THREADS]
  *
  * The server is a pre-fork epoll server: one listener, WORKERS children,
  * child i pinned to CPU i modulo the CPU count. For each connection it
  * reads SO_INCOMING_CPU right after accept and compares it with
- * sched_getcpu(). It prints "ready" once listening, then, after CONNECTIONS
+ * sched_getcpu(). With -s each worker asks /dev/fastsocket for a local
+ * listener on its CPU (SPAWN_LISTEN) and puts it over its listener's
+ * descriptor, as libfsocket will. It prints "ready" once listening, then, after CONNECTIONS
  * accepts (or SECONDS), one summary line:
  *   accepted N local L pct P incoming c0=.. c1=..
  * The client makes CONNECTIONS one-request connections and prints the
@@ -16,6 +18,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -24,11 +27,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/fastsocket.h>
 
 #define MAX_CPUS 256
 #define MAX_WORKERS 256
@@ -41,7 +47,7 @@ struct counters {
 
 struct options {
 	const char *addr;
-	int port, workers, conns, threads, seconds;
+	int port, workers, conns, threads, seconds, spawn;
 };
 
 static int parse_addr(const struct options *o, struct sockaddr_storage *ss,
@@ -95,12 +101,31 @@ static void serve_one(int fd, struct counters *c)
 	close(fd);
 }
 
-static void worker(int lfd, int cpu, struct counters *c)
+/* Replace the inherited listener by a local one for @cpu. */
+static void spawn_local(int lfd, int cpu)
+{
+	struct fsocket_ioctl_arg arg = { .fd = lfd };
+	int dev = open(FSOCKET_DEVICE_PATH, O_RDWR | O_CLOEXEC), local;
+
+	arg.op.spawn_op.cpu = cpu;
+	local = dev < 0 ? -1 : ioctl(dev, FSOCKET_IOC_SPAWN_LISTEN, &arg);
+	if (local < 0 || dup3(local, lfd, 0) < 0) {
+		perror("SPAWN_LISTEN");
+		_exit(1);
+	}
+	close(local);
+	close(dev);
+}
+
+static void worker(int lfd, int cpu, const struct options *o,
+		   struct counters *c)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
 	pin(cpu);
+	if (o->spawn)
+		spawn_local(lfd, cpu);
 	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev)) {
 		perror("epoll");
 		_exit(1);
@@ -137,7 +162,7 @@ static int run_server(const struct options *o)
 	for (i = 0; i < o->workers; i++) {
 		pids[i] = fork();
 		if (pids[i] == 0)
-			worker(lfd, i % ncpu, c);
+			worker(lfd, i % ncpu, o, c);
 	}
 	printf("ready\n");
 	fflush(stdout);
@@ -215,7 +240,7 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		goto usage;
 	optind = 2;
-	while ((opt = getopt(argc, argv, "a:p:w:n:c:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:w:n:c:t:s")) != -1) {
 		switch (opt) {
 		case 'a': o.addr = optarg; break;
 		case 'p': o.port = atoi(optarg); break;
@@ -223,6 +248,7 @@ int main(int argc, char **argv)
 		case 'n': o.conns = atoi(optarg); break;
 		case 'c': o.threads = atoi(optarg); break;
 		case 't': o.seconds = atoi(optarg); break;
+		case 's': o.spawn = 1; break;
 		default: goto usage;
 		}
 	}

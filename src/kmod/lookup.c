@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * From a descriptor of the calling process to its listening TCP socket,
+ * with one errno per way of being wrong. Every command that names a
+ * listener goes through here, so bad input is refused before any state
+ * changes.
+ */
+#include <linux/net.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "fastsocket.h"
+
+static bool fsocket_is_inet_tcp(const struct sock *sk)
+{
+	return (sk->sk_family == AF_INET || sk->sk_family == AF_INET6) &&
+	       sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP;
+}
+
+/*
+ * Returns the socket with a reference on its file (sockfd_put() it), or
+ * an ERR_PTR: -EBADF no such descriptor, -ENOTSOCK not a socket,
+ * -EOPNOTSUPP not TCP over IPv4/IPv6, -EINVAL not listening.
+ */
+struct socket *fsocket_lookup_listener(int fd)
+{
+	struct socket *sock;
+	int err = 0;
+
+	if (fd < 0)
+		return ERR_PTR(-EBADF);
+	sock = sockfd_lookup(fd, &err);
+	if (!sock)
+		return ERR_PTR(err);
+	if (!sock->sk || !fsocket_is_inet_tcp(sock->sk)) {
+		err = -EOPNOTSUPP;
+		goto put;
+	}
+	if (READ_ONCE(sock->sk->sk_state) != TCP_LISTEN) {
+		err = -EINVAL;
+		goto put;
+	}
+	return sock;
+put:
+	sockfd_put(sock);
+	return ERR_PTR(err);
+}

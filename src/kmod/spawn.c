@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Local listeners. A local listener is a clone of an application's
+ * listener: same address, options, owner and network namespace, in the
+ * same SO_REUSEPORT group, with SO_INCOMING_CPU set to its CPU. The
+ * kernel's reuseport selection then hands it the connections whose SYN was
+ * processed on that CPU. It is returned as a new descriptor of the caller,
+ * which owns it: closing the descriptor is all the cleanup there is.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpumask.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/mutex.h>
+#include <linux/net.h>
+#include <linux/sched.h>
+#include <linux/tcp.h>
+#include <net/inet_connection_sock.h>
+#include <net/sock.h>
+#include <net/sock_reuseport.h>
+#include <net/tcp.h>
+
+#include <linux/fastsocket.h>
+
+#include "fastsocket.h"
+#include "log.h"
+#include "params.h"
+
+/* Choosing a free CPU and creating its listener is one step for mode 2. */
+static DEFINE_MUTEX(fsocket_spawn_lock);
+
+static int fsocket_set_int(struct socket *sock, int level, int name, int val)
+{
+	sockptr_t optval = KERNEL_SOCKPTR(&val);
+
+	if (level == SOL_SOCKET)
+		return sock_setsockopt(sock, level, name, optval, sizeof(val));
+	return sock->ops->setsockopt(sock, level, name, optval, sizeof(val));
+}
+
+/* The options of the listener that shape what its connections get. */
+static int fsocket_copy_options(struct socket *to, struct sock *from)
+{
+	struct request_sock_queue *queue = &inet_csk(from)->icsk_accept_queue;
+	int tfo_qlen = READ_ONCE(queue->fastopenq.max_qlen);
+	int err = 0;
+
+	if (from->sk_reuse)
+		err = fsocket_set_int(to, SOL_SOCKET, SO_REUSEADDR, 1);
+	if (!err && sock_flag(from, SOCK_KEEPOPEN))
+		err = fsocket_set_int(to, SOL_SOCKET, SO_KEEPALIVE, 1);
+	/* setsockopt doubles the value it is given: pass half. */
+	if (!err && (from->sk_userlocks & SOCK_RCVBUF_LOCK))
+		err = fsocket_set_int(to, SOL_SOCKET, SO_RCVBUF,
+				      READ_ONCE(from->sk_rcvbuf) / 2);
+	if (!err && (from->sk_userlocks & SOCK_SNDBUF_LOCK))
+		err = fsocket_set_int(to, SOL_SOCKET, SO_SNDBUF,
+				      READ_ONCE(from->sk_sndbuf) / 2);
+	if (!err && from->sk_bound_dev_if)
+		err = sock_bindtoindex(to->sk, from->sk_bound_dev_if, true);
+	if (!err && from->sk_family == AF_INET6)
+		err = fsocket_set_int(to, SOL_IPV6, IPV6_V6ONLY,
+				      from->sk_ipv6only);
+	if (!err && (tcp_sk(from)->nonagle & TCP_NAGLE_OFF))
+		err = fsocket_set_int(to, SOL_TCP, TCP_NODELAY, 1);
+	if (!err && tfo_qlen)
+		err = fsocket_set_int(to, SOL_TCP, TCP_FASTOPEN, tfo_qlen);
+	if (!err)
+		WRITE_ONCE(inet_csk(to->sk)->icsk_accept_queue.rskq_defer_accept,
+			   READ_ONCE(queue->rskq_defer_accept));
+	return err;
+}
+
+/* Create, configure, bind and listen the clone, as the listener's owner. */
+static struct socket *fsocket_clone_listener(struct socket *global, int cpu)
+{
+	struct sock *sk = global->sk;
+	struct sockaddr_storage addr;
+	const struct cred *old_cred;
+	struct socket *sock;
+	int err, len;
+
+	old_cred = override_creds(global->file->f_cred);
+	err = __sock_create(sock_net(sk), sk->sk_family, SOCK_STREAM,
+			    IPPROTO_TCP, &sock, 0);
+	if (err)
+		goto out;
+	err = fsocket_copy_options(sock, sk);
+	if (!err)
+		err = fsocket_set_int(sock, SOL_SOCKET, SO_REUSEPORT, 1);
+	if (!err)
+		err = fsocket_set_int(sock, SOL_SOCKET, SO_INCOMING_CPU, cpu);
+	if (err)
+		goto release;
+	len = kernel_getsockname(global, (struct sockaddr *)&addr);
+	if (len < 0) {
+		err = len;
+		goto release;
+	}
+	err = kernel_bind(sock, (struct sockaddr *)&addr, len);
+	if (!err)
+		err = kernel_listen(sock, READ_ONCE(sk->sk_max_ack_backlog));
+	if (!err)
+		goto out;
+release:
+	sock_release(sock);
+out:
+	revert_creds(old_cred);
+	return err ? ERR_PTR(err) : sock;
+}
+
+/* CPUs that already have a local listener in @sk's reuseport group. */
+static void fsocket_taken_cpus(struct sock *sk, struct cpumask *taken)
+{
+	struct sock_reuseport *reuse;
+	unsigned int i, n = 0;
+
+	cpumask_clear(taken);
+	rcu_read_lock();
+	reuse = rcu_dereference(sk->sk_reuseport_cb);
+	if (reuse)
+		n = min(READ_ONCE(reuse->num_socks), reuse->max_socks);
+	for (i = 0; i < n; i++) {
+		int cpu = READ_ONCE(reuse->socks[i]->sk_incoming_cpu);
+
+		if (reuse->socks[i] != sk && cpu >= 0 && cpu < nr_cpu_ids)
+			cpumask_set_cpu(cpu, taken);
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * The CPU of the new listener: the caller's choice, or in mode 1 the one
+ * CPU the caller is pinned to, or in mode 2 the first CPU the caller may
+ * run on that has no local listener yet (the library then pins the
+ * worker there).
+ */
+static int fsocket_spawn_cpu(struct sock *sk, int want)
+{
+	cpumask_var_t taken;
+	int cpu;
+
+	if (want != FSOCKET_CPU_ANY) {
+		if (want < 0 || want >= nr_cpu_ids || !cpu_online(want))
+			return -EINVAL;
+		return want;
+	}
+	if (fsocket_param(enable_listen_spawn) == 1) {
+		if (current->nr_cpus_allowed != 1)
+			return -EINVAL;
+		return cpumask_first(current->cpus_ptr);
+	}
+	if (!zalloc_cpumask_var(&taken, GFP_KERNEL))
+		return -ENOMEM;
+	fsocket_taken_cpus(sk, taken);
+	cpumask_andnot(taken, current->cpus_ptr, taken);
+	cpumask_and(taken, taken, cpu_online_mask);
+	cpu = cpumask_first(taken);
+	free_cpumask_var(taken);
+	return cpu < nr_cpu_ids ? cpu : -EBUSY;
+}
+
+static int fsocket_install_fd(struct socket *sock, unsigned int f_flags)
+{
+	struct file *file;
+	int fd;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		sock_release(sock);
+		return fd;
+	}
+	/* sock_alloc_file() releases the socket when it fails. */
+	file = sock_alloc_file(sock, f_flags & O_NONBLOCK, NULL);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	fd_install(fd, file);
+	return fd;
+}
+
+/* LISTEN: the listener joins (or founds) a reuseport group. */
+long fsocket_listen(struct fsocket_ioctl_arg *arg)
+{
+	struct socket *global;
+
+	if (!fsocket_param(enable_listen_spawn))
+		return -EOPNOTSUPP;
+	global = fsocket_lookup_listener(arg->fd);
+	if (IS_ERR(global))
+		return PTR_ERR(global);
+	sock_set_reuseport(global->sk);
+	sockfd_put(global);
+	return 0;
+}
+
+/* SPAWN_LISTEN: a local listener for one CPU; returns its descriptor. */
+long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg)
+{
+	struct socket *global, *local;
+	int cpu, ret;
+
+	if (!fsocket_param(enable_listen_spawn))
+		return -EOPNOTSUPP;
+	global = fsocket_lookup_listener(arg->fd);
+	if (IS_ERR(global))
+		return PTR_ERR(global);
+	sock_set_reuseport(global->sk);
+
+	mutex_lock(&fsocket_spawn_lock);
+	cpu = fsocket_spawn_cpu(global->sk, arg->op.spawn_op.cpu);
+	if (cpu < 0) {
+		ret = cpu;
+		goto unlock;
+	}
+	local = fsocket_clone_listener(global, cpu);
+	if (IS_ERR(local)) {
+		ret = PTR_ERR(local);
+		goto unlock;
+	}
+	ret = fsocket_install_fd(local, global->file->f_flags);
+	if (ret >= 0)
+		arg->op.spawn_op.cpu = cpu;
+unlock:
+	mutex_unlock(&fsocket_spawn_lock);
+	fsocket_log(DEBUG, "spawn for fd %d on cpu %d: %d\n", arg->fd, cpu, ret);
+	sockfd_put(global);
+	return ret;
+}

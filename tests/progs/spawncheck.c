@@ -1,0 +1,309 @@
+/*
+ * spawncheck: LISTEN and SPAWN_LISTEN of /dev/fastsocket, checked from
+ * user space. Prints one line per check; exit status 0 when all hold.
+ *
+ *   spawncheck errors   bad input: one errno each, no descriptor left over
+ *   spawncheck clone    a local listener copies address and options
+ *   spawncheck any      "choose for me" hands out every CPU once
+ *   spawncheck owner    a worker that dropped privileges still spawns
+ *                       (port 80, owner nobody)
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/fastsocket.h>
+
+static int dev, failures;
+
+static void check(const char *what, int ok, const char *detail)
+{
+	printf("%s %s%s%s\n", ok ? "ok  " : "FAIL", what, detail ? ": " : "",
+	       detail ? detail : "");
+	failures += !ok;
+}
+
+static int fsioctl(unsigned long cmd, int fd, int cpu, int *out_cpu)
+{
+	struct fsocket_ioctl_arg arg;
+	int ret;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = fd;
+	arg.op.spawn_op.cpu = cpu;
+	ret = ioctl(dev, cmd, &arg);
+	if (out_cpu)
+		*out_cpu = arg.op.spawn_op.cpu;
+	return ret;
+}
+
+static void expect_errno(const char *what, unsigned long cmd, int fd, int cpu,
+			 int want)
+{
+	char detail[96];
+	int ret = fsioctl(cmd, fd, cpu, NULL);
+	int err = errno;
+
+	snprintf(detail, sizeof(detail), "ret %d %s (want %s)", ret,
+		 ret < 0 ? strerrorname_np(err) : "", strerrorname_np(want));
+	check(what, ret == -1 && err == want, detail);
+	if (ret >= 0 && cmd == FSOCKET_IOC_SPAWN_LISTEN)
+		close(ret);
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static int tcp_listener(int family, int v6only, int port)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(port) };
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_port = htons(port) };
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET6) {
+		a6.sin6_addr = in6addr_any;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+			   sizeof(v6only));
+		if (bind(fd, (struct sockaddr *)&a6, sizeof(a6)))
+			return -1;
+	} else {
+		a4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (bind(fd, (struct sockaddr *)&a4, sizeof(a4)))
+			return -1;
+	}
+	return listen(fd, 77) ? -1 : fd;
+}
+
+static int getint(int fd, int level, int name)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+
+	return getsockopt(fd, level, name, &v, &len) ? -1 : v;
+}
+
+/* An answer that cannot be written back must not leave a descriptor. */
+static void readonly_answer(int lfd)
+{
+	struct fsocket_ioctl_arg *arg = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+					     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int ret, err;
+
+	if (arg == MAP_FAILED)
+		return;
+	memset(arg, 0, sizeof(*arg));
+	arg->fd = lfd;
+	mprotect(arg, 4096, PROT_READ);
+	ret = ioctl(dev, FSOCKET_IOC_SPAWN_LISTEN, arg);
+	err = errno;
+	check("SPAWN_LISTEN with a read-only argument gets EFAULT",
+	      ret == -1 && err == EFAULT, NULL);
+	if (ret >= 0)
+		close(ret);
+	munmap(arg, 4096);
+}
+
+static int errors(void)
+{
+	int before = count_fds(), ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int pipefd[2], udp, unx, tcp, bound, closed, lfd;
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	unsigned long cmds[] = { FSOCKET_IOC_LISTEN, FSOCKET_IOC_SPAWN_LISTEN };
+	const char *names[] = { "LISTEN", "SPAWN_LISTEN" };
+	char what[96];
+	unsigned int i;
+
+	if (pipe(pipefd))
+		return 1;
+	udp = socket(AF_INET, SOCK_DGRAM, 0);
+	unx = socket(AF_UNIX, SOCK_STREAM, 0);
+	snprintf(un.sun_path, sizeof(un.sun_path), "/tmp/spawncheck.%d", getpid());
+	unlink(un.sun_path);
+	if (bind(unx, (struct sockaddr *)&un, sizeof(un)) || listen(unx, 8))
+		return 1;
+	tcp = socket(AF_INET, SOCK_STREAM, 0);
+	bound = socket(AF_INET, SOCK_STREAM, 0);
+	if (bind(bound, (struct sockaddr *)&a4, sizeof(a4)))
+		return 1;
+	lfd = tcp_listener(AF_INET, 0, 0);
+	/* Last, so that no later descriptor takes its number. */
+	closed = socket(AF_INET, SOCK_STREAM, 0);
+	close(closed);
+
+	for (i = 0; i < 2; i++) {
+#define EXPECT(label, fd, cpu, want)					\
+		do {							\
+			snprintf(what, sizeof(what), "%s %s", names[i], label); \
+			expect_errno(what, cmds[i], fd, cpu, want);	\
+		} while (0)
+		EXPECT("fd -1", -1, 0, EBADF);
+		EXPECT("closed fd", closed, 0, EBADF);
+		EXPECT("fd 1<<30", 1 << 30, 0, EBADF);
+		EXPECT("pipe", pipefd[0], 0, ENOTSOCK);
+		EXPECT("UDP socket", udp, 0, EOPNOTSUPP);
+		EXPECT("Unix listener", unx, 0, EOPNOTSUPP);
+		EXPECT("TCP, not bound", tcp, 0, EINVAL);
+		EXPECT("TCP, bound, not listening", bound, 0, EINVAL);
+#undef EXPECT
+	}
+	expect_errno("SPAWN_LISTEN cpu = CPU count", FSOCKET_IOC_SPAWN_LISTEN,
+		     lfd, ncpu, EINVAL);
+	expect_errno("SPAWN_LISTEN cpu -7", FSOCKET_IOC_SPAWN_LISTEN, lfd, -7,
+		     EINVAL);
+	expect_errno("SPAWN_LISTEN cpu 1<<30", FSOCKET_IOC_SPAWN_LISTEN, lfd,
+		     1 << 30, EINVAL);
+	readonly_answer(lfd);
+	check("UDP socket untouched (no SO_REUSEPORT)",
+	      getint(udp, SOL_SOCKET, SO_REUSEPORT) == 0, NULL);
+	close(pipefd[0]); close(pipefd[1]); close(udp); close(unx);
+	close(tcp); close(bound); close(lfd);
+	unlink(un.sun_path);
+	check("no descriptor left behind", count_fds() == before, NULL);
+	return failures != 0;
+}
+
+static void same_address(int a, int b)
+{
+	struct sockaddr_storage sa, sb;
+	socklen_t la = sizeof(sa), lb = sizeof(sb);
+
+	check("same address and port",
+	      !getsockname(a, (struct sockaddr *)&sa, &la) &&
+	      !getsockname(b, (struct sockaddr *)&sb, &lb) && la == lb &&
+	      !memcmp(&sa, &sb, la), NULL);
+}
+
+static int clone_family(int family, int v6only)
+{
+	int one = 1, buf = 200000, cpu = -1, g, l;
+	char detail[64];
+
+	g = tcp_listener(family, v6only, 0);
+	setsockopt(g, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	setsockopt(g, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(g, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	check("LISTEN", fsioctl(FSOCKET_IOC_LISTEN, g, 0, NULL) == 0, NULL);
+	check("LISTEN set SO_REUSEPORT", getint(g, SOL_SOCKET, SO_REUSEPORT) == 1, NULL);
+	l = fsioctl(FSOCKET_IOC_SPAWN_LISTEN, g, 0, &cpu);
+	snprintf(detail, sizeof(detail), "fd %d cpu %d", l, cpu);
+	check("SPAWN_LISTEN cpu 0", l >= 0 && cpu == 0, detail);
+	if (l < 0)
+		return 1;
+	check("listening", getint(l, SOL_SOCKET, SO_ACCEPTCONN) == 1, NULL);
+	same_address(g, l);
+	check("SO_INCOMING_CPU 0", getint(l, SOL_SOCKET, SO_INCOMING_CPU) == 0, NULL);
+	check("SO_REUSEPORT", getint(l, SOL_SOCKET, SO_REUSEPORT) == 1, NULL);
+	check("SO_RCVBUF copied", getint(l, SOL_SOCKET, SO_RCVBUF) ==
+	      getint(g, SOL_SOCKET, SO_RCVBUF), NULL);
+	check("SO_KEEPALIVE copied", getint(l, SOL_SOCKET, SO_KEEPALIVE) == 1, NULL);
+	check("TCP_NODELAY copied", getint(l, IPPROTO_TCP, TCP_NODELAY) == 1, NULL);
+	check("SO_REUSEADDR copied", getint(l, SOL_SOCKET, SO_REUSEADDR) == 1, NULL);
+	if (family == AF_INET6)
+		check("IPV6_V6ONLY copied", getint(l, IPPROTO_IPV6, IPV6_V6ONLY) ==
+		      v6only, NULL);
+	check("close-on-exec", fcntl(l, F_GETFD) & FD_CLOEXEC, NULL);
+	check("non-blocking like the listener", fcntl(l, F_GETFL) & O_NONBLOCK, NULL);
+	close(l);
+	close(g);
+	return failures != 0;
+}
+
+static int clones(void)
+{
+	printf("-- IPv4\n");
+	clone_family(AF_INET, 0);
+	printf("-- IPv6, V6ONLY 1\n");
+	clone_family(AF_INET6, 1);
+	printf("-- IPv6, V6ONLY 0\n");
+	clone_family(AF_INET6, 0);
+	return failures != 0;
+}
+
+static int any_cpu(void)
+{
+	int ncpu = sysconf(_SC_NPROCESSORS_ONLN), g = tcp_listener(AF_INET, 0, 0);
+	int fds[256], seen = 0, i, cpu, fd;
+	char detail[64];
+
+	for (i = 0; i < ncpu && i < 256; i++) {
+		fds[i] = fsioctl(FSOCKET_IOC_SPAWN_LISTEN, g, FSOCKET_CPU_ANY, &cpu);
+		snprintf(detail, sizeof(detail), "fd %d cpu %d", fds[i], cpu);
+		check("SPAWN_LISTEN any", fds[i] >= 0 && cpu >= 0 && cpu < ncpu &&
+		      !(seen & (1 << cpu)), detail);
+		if (fds[i] >= 0 && cpu >= 0 && cpu < 31)
+			seen |= 1 << cpu;
+	}
+	expect_errno("SPAWN_LISTEN any, every CPU taken", FSOCKET_IOC_SPAWN_LISTEN,
+		     g, FSOCKET_CPU_ANY, EBUSY);
+	close(fds[1]);
+	fd = fsioctl(FSOCKET_IOC_SPAWN_LISTEN, g, FSOCKET_CPU_ANY, &cpu);
+	snprintf(detail, sizeof(detail), "fd %d cpu %d", fd, cpu);
+	check("a closed local listener frees its CPU", fd >= 0 &&
+	      getint(fd, SOL_SOCKET, SO_INCOMING_CPU) == cpu, detail);
+	return failures != 0;
+}
+
+static int owner(void)
+{
+	int g = tcp_listener(AF_INET, 0, 80), status;
+	pid_t pid;
+
+	check("root listens on 127.0.0.1:80", g >= 0, NULL);
+	pid = fork();
+	if (pid == 0) {
+		int l, cpu;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		l = fsioctl(FSOCKET_IOC_SPAWN_LISTEN, g, 0, &cpu);
+		check("nobody spawns on port 80", l >= 0, l < 0 ? strerror(errno) : NULL);
+		_exit(failures != 0);
+	}
+	check("worker as nobody", waitpid(pid, &status, 0) == pid &&
+	      WIFEXITED(status) && WEXITSTATUS(status) == 0, NULL);
+	return failures != 0;
+}
+
+int main(int argc, char **argv)
+{
+	dev = open(FSOCKET_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (dev < 0 || argc != 2) {
+		perror(FSOCKET_DEVICE_PATH);
+		return 2;
+	}
+	if (!strcmp(argv[1], "errors"))
+		return errors();
+	if (!strcmp(argv[1], "clone"))
+		return clones();
+	if (!strcmp(argv[1], "any"))
+		return any_cpu();
+	if (!strcmp(argv[1], "owner"))
+		return owner();
+	return 2;
+}
