@@ -181,17 +181,30 @@ static int fsocket_install_fd(struct socket *sock, unsigned int f_flags)
 	return fd;
 }
 
-/* LISTEN: the listener joins (or founds) a reuseport group. */
-long fsocket_listen(struct fsocket_ioctl_arg *arg)
+/*
+ * The caller's listener @fd, made a member of a reuseport group (it founds
+ * one when its first local listener starts listening). Both commands
+ * start here; sockfd_put() the result.
+ */
+static struct socket *fsocket_group_listener(int fd)
 {
 	struct socket *global;
 
 	if (!fsocket_param(enable_listen_spawn))
-		return -EOPNOTSUPP;
-	global = fsocket_lookup_listener(arg->fd);
+		return ERR_PTR(-EOPNOTSUPP);
+	global = fsocket_lookup_listener(fd);
+	if (!IS_ERR(global))
+		sock_set_reuseport(global->sk);
+	return global;
+}
+
+/* LISTEN: the listener joins (or founds) a reuseport group. */
+long fsocket_listen(struct fsocket_ioctl_arg *arg)
+{
+	struct socket *global = fsocket_group_listener(arg->fd);
+
 	if (IS_ERR(global))
 		return PTR_ERR(global);
-	sock_set_reuseport(global->sk);
 	sockfd_put(global);
 	return 0;
 }
@@ -202,12 +215,9 @@ long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg)
 	struct socket *global, *local;
 	int cpu, ret;
 
-	if (!fsocket_param(enable_listen_spawn))
-		return -EOPNOTSUPP;
-	global = fsocket_lookup_listener(arg->fd);
+	global = fsocket_group_listener(arg->fd);
 	if (IS_ERR(global))
 		return PTR_ERR(global);
-	sock_set_reuseport(global->sk);
 
 	mutex_lock(&fsocket_spawn_lock);
 	cpu = fsocket_spawn_cpu(global->sk, arg->op.spawn_op.cpu);
