@@ -43,11 +43,12 @@ vm_run() {
 	CONF
 	vm_boot "$rel" "$out" "$mem" "$limit"
 	local rc=$?
-	# A kernel that dies before the runner starts has not met the module
-	# yet: boot once more, and keep the first console log.
+	# A kernel that dies, or reports a splat, before the runner starts its
+	# tests has not met the module yet: boot once more, and keep the first
+	# console log.
 	if ! grep -q '^@@ booted' "$out/console.log"; then
 		mv "$out/console.log" "$out/console.boot-failed.log"
-		echo "    the VM died before the tests started (console.boot-failed.log); booting again"
+		echo "    the VM died or reported a splat before the tests started (console.boot-failed.log); booting again"
 		vm_boot "$rel" "$out" "$mem" "$limit"
 		rc=$?
 	fi

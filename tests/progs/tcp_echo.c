@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,15 +64,27 @@ static int client(const struct sockaddr_storage *ss, socklen_t len, int n)
 	return 0;
 }
 
-static int serve(int lfd, int n)
+/*
+ * Accept the client's connections; stop early when the client is gone, so
+ * that a failed client is reported instead of waited for forever.
+ */
+static int serve(int lfd, int n, pid_t client_pid, int *status)
 {
 	int i;
 
 	for (i = 0; i < n; i++) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
 		char buf[32];
-		int fd = accept(lfd, NULL, NULL);
 		ssize_t k;
+		int fd;
 
+		while (poll(&p, 1, 1000) == 0)
+			if (waitpid(client_pid, status, WNOHANG) == client_pid) {
+				fprintf(stderr, "server: the client exited after %d of %d connections\n",
+					i, n);
+				return 2;
+			}
+		fd = accept(lfd, NULL, NULL);
 		if (fd < 0) {
 			perror("accept");
 			return 1;
@@ -109,9 +122,10 @@ int main(int argc, char **argv)
 	}
 	if (pid == 0)
 		_exit(client(&ss, len, n));
-	ret = serve(lfd, n);
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status))
+	ret = serve(lfd, n, pid, &status);
+	if (ret != 2 && waitpid(pid, &status, 0) != pid)
+		ret = 1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		ret = 1;
 	close(lfd);
 	printf("tcp_echo: %d connections over %s: %s\n", n,
