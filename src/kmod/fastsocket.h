@@ -10,10 +10,35 @@ int fsocket_device_register(void);
 void fsocket_device_unregister(void);
 
 struct fsocket_ioctl_arg;
+struct sock;
 struct socket;
 
-/* lookup.c: descriptor -> listening TCP socket, or an ERR_PTR errno */
+/* fd.c: descriptor -> listening TCP socket (or an ERR_PTR), and back */
 struct socket *fsocket_lookup_listener(int fd);
+int fsocket_install_fd(struct socket *sock, int flags);
+
+/* group.c: the listeners the module watches */
+int fsocket_groups_init(void);
+void fsocket_groups_exit(void);
+int fsocket_group_add(struct sock *sk);
+unsigned int fsocket_group_count(void);
+
+/* accept.c */
+long fsocket_accept(struct fsocket_ioctl_arg *arg);
+
+/* stats.c: per-CPU counters in /proc/net/fastsocket */
+enum fsocket_stat {
+	FSOCKET_STAT_SPAWN,		/* local listeners created */
+	FSOCKET_STAT_LOCAL_ACCEPT,	/* ACCEPT from the caller's listener */
+	FSOCKET_STAT_GLOBAL_ACCEPT,	/* ACCEPT from the global listener */
+	FSOCKET_STAT_WAKEUP,		/* stranded queues woken by the sweep */
+	FSOCKET_STAT_ERROR,		/* failed spawns, lost accepts */
+	FSOCKET_STAT_MAX
+};
+
+void fsocket_stat_inc(enum fsocket_stat stat);
+int fsocket_stats_register(void);
+void fsocket_stats_unregister(void);
 
 /* spawn.c: local listeners */
 long fsocket_listen(struct fsocket_ioctl_arg *arg);

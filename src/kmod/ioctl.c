@@ -33,7 +33,7 @@ static long fsocket_not_implemented(struct fsocket_ioctl_arg *arg)
 static const struct fsocket_command fsocket_commands[] = {
 	{ FSOCKET_IOC_SOCKET, "SOCKET", fsocket_not_implemented, false },
 	{ FSOCKET_IOC_LISTEN, "LISTEN", fsocket_listen, false },
-	{ FSOCKET_IOC_ACCEPT, "ACCEPT", fsocket_not_implemented, false },
+	{ FSOCKET_IOC_ACCEPT, "ACCEPT", fsocket_accept, false },
 	{ FSOCKET_IOC_CLOSE, "CLOSE", fsocket_not_implemented, false },
 	{ FSOCKET_IOC_SPAWN_LISTEN, "SPAWN_LISTEN", fsocket_spawn_listen, true },
 	{ FSOCKET_IOC_SHUTDOWN_LISTEN, "SHUTDOWN_LISTEN",

@@ -15,19 +15,33 @@ static int __init fsocket_init(void)
 {
 	int err;
 
+	err = fsocket_groups_init();
+	if (err)
+		return err;
+	err = fsocket_stats_register();
+	if (err)
+		goto groups;
+	/* Last: once the device is there, ioctls may come. */
 	err = fsocket_device_register();
 	if (err) {
 		pr_err("cannot register /dev/%s: %d\n", FSOCKET_DEVICE_NAME, err);
-		return err;
+		goto stats;
 	}
 	fsocket_log(INFO, "version %s loaded (ABI %d)\n",
 		    FASTSOCKET_VERSION, FSOCKET_ABI_VERSION);
 	return 0;
+stats:
+	fsocket_stats_unregister();
+groups:
+	fsocket_groups_exit();
+	return err;
 }
 
 static void __exit fsocket_exit(void)
 {
 	fsocket_device_unregister();
+	fsocket_stats_unregister();
+	fsocket_groups_exit();
 	fsocket_log(INFO, "unloaded\n");
 }
 

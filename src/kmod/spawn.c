@@ -5,7 +5,8 @@
  * same SO_REUSEPORT group, with SO_INCOMING_CPU set to its CPU. The
  * kernel's reuseport selection then hands it the connections whose SYN was
  * processed on that CPU. It is returned as a new descriptor of the caller,
- * which owns it: closing the descriptor is all the cleanup there is.
+ * which owns it: closing the descriptor is all the cleanup there is (the
+ * kernel then moves its queue to another member: see group.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -161,26 +162,6 @@ static int fsocket_spawn_cpu(struct sock *sk, int want)
 	return cpu < nr_cpu_ids ? cpu : -EBUSY;
 }
 
-static int fsocket_install_fd(struct socket *sock, unsigned int f_flags)
-{
-	struct file *file;
-	int fd;
-
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		sock_release(sock);
-		return fd;
-	}
-	/* sock_alloc_file() releases the socket when it fails. */
-	file = sock_alloc_file(sock, f_flags & O_NONBLOCK, NULL);
-	if (IS_ERR(file)) {
-		put_unused_fd(fd);
-		return PTR_ERR(file);
-	}
-	fd_install(fd, file);
-	return fd;
-}
-
 /*
  * The caller's listener @fd, made a member of a reuseport group (it founds
  * one when its first local listener starts listening). Both commands
@@ -189,12 +170,19 @@ static int fsocket_install_fd(struct socket *sock, unsigned int f_flags)
 static struct socket *fsocket_group_listener(int fd)
 {
 	struct socket *global;
+	int err;
 
 	if (!fsocket_param(enable_listen_spawn))
 		return ERR_PTR(-EOPNOTSUPP);
 	global = fsocket_lookup_listener(fd);
-	if (!IS_ERR(global))
-		sock_set_reuseport(global->sk);
+	if (IS_ERR(global))
+		return global;
+	sock_set_reuseport(global->sk);
+	err = fsocket_group_add(global->sk);
+	if (err) {
+		sockfd_put(global);
+		return ERR_PTR(err);
+	}
 	return global;
 }
 
@@ -230,11 +218,13 @@ long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg)
 		ret = PTR_ERR(local);
 		goto unlock;
 	}
-	ret = fsocket_install_fd(local, global->file->f_flags);
+	ret = fsocket_install_fd(local, O_CLOEXEC |
+				 (global->file->f_flags & O_NONBLOCK));
 	if (ret >= 0)
 		arg->op.spawn_op.cpu = cpu;
 unlock:
 	mutex_unlock(&fsocket_spawn_lock);
+	fsocket_stat_inc(ret < 0 ? FSOCKET_STAT_ERROR : FSOCKET_STAT_SPAWN);
 	fsocket_log(DEBUG, "spawn for fd %d on cpu %d: %d\n", arg->fd, cpu, ret);
 	sockfd_put(global);
 	return ret;

@@ -9,12 +9,17 @@ FS_VCPUS=${FASTSOCKET_VCPUS:-4}
 # Single-threaded TCG avoids that but made case 080 stall on the sanitizer
 # 6.1 kernel twice in four runs; multi passed it every time.
 FS_TCG_THREAD=${FASTSOCKET_TCG_THREAD:-multi}
+# TCG's "max" CPU offers 5-level paging; the KASAN 6.12 kernel then takes
+# an early interrupt on a direct-map address its shadow does not cover yet
+# (wild-memory-access in start_kernel, most boots). 4-level paging is what
+# the kernels are run with on real machines anyway.
+FS_CPU=${FASTSOCKET_CPU:-max,la57=off}
 
 # vm_boot REL OUT MEM LIMIT: one boot, console in OUT/console.log.
 vm_boot() {
 	timeout -k 10 "$4" qemu-system-x86_64 \
 		-nodefaults -no-user-config -no-reboot -display none \
-		-accel tcg,thread="$FS_TCG_THREAD" -cpu max -smp "$FS_VCPUS" -m "$3" \
+		-accel tcg,thread="$FS_TCG_THREAD" -cpu "$FS_CPU" -smp "$FS_VCPUS" -m "$3" \
 		-kernel "$K_VMLINUZ" -initrd "$FS_BUILD/kernels/$1/initramfs.cpio.gz" \
 		-append "console=ttyS0 loglevel=7 panic=-1 fsroot=$FS_ROOT" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on \

@@ -24,11 +24,16 @@
 /* FSOCKET_IOC_SPAWN_LISTEN: let the module choose the CPU. */
 #define FSOCKET_CPU_ANY		(-1)
 
+/*
+ * FSOCKET_IOC_ACCEPT: accept from the listener @fd (a worker's local
+ * listener) and, when its queue is empty, from @global_fd (the listener
+ * it was spawned from; -1 for none). Returns the new descriptor.
+ */
 struct fsocket_accept_op {
 	__aligned_u64 addr;	/* struct sockaddr __user *, or 0 */
-	__aligned_u64 addrlen;	/* int __user *, or 0 */
-	__s32 flags;		/* accept4() flags */
-	__u32 reserved;
+	__aligned_u64 addrlen;	/* socklen_t __user *, or 0 */
+	__s32 flags;		/* accept4() flags: SOCK_NONBLOCK, SOCK_CLOEXEC */
+	__s32 global_fd;	/* a second listener, or -1 */
 };
 
 struct fsocket_spawn_op {

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * From a descriptor of the calling process to its listening TCP socket,
- * with one errno per way of being wrong. Every command that names a
- * listener goes through here, so bad input is refused before any state
- * changes.
+ * Descriptors and sockets. From a descriptor of the calling process to its
+ * listening TCP socket, with one errno per way of being wrong: every
+ * command that names a listener goes through here, so bad input is refused
+ * before any state changes. And from a new socket to a descriptor.
  */
+#include <linux/fcntl.h>
+#include <linux/file.h>
 #include <linux/net.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
@@ -44,4 +46,28 @@ struct socket *fsocket_lookup_listener(int fd)
 put:
 	sockfd_put(sock);
 	return ERR_PTR(err);
+}
+
+/*
+ * A descriptor of the caller for @sock, which it then owns; @flags:
+ * O_CLOEXEC, O_NONBLOCK. On failure @sock is released.
+ */
+int fsocket_install_fd(struct socket *sock, int flags)
+{
+	struct file *file;
+	int fd;
+
+	fd = get_unused_fd_flags(flags & O_CLOEXEC);
+	if (fd < 0) {
+		sock_release(sock);
+		return fd;
+	}
+	/* sock_alloc_file() releases the socket when it fails. */
+	file = sock_alloc_file(sock, flags & O_NONBLOCK, NULL);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	fd_install(fd, file);
+	return fd;
 }

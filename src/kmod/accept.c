@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ACCEPT: a worker accepts from its local listener first and from the
+ * global listener when the local queue is empty; the global one holds
+ * the connections whose CPU has no local listener, and those a closing
+ * listener handed over. A blocking accept sleeps on both queues.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/file.h>
+#include <linux/net.h>
+#include <linux/sched/signal.h>
+#include <linux/socket.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+#include <net/inet_connection_sock.h>
+#include <net/sock.h>
+
+#include <linux/fastsocket.h>
+
+#include "fastsocket.h"
+#include "log.h"
+
+static bool fsocket_queue_empty(const struct socket *sock)
+{
+	return reqsk_queue_empty(&inet_csk(sock->sk)->icsk_accept_queue);
+}
+
+/* Sleep until either queue has a connection, as inet_csk_wait_for_connect. */
+static int fsocket_wait_either(struct socket *a, struct socket *b, long *timeo)
+{
+	DEFINE_WAIT(wait_a);
+	DEFINE_WAIT(wait_b);
+	int err = 0;
+
+	for (;;) {
+		prepare_to_wait(sk_sleep(a->sk), &wait_a, TASK_INTERRUPTIBLE);
+		if (b)
+			prepare_to_wait(sk_sleep(b->sk), &wait_b,
+					TASK_INTERRUPTIBLE);
+		if (!fsocket_queue_empty(a) || (b && !fsocket_queue_empty(b)))
+			break;
+		if (!*timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		*timeo = schedule_timeout(*timeo);
+	}
+	finish_wait(sk_sleep(a->sk), &wait_a);
+	if (b)
+		finish_wait(sk_sleep(b->sk), &wait_b);
+	return err;
+}
+
+/* One connection from @local, else from @global, else wait for either. */
+static struct socket *fsocket_accept_either(struct socket *local,
+					    struct socket *global)
+{
+	long timeo = sock_rcvtimeo(local->sk,
+				   local->file->f_flags & O_NONBLOCK);
+	struct socket *newsock;
+	int err;
+
+	for (;;) {
+		err = kernel_accept(local, &newsock, O_NONBLOCK);
+		if (!err) {
+			fsocket_stat_inc(FSOCKET_STAT_LOCAL_ACCEPT);
+			return newsock;
+		}
+		if (err != -EAGAIN)
+			return ERR_PTR(err);
+		if (global) {
+			err = kernel_accept(global, &newsock, O_NONBLOCK);
+			if (!err) {
+				fsocket_stat_inc(FSOCKET_STAT_GLOBAL_ACCEPT);
+				return newsock;
+			}
+			if (err != -EAGAIN)
+				return ERR_PTR(err);
+		}
+		err = fsocket_wait_either(local, global, &timeo);
+		if (err)
+			return ERR_PTR(err);
+	}
+}
+
+/* The peer's address, as accept(2) reports it: truncated, full length. */
+static int fsocket_put_peer(struct socket *sock,
+			    const struct fsocket_accept_op *op)
+{
+	struct sockaddr_storage addr;
+	int len, ulen;
+
+	if (!op->addr)
+		return 0;
+	len = kernel_getpeername(sock, (struct sockaddr *)&addr);
+	if (len < 0)
+		return len;
+	if (get_user(ulen, (int __user *)u64_to_user_ptr(op->addrlen)))
+		return -EFAULT;
+	if (copy_to_user(u64_to_user_ptr(op->addr), &addr, min(len, ulen)))
+		return -EFAULT;
+	return put_user(len, (int __user *)u64_to_user_ptr(op->addrlen));
+}
+
+/* Refuse what accept4(2) would refuse before taking a connection. */
+static int fsocket_accept_check(const struct fsocket_accept_op *op)
+{
+	int ulen;
+
+	if (op->flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	if (!op->addr)
+		return 0;
+	if (!op->addrlen)
+		return -EFAULT;
+	if (get_user(ulen, (int __user *)u64_to_user_ptr(op->addrlen)))
+		return -EFAULT;
+	if (ulen < 0)
+		return -EINVAL;
+	if (!access_ok(u64_to_user_ptr(op->addr), ulen))
+		return -EFAULT;
+	return 0;
+}
+
+/* Both listeners must be one service: members of one reuseport group. */
+static int fsocket_same_group(struct socket *a, struct socket *b)
+{
+	bool same;
+
+	rcu_read_lock();
+	same = rcu_access_pointer(a->sk->sk_reuseport_cb) &&
+	       rcu_access_pointer(a->sk->sk_reuseport_cb) ==
+	       rcu_access_pointer(b->sk->sk_reuseport_cb);
+	rcu_read_unlock();
+	return same ? 0 : -EINVAL;
+}
+
+long fsocket_accept(struct fsocket_ioctl_arg *arg)
+{
+	const struct fsocket_accept_op *op = &arg->op.accept_op;
+	struct socket *local, *global = NULL, *newsock;
+	long ret;
+
+	ret = fsocket_accept_check(op);
+	if (ret)
+		return ret;
+	local = fsocket_lookup_listener(arg->fd);
+	if (IS_ERR(local))
+		return PTR_ERR(local);
+	if (op->global_fd != -1) {
+		global = fsocket_lookup_listener(op->global_fd);
+		if (IS_ERR(global)) {
+			ret = PTR_ERR(global);
+			goto put_local;
+		}
+		ret = fsocket_same_group(local, global);
+		if (ret)
+			goto put_global;
+	}
+	newsock = fsocket_accept_either(local, global);
+	if (IS_ERR(newsock)) {
+		ret = PTR_ERR(newsock);
+		goto put_global;
+	}
+	/* As accept(2): a fault here loses the connection, and says so. */
+	ret = fsocket_put_peer(newsock, op);
+	if (ret) {
+		sock_release(newsock);
+		fsocket_stat_inc(FSOCKET_STAT_ERROR);
+		goto put_global;
+	}
+	ret = fsocket_install_fd(newsock,
+				 (op->flags & SOCK_CLOEXEC ? O_CLOEXEC : 0) |
+				 (op->flags & SOCK_NONBLOCK ? O_NONBLOCK : 0));
+put_global:
+	if (global)
+		sockfd_put(global);
+put_local:
+	sockfd_put(local);
+	return ret;
+}

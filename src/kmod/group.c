@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The listeners the module watches. LISTEN and SPAWN_LISTEN register the
+ * application's ("global") listener here. Its local listeners are the
+ * other members of its SO_REUSEPORT group, so the group is read from the
+ * kernel rather than kept twice.
+ *
+ * Nothing is lost when a worker dies: with net.ipv4.tcp_migrate_req the
+ * kernel moves a closing listener's queue to another member of the group,
+ * which the module turns on in each namespace that has a watched listener
+ * (and turns back off at unload when it was off). The kernel does not wake
+ * the receiving listener's waiters, though, so a sweep every
+ * FSOCKET_SWEEP_MS wakes any member whose queue has not moved since the
+ * previous sweep. The sweep also forgets listeners that stopped listening.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <net/inet_connection_sock.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <net/sock.h>
+#include <net/sock_reuseport.h>
+#include <net/tcp_states.h>
+
+#include "fastsocket.h"
+#include "log.h"
+
+#define FSOCKET_SWEEP_MS 100
+
+struct fsocket_group {
+	struct list_head node;
+	struct sock *global;		/* held */
+	/* Member listeners and their queue heads at the previous sweep. */
+	struct {
+		const struct sock *sk;
+		const struct request_sock *head;
+	} seen[];
+};
+
+struct fsocket_net {
+	bool migrate_set;		/* this module turned tcp_migrate_req on */
+};
+
+static LIST_HEAD(fsocket_groups);
+static unsigned int fsocket_nr_groups;
+static DEFINE_MUTEX(fsocket_groups_lock);
+static unsigned int fsocket_net_id __read_mostly;
+
+static void fsocket_sweep(struct work_struct *work);
+static DECLARE_DELAYED_WORK(fsocket_sweep_work, fsocket_sweep);
+
+static void fsocket_sweep_schedule(void)
+{
+	schedule_delayed_work(&fsocket_sweep_work,
+			      msecs_to_jiffies(FSOCKET_SWEEP_MS));
+}
+
+/* A closing listener's queue must move, not be reset. */
+static void fsocket_net_migrate(struct net *net)
+{
+	struct fsocket_net *fn = net_generic(net, fsocket_net_id);
+
+	if (READ_ONCE(net->ipv4.sysctl_tcp_migrate_req))
+		return;
+	WRITE_ONCE(net->ipv4.sysctl_tcp_migrate_req, 1);
+	fn->migrate_set = true;
+	fsocket_log(INFO, "turned net.ipv4.tcp_migrate_req on in a namespace\n");
+}
+
+static void __net_exit fsocket_net_exit(struct net *net)
+{
+	struct fsocket_net *fn = net_generic(net, fsocket_net_id);
+
+	if (fn->migrate_set)
+		WRITE_ONCE(net->ipv4.sysctl_tcp_migrate_req, 0);
+}
+
+static struct pernet_operations fsocket_net_ops = {
+	.exit = fsocket_net_exit,
+	.id = &fsocket_net_id,
+	.size = sizeof(struct fsocket_net),
+};
+
+static struct fsocket_group *fsocket_group_find(const struct sock *sk)
+{
+	struct fsocket_group *g;
+
+	list_for_each_entry(g, &fsocket_groups, node)
+		if (g->global == sk)
+			return g;
+	return NULL;
+}
+
+/* Watch @sk, a listener in a reuseport group; idempotent. */
+int fsocket_group_add(struct sock *sk)
+{
+	struct fsocket_group *g;
+	int err = 0;
+
+	mutex_lock(&fsocket_groups_lock);
+	if (fsocket_group_find(sk))
+		goto unlock;
+	/* Room for a local listener per CPU and the global one. */
+	g = kzalloc(struct_size(g, seen, nr_cpu_ids + 1), GFP_KERNEL);
+	if (!g) {
+		err = -ENOMEM;
+		goto unlock;
+	}
+	sock_hold(sk);
+	g->global = sk;
+	list_add(&g->node, &fsocket_groups);
+	if (fsocket_nr_groups++ == 0)
+		fsocket_sweep_schedule();
+	fsocket_net_migrate(sock_net(sk));
+unlock:
+	mutex_unlock(&fsocket_groups_lock);
+	return err;
+}
+
+static void fsocket_group_free(struct fsocket_group *g)
+{
+	list_del(&g->node);
+	fsocket_nr_groups--;
+	sock_put(g->global);
+	kfree(g);
+}
+
+unsigned int fsocket_group_count(void)
+{
+	return READ_ONCE(fsocket_nr_groups);
+}
+
+/* Was @head at the front of @sk's queue at the previous sweep? */
+static bool fsocket_group_stranded(struct fsocket_group *g, unsigned int i,
+				   const struct sock *sk,
+				   const struct request_sock *head)
+{
+	bool stranded;
+
+	if (i >= nr_cpu_ids + 1)
+		return true;	/* more members than slots: do not risk it */
+	stranded = head && g->seen[i].sk == sk && g->seen[i].head == head;
+	g->seen[i].sk = sk;
+	g->seen[i].head = head;
+	return stranded;
+}
+
+/* Wake the waiters of members whose queue did not move for a sweep. */
+static void fsocket_group_sweep(struct fsocket_group *g)
+{
+	struct sock_reuseport *reuse;
+	unsigned int i, n = 0;
+
+	rcu_read_lock();
+	reuse = rcu_dereference(g->global->sk_reuseport_cb);
+	if (reuse)
+		n = min_t(unsigned int, READ_ONCE(reuse->num_socks),
+			  reuse->max_socks);
+	for (i = 0; i < n; i++) {
+		struct sock *sk = READ_ONCE(reuse->socks[i]);
+		const struct request_sock *head;
+
+		if (!sk)
+			continue;
+		head = READ_ONCE(inet_csk(sk)->icsk_accept_queue.rskq_accept_head);
+		if (!fsocket_group_stranded(g, i, sk, head))
+			continue;
+		local_bh_disable();
+		sk->sk_data_ready(sk);
+		local_bh_enable();
+		fsocket_stat_inc(FSOCKET_STAT_WAKEUP);
+	}
+	rcu_read_unlock();
+}
+
+static void fsocket_sweep(struct work_struct *work)
+{
+	struct fsocket_group *g, *next;
+
+	mutex_lock(&fsocket_groups_lock);
+	list_for_each_entry_safe(g, next, &fsocket_groups, node) {
+		if (READ_ONCE(g->global->sk_state) != TCP_LISTEN)
+			fsocket_group_free(g);
+		else
+			fsocket_group_sweep(g);
+	}
+	if (fsocket_nr_groups)
+		fsocket_sweep_schedule();
+	mutex_unlock(&fsocket_groups_lock);
+}
+
+int fsocket_groups_init(void)
+{
+	return register_pernet_subsys(&fsocket_net_ops);
+}
+
+void fsocket_groups_exit(void)
+{
+	struct fsocket_group *g, *next;
+
+	cancel_delayed_work_sync(&fsocket_sweep_work);
+	mutex_lock(&fsocket_groups_lock);
+	list_for_each_entry_safe(g, next, &fsocket_groups, node)
+		fsocket_group_free(g);
+	mutex_unlock(&fsocket_groups_lock);
+	unregister_pernet_subsys(&fsocket_net_ops);
+}

@@ -1,0 +1,252 @@
+/*
+ * acceptcheck: ACCEPT of /dev/fastsocket, checked from user space. Prints
+ * one line per check; exit status 0 when all hold.
+ *
+ * Setup, on 127.0.0.1 (loopback handles a SYN on the connecting CPU): a
+ * global listener that itself takes the connections made on CPU 1
+ * (SO_INCOMING_CPU 1), and a local listener for CPU 0 from SPAWN_LISTEN.
+ * A connection made from CPU 0 therefore waits in the local queue, one
+ * made from CPU 1 in the global queue. Needs 2 CPUs.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <linux/fastsocket.h>
+
+static int dev, failures;
+
+static void check(const char *what, int ok, const char *detail)
+{
+	printf("%s %s%s%s\n", ok ? "ok  " : "FAIL", what, detail ? ": " : "",
+	       detail ? detail : "");
+	failures += !ok;
+}
+
+static int fs_accept(int fd, int global_fd, int flags, struct sockaddr *addr,
+		     socklen_t *len)
+{
+	struct fsocket_ioctl_arg arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = fd;
+	arg.op.accept_op.global_fd = global_fd;
+	arg.op.accept_op.flags = flags;
+	arg.op.accept_op.addr = (unsigned long)addr;
+	arg.op.accept_op.addrlen = (unsigned long)len;
+	return ioctl(dev, FSOCKET_IOC_ACCEPT, &arg);
+}
+
+static void expect_errno(const char *what, int ret, int want)
+{
+	char detail[96];
+	int err = errno;
+
+	snprintf(detail, sizeof(detail), "ret %d %s (want %s)", ret,
+		 ret < 0 ? strerrorname_np(err) : "", strerrorname_np(want));
+	check(what, ret == -1 && err == want, detail);
+	if (ret >= 0)
+		close(ret);
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		perror("sched_setaffinity");
+		exit(1);
+	}
+}
+
+static int listener(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(fd, 64)) {
+		perror("listener");
+		exit(1);
+	}
+	return fd;
+}
+
+static int port_of(int fd, int peer)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	if ((peer ? getpeername : getsockname)(fd, (struct sockaddr *)&a, &len))
+		return -1;
+	return ntohs(a.sin_port);
+}
+
+struct dial {
+	int port, cpu, delay_ms, fd;
+};
+
+/* Connect to @port from @cpu after @delay_ms; the fd stays open. */
+static void *dial_thread(void *p)
+{
+	struct dial *d = p;
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(d->port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	pin(d->cpu);
+	usleep(d->delay_ms * 1000);
+	d->fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (d->fd >= 0 && connect(d->fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(d->fd);
+		d->fd = -1;
+	}
+	return NULL;
+}
+
+static void dial(struct dial *d, pthread_t *tid)
+{
+	d->fd = -1;
+	if (pthread_create(tid, NULL, dial_thread, d)) {
+		perror("pthread_create");
+		exit(1);
+	}
+}
+
+/* A connection from @cpu, returned once established. */
+static int dial_now(int port, int cpu)
+{
+	struct dial d = { .port = port, .cpu = cpu };
+	pthread_t tid;
+
+	dial(&d, &tid);
+	pthread_join(tid, NULL);
+	usleep(20000);	/* the server side completes on the same CPU */
+	return d.fd;
+}
+
+static void bad_input(int local, int global)
+{
+	int udp = socket(AF_INET, SOCK_DGRAM, 0);
+	int idle = socket(AF_INET, SOCK_STREAM, 0);
+	int null = open("/dev/null", O_RDONLY), other = listener(0);
+	struct sockaddr_in a;
+	socklen_t bad = (socklen_t)-1;
+
+	expect_errno("unknown accept4 flag", fs_accept(local, global, 0x1, NULL, NULL), EINVAL);
+	expect_errno("fd -1", fs_accept(-1, global, 0, NULL, NULL), EBADF);
+	expect_errno("not a socket", fs_accept(null, global, 0, NULL, NULL), ENOTSOCK);
+	expect_errno("UDP socket", fs_accept(udp, -1, 0, NULL, NULL), EOPNOTSUPP);
+	expect_errno("not listening", fs_accept(idle, -1, 0, NULL, NULL), EINVAL);
+	expect_errno("global fd closed", fs_accept(local, 9999, 0, NULL, NULL), EBADF);
+	expect_errno("global of another port", fs_accept(local, other, 0, NULL, NULL), EINVAL);
+	expect_errno("addr without addrlen", fs_accept(local, global, 0, (struct sockaddr *)&a, NULL), EFAULT);
+	expect_errno("addrlen bad pointer", fs_accept(local, global, 0, (struct sockaddr *)&a, (socklen_t *)8), EFAULT);
+	expect_errno("addrlen negative", fs_accept(local, global, 0, (struct sockaddr *)&a, &bad), EINVAL);
+	close(udp);
+	close(idle);
+	close(null);
+	close(other);
+}
+
+/* Local queue first, then global; peer address and accept4 flags. */
+static void queues(int port, int local, int global)
+{
+	int from_global = dial_now(port, 1), from_local = dial_now(port, 0);
+	struct sockaddr_in peer;
+	socklen_t len = sizeof(peer);
+	char detail[96];
+	int a, b;
+
+	check("connections made", from_global >= 0 && from_local >= 0, NULL);
+	a = fs_accept(local, global, SOCK_CLOEXEC | SOCK_NONBLOCK,
+		      (struct sockaddr *)&peer, &len);
+	snprintf(detail, sizeof(detail), "peer port %d, local %d, global %d",
+		 a >= 0 ? ntohs(peer.sin_port) : -1, port_of(from_local, 0),
+		 port_of(from_global, 0));
+	check("local queue first", a >= 0 &&
+	      ntohs(peer.sin_port) == port_of(from_local, 0), detail);
+	check("peer address", len == sizeof(peer) &&
+	      peer.sin_addr.s_addr == htonl(INADDR_LOOPBACK), NULL);
+	check("SOCK_CLOEXEC", a >= 0 && fcntl(a, F_GETFD) == FD_CLOEXEC, NULL);
+	check("SOCK_NONBLOCK", a >= 0 && (fcntl(a, F_GETFL) & O_NONBLOCK), NULL);
+	b = fs_accept(local, global, 0, NULL, NULL);
+	check("then the global queue", b >= 0 &&
+	      port_of(b, 1) == port_of(from_global, 0), NULL);
+	check("no flags, no O_NONBLOCK", b >= 0 &&
+	      !(fcntl(b, F_GETFL) & O_NONBLOCK) && fcntl(b, F_GETFD) == 0, NULL);
+	fcntl(local, F_SETFL, O_NONBLOCK);
+	expect_errno("both empty, non-blocking", fs_accept(local, global, 0, NULL, NULL), EAGAIN);
+	fcntl(local, F_SETFL, 0);
+	close(a);
+	close(b);
+	close(from_global);
+	close(from_local);
+}
+
+/* A blocking accept wakes for a connection on either queue. */
+static void blocking(int port, int local, int global)
+{
+	struct timeval tv = { .tv_usec = 300000 };
+	int cpu, fd;
+
+	for (cpu = 0; cpu < 2; cpu++) {
+		struct dial d = { .port = port, .cpu = cpu, .delay_ms = 300 };
+		pthread_t tid;
+
+		dial(&d, &tid);
+		fd = fs_accept(local, global, 0, NULL, NULL);
+		pthread_join(tid, NULL);
+		check(cpu ? "blocking accept woken by the global queue" :
+			    "blocking accept woken by the local queue",
+		      fd >= 0 && port_of(fd, 1) == port_of(d.fd, 0), NULL);
+		close(fd);
+		close(d.fd);
+	}
+	setsockopt(local, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	expect_errno("SO_RCVTIMEO ends the wait", fs_accept(local, global, 0, NULL, NULL), EAGAIN);
+}
+
+int main(void)
+{
+	struct fsocket_ioctl_arg arg;
+	int global, local, port, one = 1;
+
+	dev = open(FSOCKET_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		perror(FSOCKET_DEVICE_PATH);
+		return 1;
+	}
+	pin(0);
+	global = listener(0);
+	port = port_of(global, 0);
+	if (setsockopt(global, SOL_SOCKET, SO_INCOMING_CPU, &one, sizeof(one))) {
+		perror("SO_INCOMING_CPU");
+		return 1;
+	}
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = global;
+	arg.op.spawn_op.cpu = 0;
+	local = ioctl(dev, FSOCKET_IOC_SPAWN_LISTEN, &arg);
+	check("SPAWN_LISTEN for CPU 0", local >= 0, NULL);
+	if (local < 0)
+		return 1;
+	bad_input(local, global);
+	queues(port, local, global);
+	blocking(port, local, global);
+	return failures != 0;
+}

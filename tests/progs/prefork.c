@@ -1,0 +1,360 @@
+/*
+ * prefork: a pre-fork epoll server on fastsocket's local listeners, and a
+ * client that counts the connections it did not get an answer on.
+ *
+ *   prefork server -a ADDR -p PORT -w WORKERS -n CONNS [-t SECONDS] [-k MS]
+ *   prefork client -a ADDR -p PORT -n CONNS [-c THREADS]
+ *
+ * Each worker keeps a descriptor of the master's ("global") listener, asks
+ * /dev/fastsocket for a local listener on a free CPU (SPAWN_LISTEN, the
+ * module picks), pins itself there, puts the local listener over its
+ * listening descriptor, watches both in its epoll and accepts with
+ * ACCEPT (local queue first, then the global one), as libfsocket will.
+ *
+ * With -k, every MS milliseconds the master kills one worker with SIGKILL
+ * and forks a new one. The worker is first asked to stop accepting and is
+ * killed once it has: connections keep queueing on its local listener
+ * meanwhile, and those are what must not be lost. (A connection a worker
+ * has accepted dies with it; nothing can save that one.)
+ *
+ * The server prints "ready", then after CONNS answered connections (or
+ * SECONDS, or SIGTERM) "served N kills K" and exits 0 when N >= CONNS. The client
+ * prints "connections N failed F" (each socket has a 10 s time-out) and
+ * exits 0 when F is 0.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/fastsocket.h>
+
+#define MAX_WORKERS 64
+#define MAX_THREADS 64
+
+struct shared {
+	atomic_long served;
+	atomic_int park[MAX_WORKERS];	/* master: stop accepting */
+	atomic_int parked[MAX_WORKERS];	/* worker: stopped */
+};
+
+struct options {
+	const char *addr;
+	int port, workers, conns, threads, seconds, kill_ms;
+};
+
+static int parse_addr(const struct options *o, struct sockaddr_storage *ss,
+		      socklen_t *len)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, o->addr, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons(o->port);
+		*len = sizeof(*in4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, o->addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(o->port);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	fprintf(stderr, "prefork: bad address %s\n", o->addr);
+	return -1;
+}
+
+static volatile sig_atomic_t stopping;
+
+static void on_sigterm(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void die(const char *what)
+{
+	perror(what);
+	_exit(1);
+}
+
+static int fs_ioctl(unsigned long cmd, struct fsocket_ioctl_arg *arg)
+{
+	static int dev = -1;
+
+	if (dev < 0)
+		dev = open(FSOCKET_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return -1;
+	return ioctl(dev, cmd, arg);
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+}
+
+/* The worker's listener becomes a local one; returns the global's fd. */
+static int go_local(int lfd)
+{
+	struct fsocket_ioctl_arg arg = { .fd = lfd };
+	int gfd = fcntl(lfd, F_DUPFD_CLOEXEC, 0), local;
+
+	arg.op.spawn_op.cpu = FSOCKET_CPU_ANY;
+	local = fs_ioctl(FSOCKET_IOC_SPAWN_LISTEN, &arg);
+	if (gfd < 0 || local < 0)
+		die("SPAWN_LISTEN");
+	pin(arg.op.spawn_op.cpu);
+	if (dup3(local, lfd, 0) < 0)
+		die("dup3");
+	close(local);
+	return gfd;
+}
+
+static void serve_one(int fd, struct shared *sh)
+{
+	char buf[64];
+
+	if (read(fd, buf, sizeof(buf)) > 0 && write(fd, "ok\n", 3) == 3)
+		atomic_fetch_add(&sh->served, 1);
+	close(fd);
+}
+
+static void park(struct shared *sh, int id)
+{
+	atomic_store(&sh->parked[id], 1);
+	for (;;)
+		pause();
+}
+
+static void worker(int lfd, int id, struct shared *sh)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = lfd };
+	struct fsocket_ioctl_arg arg = { .fd = lfd };
+	int ep = epoll_create1(EPOLL_CLOEXEC), gfd = go_local(lfd), fd = 0;
+
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev))
+		die("epoll_ctl local");
+	/* Every worker watches the global queue; one is woken per arrival. */
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, gfd, &ev))
+		die("epoll_ctl global");
+	arg.op.accept_op.global_fd = gfd;
+	for (;;) {
+		if (atomic_load(&sh->park[id]))
+			park(sh, id);
+		if (epoll_wait(ep, &ev, 1, 100) <= 0)
+			continue;
+		while (!atomic_load(&sh->park[id]) &&
+		       (fd = fs_ioctl(FSOCKET_IOC_ACCEPT, &arg)) >= 0)
+			serve_one(fd, sh);
+		if (fd < 0 && errno != EAGAIN)
+			die("ACCEPT");
+	}
+}
+
+static pid_t start_worker(int lfd, int id, struct shared *sh)
+{
+	pid_t pid;
+
+	atomic_store(&sh->park[id], 0);
+	atomic_store(&sh->parked[id], 0);
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGTERM, SIG_DFL);
+		worker(lfd, id, sh);
+	}
+	if (pid < 0)
+		die("fork");
+	return pid;
+}
+
+/* Stop worker @id accepting, kill it, start another in its place. */
+static pid_t replace_worker(int lfd, int id, pid_t pid, struct shared *sh)
+{
+	int i;
+
+	atomic_store(&sh->park[id], 1);
+	for (i = 0; i < 2000 && !atomic_load(&sh->parked[id]); i++)
+		usleep(1000);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return start_worker(lfd, id, sh);
+}
+
+static int open_listener(const struct options *o)
+{
+	struct fsocket_ioctl_arg arg;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int one = 1, lfd;
+
+	if (parse_addr(o, &ss, &len))
+		return -1;
+	lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (lfd < 0 ||
+	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(lfd, (struct sockaddr *)&ss, len) || listen(lfd, 4096)) {
+		perror("listener");
+		return -1;
+	}
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = lfd;
+	if (fs_ioctl(FSOCKET_IOC_LISTEN, &arg)) {
+		perror("LISTEN");
+		return -1;
+	}
+	return lfd;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+static int run_server(const struct options *o)
+{
+	struct shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	long deadline = now_ms() + o->seconds * 1000L, next_kill;
+	pid_t pids[MAX_WORKERS];
+	int i, lfd, kills = 0, victim = 0;
+
+	if (sh == MAP_FAILED)
+		return 1;
+	lfd = open_listener(o);
+	if (lfd < 0)
+		return 1;
+	signal(SIGTERM, on_sigterm);
+	for (i = 0; i < o->workers; i++)
+		pids[i] = start_worker(lfd, i, sh);
+	printf("ready\n");
+	fflush(stdout);
+	next_kill = now_ms() + o->kill_ms;
+	while (atomic_load(&sh->served) < o->conns && now_ms() < deadline &&
+	       !stopping) {
+		usleep(5000);
+		if (!o->kill_ms || now_ms() < next_kill)
+			continue;
+		pids[victim] = replace_worker(lfd, victim, pids[victim], sh);
+		victim = (victim + 1) % o->workers;
+		kills++;
+		next_kill = now_ms() + o->kill_ms;
+	}
+	for (i = 0; i < o->workers; i++) {
+		kill(pids[i], SIGKILL);
+		waitpid(pids[i], NULL, 0);
+	}
+	printf("served %ld kills %d\n", atomic_load(&sh->served), kills);
+	return atomic_load(&sh->served) < o->conns;
+}
+
+struct client_job {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int count, failed;
+};
+
+static int one_request(const struct client_job *j)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	int fd = socket(j->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+	char buf[8];
+
+	if (fd < 0)
+		return -1;
+	ok = !setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) &&
+	     !setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) &&
+	     !connect(fd, (const struct sockaddr *)&j->ss, j->len) &&
+	     write(fd, "x\n", 2) == 2 && read(fd, buf, sizeof(buf)) == 3;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static void *client_thread(void *p)
+{
+	struct client_job *j = p;
+	int i;
+
+	for (i = 0; i < j->count; i++)
+		if (one_request(j))
+			j->failed++;
+	return NULL;
+}
+
+static int run_client(const struct options *o)
+{
+	static struct client_job jobs[MAX_THREADS];
+	pthread_t tids[MAX_THREADS];
+	int t, n = o->threads, failed = 0;
+
+	for (t = 0; t < n; t++) {
+		jobs[t].count = o->conns / n + (t < o->conns % n);
+		if (parse_addr(o, &jobs[t].ss, &jobs[t].len) ||
+		    pthread_create(&tids[t], NULL, client_thread, &jobs[t]))
+			return 1;
+	}
+	for (t = 0; t < n; t++) {
+		pthread_join(tids[t], NULL);
+		failed += jobs[t].failed;
+	}
+	printf("connections %d failed %d\n", o->conns, failed);
+	return failed != 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .addr = "127.0.0.1", .port = 8080, .workers = 4,
+			     .conns = 1000, .threads = 8, .seconds = 300 };
+	int opt;
+
+	if (argc < 2)
+		goto usage;
+	optind = 2;
+	while ((opt = getopt(argc, argv, "a:p:w:n:c:t:k:")) != -1) {
+		switch (opt) {
+		case 'a': o.addr = optarg; break;
+		case 'p': o.port = atoi(optarg); break;
+		case 'w': o.workers = atoi(optarg); break;
+		case 'n': o.conns = atoi(optarg); break;
+		case 'c': o.threads = atoi(optarg); break;
+		case 't': o.seconds = atoi(optarg); break;
+		case 'k': o.kill_ms = atoi(optarg); break;
+		default: goto usage;
+		}
+	}
+	if (o.workers < 1 || o.workers > MAX_WORKERS || o.threads < 1 ||
+	    o.threads > MAX_THREADS || o.conns < 1 || o.kill_ms < 0)
+		goto usage;
+	if (!strcmp(argv[1], "server"))
+		return run_server(&o);
+	if (!strcmp(argv[1], "client"))
+		return run_client(&o);
+usage:
+	fprintf(stderr, "usage: prefork server|client -a ADDR -p PORT [-w WORKERS] [-n CONNS] [-c THREADS] [-t SECONDS] [-k MS]\n");
+	return 2;
+}

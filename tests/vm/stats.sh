@@ -1,0 +1,23 @@
+# Reading /proc/net/fastsocket in test cases (sourced after lib.sh).
+# shellcheck shell=bash
+
+# fs_stat NAME: the "total" line's value of column NAME.
+fs_stat() {
+	awk -v name="$1" '
+		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i }
+		$1 == "total" { print $(col[name]); found = 1 }
+		END { exit !found }' /proc/net/fastsocket
+}
+
+# fs_listeners: how many listeners the module still watches.
+fs_listeners() { awk '$1 == "listeners" { print $2 }' /proc/net/fastsocket; }
+
+# fs_wait_no_listeners: the sweep forgets closed listeners within a second.
+fs_wait_no_listeners() {
+	local i
+	for i in $(seq 30); do
+		[ "$(fs_listeners)" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
