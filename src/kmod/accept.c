@@ -56,6 +56,17 @@ static int fsocket_wait_either(struct socket *a, struct socket *b, long *timeo)
 	return err;
 }
 
+/* One connection from @sock without waiting: 0, -EAGAIN or an error. */
+static int fsocket_try_accept(struct socket *sock, struct socket **newsock,
+			      enum fsocket_stat stat)
+{
+	int err = kernel_accept(sock, newsock, O_NONBLOCK);
+
+	if (!err)
+		fsocket_stat_inc(stat);
+	return err;
+}
+
 /* One connection from @local, else from @global, else wait for either. */
 static struct socket *fsocket_accept_either(struct socket *local,
 					    struct socket *global)
@@ -66,22 +77,15 @@ static struct socket *fsocket_accept_either(struct socket *local,
 	int err;
 
 	for (;;) {
-		err = kernel_accept(local, &newsock, O_NONBLOCK);
-		if (!err) {
-			fsocket_stat_inc(FSOCKET_STAT_LOCAL_ACCEPT);
+		err = fsocket_try_accept(local, &newsock,
+					 FSOCKET_STAT_LOCAL_ACCEPT);
+		if (err == -EAGAIN && global)
+			err = fsocket_try_accept(global, &newsock,
+						 FSOCKET_STAT_GLOBAL_ACCEPT);
+		if (!err)
 			return newsock;
-		}
 		if (err != -EAGAIN)
 			return ERR_PTR(err);
-		if (global) {
-			err = kernel_accept(global, &newsock, O_NONBLOCK);
-			if (!err) {
-				fsocket_stat_inc(FSOCKET_STAT_GLOBAL_ACCEPT);
-				return newsock;
-			}
-			if (err != -EAGAIN)
-				return ERR_PTR(err);
-		}
 		err = fsocket_wait_either(local, global, &timeo);
 		if (err)
 			return ERR_PTR(err);

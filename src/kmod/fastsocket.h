@@ -22,6 +22,7 @@ int fsocket_groups_init(void);
 void fsocket_groups_exit(void);
 int fsocket_group_add(struct sock *sk);
 unsigned int fsocket_group_count(void);
+void fsocket_groups_wake(void);
 
 /* accept.c */
 long fsocket_accept(struct fsocket_ioctl_arg *arg);
@@ -43,6 +44,11 @@ void fsocket_stats_unregister(void);
 /* spawn.c: local listeners */
 long fsocket_listen(struct fsocket_ioctl_arg *arg);
 long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg);
+long fsocket_shutdown_listen(struct fsocket_ioctl_arg *arg);
+
+/* socket.c: descriptors made and ended through the module */
+long fsocket_socket(struct fsocket_ioctl_arg *arg);
+long fsocket_close(struct fsocket_ioctl_arg *arg);
 
 /* ioctl.c: the command dispatcher */
 long fsocket_ioctl(struct file *filp, unsigned int cmd, unsigned long uarg);

@@ -46,6 +46,7 @@ struct fsocket_net {
 };
 
 static LIST_HEAD(fsocket_groups);
+static atomic_t fsocket_wake_all = ATOMIC_INIT(0);
 static unsigned int fsocket_nr_groups;
 static DEFINE_MUTEX(fsocket_groups_lock);
 static unsigned int fsocket_net_id __read_mostly;
@@ -149,8 +150,11 @@ static bool fsocket_group_stranded(struct fsocket_group *g, unsigned int i,
 	return stranded;
 }
 
-/* Wake the waiters of members whose queue did not move for a sweep. */
-static void fsocket_group_sweep(struct fsocket_group *g)
+/*
+ * Wake the waiters of members whose queue did not move for a sweep, or of
+ * every member with a queue when @all.
+ */
+static void fsocket_group_sweep(struct fsocket_group *g, bool all)
 {
 	struct sock_reuseport *reuse;
 	unsigned int i, n = 0;
@@ -167,7 +171,7 @@ static void fsocket_group_sweep(struct fsocket_group *g)
 		if (!sk)
 			continue;
 		head = READ_ONCE(inet_csk(sk)->icsk_accept_queue.rskq_accept_head);
-		if (!fsocket_group_stranded(g, i, sk, head))
+		if (!fsocket_group_stranded(g, i, sk, head) && !(all && head))
 			continue;
 		local_bh_disable();
 		sk->sk_data_ready(sk);
@@ -179,6 +183,7 @@ static void fsocket_group_sweep(struct fsocket_group *g)
 
 static void fsocket_sweep(struct work_struct *work)
 {
+	bool all = atomic_xchg(&fsocket_wake_all, 0);
 	struct fsocket_group *g, *next;
 
 	mutex_lock(&fsocket_groups_lock);
@@ -186,11 +191,18 @@ static void fsocket_sweep(struct work_struct *work)
 		if (READ_ONCE(g->global->sk_state) != TCP_LISTEN)
 			fsocket_group_free(g);
 		else
-			fsocket_group_sweep(g);
+			fsocket_group_sweep(g, all);
 	}
 	if (fsocket_nr_groups)
 		fsocket_sweep_schedule();
 	mutex_unlock(&fsocket_groups_lock);
+}
+
+/* A listener was shut down: wake whoever received its queue, now. */
+void fsocket_groups_wake(void)
+{
+	atomic_set(&fsocket_wake_all, 1);
+	mod_delayed_work(system_wq, &fsocket_sweep_work, 0);
 }
 
 int fsocket_groups_init(void)

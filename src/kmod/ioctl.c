@@ -31,13 +31,13 @@ static long fsocket_not_implemented(struct fsocket_ioctl_arg *arg)
 }
 
 static const struct fsocket_command fsocket_commands[] = {
-	{ FSOCKET_IOC_SOCKET, "SOCKET", fsocket_not_implemented, false },
+	{ FSOCKET_IOC_SOCKET, "SOCKET", fsocket_socket, false },
 	{ FSOCKET_IOC_LISTEN, "LISTEN", fsocket_listen, false },
 	{ FSOCKET_IOC_ACCEPT, "ACCEPT", fsocket_accept, false },
-	{ FSOCKET_IOC_CLOSE, "CLOSE", fsocket_not_implemented, false },
+	{ FSOCKET_IOC_CLOSE, "CLOSE", fsocket_close, false },
 	{ FSOCKET_IOC_SPAWN_LISTEN, "SPAWN_LISTEN", fsocket_spawn_listen, true },
 	{ FSOCKET_IOC_SHUTDOWN_LISTEN, "SHUTDOWN_LISTEN",
-	  fsocket_not_implemented, false },
+	  fsocket_shutdown_listen, false },
 	{ FSOCKET_IOC_SPAWN_ALL_LISTEN, "SPAWN_ALL_LISTEN",
 	  fsocket_not_implemented, false },
 	{ FSOCKET_IOC_VERSION, "VERSION", fsocket_version, true },

@@ -229,3 +229,44 @@ unlock:
 	sockfd_put(global);
 	return ret;
 }
+
+/* Does @sk share its reuseport group with another listener? */
+static bool fsocket_has_peer(struct sock *sk)
+{
+	struct sock_reuseport *reuse;
+	bool peer;
+
+	rcu_read_lock();
+	reuse = rcu_dereference(sk->sk_reuseport_cb);
+	peer = reuse && READ_ONCE(reuse->num_socks) > 1;
+	rcu_read_unlock();
+	return peer;
+}
+
+/*
+ * SHUTDOWN_LISTEN: the listener @fd (a local one, typically) stops
+ * listening and the others of its group take over its queue, as when it
+ * is closed; the descriptor stays for the caller to close. A listener
+ * with no other member has no one to hand to: -EBUSY (shutdown(2) is the
+ * way to drop its connections).
+ */
+long fsocket_shutdown_listen(struct fsocket_ioctl_arg *arg)
+{
+	int how = arg->op.shutdown_op.how;
+	struct socket *sock;
+	long ret;
+
+	/* What stops a listener: shutting down its receive side. */
+	if (arg->op.shutdown_op.reserved || (how != SHUT_RD && how != SHUT_RDWR))
+		return -EINVAL;
+	sock = fsocket_lookup_listener(arg->fd);
+	if (IS_ERR(sock))
+		return PTR_ERR(sock);
+	ret = -EBUSY;
+	if (fsocket_has_peer(sock->sk)) {
+		ret = kernel_sock_shutdown(sock, how);
+		fsocket_groups_wake();
+	}
+	sockfd_put(sock);
+	return ret;
+}

@@ -14,7 +14,7 @@ ip netns exec srv "$FS_BIN/locality" server -a 10.77.0.1 -p 8080 \
 	-w "$(nproc)" -n $n -t 120 >"$out" &
 server=$!
 wait_for_line "$out" ready || fail "server did not start"
-ip netns exec cli "$FS_BIN/locality" client -a 10.77.0.1 -p 8080 -n $n -c 8 ||
+ip netns exec cli "$FS_BIN/prefork" client -a 10.77.0.1 -p 8080 -n $n -c 8 ||
 	fail "client connections failed"
 wait $server || { cat "$out"; fail "server saw fewer than $n connections"; }
 result=$(tail -n 1 "$out")

@@ -16,7 +16,7 @@ measure() {	# measure PORT [-s]: prints the server's summary line
 		-w "$(nproc)" -n 1000 -t 240 ${2:-} >"$out" &
 	local server=$!
 	wait_for_line "$out" ready || fail "server did not start"
-	ip netns exec cli "$FS_BIN/locality" client -a 10.77.0.1 -p "$1" \
+	ip netns exec cli "$FS_BIN/prefork" client -a 10.77.0.1 -p "$1" \
 		-n 1000 -c 8 >&2 || fail "client connections failed"
 	wait $server || { cat "$out"; fail "server saw fewer connections than sent"; }
 	tail -n 1 "$out"

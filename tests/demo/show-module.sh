@@ -16,13 +16,18 @@ echo "== VERSION ioctl"
 "$FS_BIN/fsioctl" version "$(cat "$FS_ROOT/VERSION")" || fail "VERSION"
 echo "== commands"
 "$FS_BIN/fsioctl" commands | grep -v '^ok'
-echo "== plain kernel: pre-fork epoll server, one shared listener, traffic over veth with RPS"
 trap fs_netns_down EXIT
 fs_netns_up || fail "namespaces"
-out=$(mktemp)
-ip netns exec srv "$FS_BIN/locality" server -a 10.77.0.1 -p 8080 -w "$(nproc)" -n 2000 -t 300 >"$out" &
-wait_for_line "$out" ready || fail "server did not start"
-ip netns exec cli "$FS_BIN/locality" client -a 10.77.0.1 -p 8080 -n 2000 -c 16
-wait $!
-tail -n 1 "$out" | awk '{ printf "  accepted %s, on the CPU that processed the handshake: %s (%s%%)\n", $2, $4, $6 }'
-echo "  (fastsocket's side of this table comes with the per-core listen table, issues 3 and 7)"
+# run TITLE PORT [-s]: the same pre-fork server, 2000 connections.
+run() {
+	local out; out=$(mktemp)
+	echo "== $1"
+	ip netns exec srv "$FS_BIN/locality" server -a 10.77.0.1 -p "$2" -w "$(nproc)" -n 2000 -t 300 ${3:-} >"$out" &
+	wait_for_line "$out" ready || fail "server did not start"
+	ip netns exec cli "$FS_BIN/prefork" client -a 10.77.0.1 -p "$2" -n 2000 -c 16
+	wait $!
+	tail -n 1 "$out" | awk '{ printf "  accepted %s, on the CPU that processed the handshake: %s (%s%%)\n", $2, $4, $6 }'
+}
+run "plain kernel: pre-fork epoll server, one shared listener, traffic over veth with RPS" 8080
+run "fastsocket: the same server, each worker on a local listener from SPAWN_LISTEN" 8081 -s
+echo "  (unmodified servers through libfsocket.so, and nginx, come with issues 4 and 7)"

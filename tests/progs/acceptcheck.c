@@ -25,14 +25,9 @@
 
 #include <linux/fastsocket.h>
 
-static int dev, failures;
+#include "check.h"
 
-static void check(const char *what, int ok, const char *detail)
-{
-	printf("%s %s%s%s\n", ok ? "ok  " : "FAIL", what, detail ? ": " : "",
-	       detail ? detail : "");
-	failures += !ok;
-}
+static int dev;
 
 static int fs_accept(int fd, int global_fd, int flags, struct sockaddr *addr,
 		     socklen_t *len)
@@ -46,18 +41,6 @@ static int fs_accept(int fd, int global_fd, int flags, struct sockaddr *addr,
 	arg.op.accept_op.addr = (unsigned long)addr;
 	arg.op.accept_op.addrlen = (unsigned long)len;
 	return ioctl(dev, FSOCKET_IOC_ACCEPT, &arg);
-}
-
-static void expect_errno(const char *what, int ret, int want)
-{
-	char detail[96];
-	int err = errno;
-
-	snprintf(detail, sizeof(detail), "ret %d %s (want %s)", ret,
-		 ret < 0 ? strerrorname_np(err) : "", strerrorname_np(want));
-	check(what, ret == -1 && err == want, detail);
-	if (ret >= 0)
-		close(ret);
 }
 
 static void pin(int cpu)

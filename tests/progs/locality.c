@@ -3,7 +3,6 @@
  * accepted?
  *
  *   locality server -a ADDR -p PORT -w WORKERS -n CONNECTIONS [-t SECONDS] [-s]
- *   locality client -a ADDR -p PORT -n CONNECTIONS [-c THREADS]
  *
  * The server is a pre-fork epoll server: one listener, WORKERS children,
  * child i pinned to CPU i modulo the CPU count. For each connection it
@@ -13,8 +12,7 @@
  * descriptor, as libfsocket will. It prints "ready" once listening, then, after CONNECTIONS
  * accepts (or SECONDS), one summary line:
  *   accepted N local L pct P incoming c0=.. c1=..
- * The client makes CONNECTIONS one-request connections and prints the
- * number that failed. Both exit 0 on complete success.
+ * Exits 0 on complete success. Its clients are "prefork client".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,6 +34,8 @@
 
 #include <linux/fastsocket.h>
 
+#include "check.h"
+
 #define MAX_CPUS 256
 #define MAX_WORKERS 256
 
@@ -50,27 +50,10 @@ struct options {
 	int port, workers, conns, threads, seconds, spawn;
 };
 
-static int parse_addr(const struct options *o, struct sockaddr_storage *ss,
-		      socklen_t *len)
+static int parse_options_addr(const struct options *o,
+			      struct sockaddr_storage *ss, socklen_t *len)
 {
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, o->addr, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons(o->port);
-		*len = sizeof(*in4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, o->addr, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(o->port);
-		*len = sizeof(*in6);
-		return 0;
-	}
-	fprintf(stderr, "locality: bad address %s\n", o->addr);
-	return -1;
+	return parse_addr(o->addr, o->port, ss, len);
 }
 
 static void pin(int cpu)
@@ -150,7 +133,7 @@ static int run_server(const struct options *o)
 	time_t deadline;
 	socklen_t len;
 
-	if (c == MAP_FAILED || parse_addr(o, &ss, &len))
+	if (c == MAP_FAILED || parse_options_addr(o, &ss, &len))
 		return 1;
 	lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (lfd < 0 ||
@@ -183,54 +166,6 @@ static int run_server(const struct options *o)
 	return n < o->conns;
 }
 
-struct client_job {
-	const struct options *o;
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int count;
-	int failed;
-};
-
-static void *client_thread(void *p)
-{
-	struct client_job *j = p;
-	int i;
-
-	for (i = 0; i < j->count; i++) {
-		int fd = socket(j->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		char buf[8];
-
-		if (fd < 0 || connect(fd, (struct sockaddr *)&j->ss, j->len) ||
-		    write(fd, "x\n", 2) != 2 || read(fd, buf, sizeof(buf)) != 3)
-			j->failed++;
-		if (fd >= 0)
-			close(fd);
-	}
-	return NULL;
-}
-
-static int run_client(const struct options *o)
-{
-	struct client_job jobs[64];
-	pthread_t tids[64];
-	int t, n = o->threads > 64 ? 64 : o->threads, failed = 0;
-
-	for (t = 0; t < n; t++) {
-		jobs[t].o = o;
-		jobs[t].count = o->conns / n + (t < o->conns % n);
-		jobs[t].failed = 0;
-		if (parse_addr(o, &jobs[t].ss, &jobs[t].len) ||
-		    pthread_create(&tids[t], NULL, client_thread, &jobs[t]))
-			return 1;
-	}
-	for (t = 0; t < n; t++) {
-		pthread_join(tids[t], NULL);
-		failed += jobs[t].failed;
-	}
-	printf("connections %d failed %d\n", o->conns, failed);
-	return failed != 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct options o = { .addr = "127.0.0.1", .port = 8080, .workers = 4,
@@ -256,9 +191,7 @@ int main(int argc, char **argv)
 		goto usage;
 	if (!strcmp(argv[1], "server"))
 		return run_server(&o);
-	if (!strcmp(argv[1], "client"))
-		return run_client(&o);
 usage:
-	fprintf(stderr, "usage: locality server|client -a ADDR -p PORT [-w WORKERS] [-n CONNS] [-c THREADS] [-t SECONDS]\n");
+	fprintf(stderr, "usage: locality server -a ADDR -p PORT [-w WORKERS] [-n CONNS] [-c THREADS] [-t SECONDS]\n");
 	return 2;
 }

@@ -43,6 +43,8 @@
 
 #include <linux/fastsocket.h>
 
+#include "check.h"
+
 #define MAX_WORKERS 64
 #define MAX_THREADS 64
 
@@ -57,27 +59,10 @@ struct options {
 	int port, workers, conns, threads, seconds, kill_ms;
 };
 
-static int parse_addr(const struct options *o, struct sockaddr_storage *ss,
-		      socklen_t *len)
+static int parse_options_addr(const struct options *o,
+			      struct sockaddr_storage *ss, socklen_t *len)
 {
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, o->addr, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons(o->port);
-		*len = sizeof(*in4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, o->addr, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(o->port);
-		*len = sizeof(*in6);
-		return 0;
-	}
-	fprintf(stderr, "prefork: bad address %s\n", o->addr);
-	return -1;
+	return parse_addr(o->addr, o->port, ss, len);
 }
 
 static volatile sig_atomic_t stopping;
@@ -210,7 +195,7 @@ static int open_listener(const struct options *o)
 	socklen_t len;
 	int one = 1, lfd;
 
-	if (parse_addr(o, &ss, &len))
+	if (parse_options_addr(o, &ss, &len))
 		return -1;
 	lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (lfd < 0 ||
@@ -314,7 +299,7 @@ static int run_client(const struct options *o)
 
 	for (t = 0; t < n; t++) {
 		jobs[t].count = o->conns / n + (t < o->conns % n);
-		if (parse_addr(o, &jobs[t].ss, &jobs[t].len) ||
+		if (parse_options_addr(o, &jobs[t].ss, &jobs[t].len) ||
 		    pthread_create(&tids[t], NULL, client_thread, &jobs[t]))
 			return 1;
 	}

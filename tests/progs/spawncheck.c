@@ -26,14 +26,9 @@
 
 #include <linux/fastsocket.h>
 
-static int dev, failures;
+#include "check.h"
 
-static void check(const char *what, int ok, const char *detail)
-{
-	printf("%s %s%s%s\n", ok ? "ok  " : "FAIL", what, detail ? ": " : "",
-	       detail ? detail : "");
-	failures += !ok;
-}
+static int dev;
 
 static int fsioctl(unsigned long cmd, int fd, int cpu, int *out_cpu)
 {
@@ -49,7 +44,7 @@ static int fsioctl(unsigned long cmd, int fd, int cpu, int *out_cpu)
 	return ret;
 }
 
-static void expect_errno(const char *what, unsigned long cmd, int fd, int cpu,
+static void expect_cmd_errno(const char *what, unsigned long cmd, int fd, int cpu,
 			 int want)
 {
 	char detail[96];
@@ -160,7 +155,7 @@ static int errors(void)
 #define EXPECT(label, fd, cpu, want)					\
 		do {							\
 			snprintf(what, sizeof(what), "%s %s", names[i], label); \
-			expect_errno(what, cmds[i], fd, cpu, want);	\
+			expect_cmd_errno(what, cmds[i], fd, cpu, want);	\
 		} while (0)
 		EXPECT("fd -1", -1, 0, EBADF);
 		EXPECT("closed fd", closed, 0, EBADF);
@@ -172,11 +167,11 @@ static int errors(void)
 		EXPECT("TCP, bound, not listening", bound, 0, EINVAL);
 #undef EXPECT
 	}
-	expect_errno("SPAWN_LISTEN cpu = CPU count", FSOCKET_IOC_SPAWN_LISTEN,
+	expect_cmd_errno("SPAWN_LISTEN cpu = CPU count", FSOCKET_IOC_SPAWN_LISTEN,
 		     lfd, ncpu, EINVAL);
-	expect_errno("SPAWN_LISTEN cpu -7", FSOCKET_IOC_SPAWN_LISTEN, lfd, -7,
+	expect_cmd_errno("SPAWN_LISTEN cpu -7", FSOCKET_IOC_SPAWN_LISTEN, lfd, -7,
 		     EINVAL);
-	expect_errno("SPAWN_LISTEN cpu 1<<30", FSOCKET_IOC_SPAWN_LISTEN, lfd,
+	expect_cmd_errno("SPAWN_LISTEN cpu 1<<30", FSOCKET_IOC_SPAWN_LISTEN, lfd,
 		     1 << 30, EINVAL);
 	readonly_answer(lfd);
 	check("UDP socket untouched (no SO_REUSEPORT)",
@@ -259,7 +254,7 @@ static int any_cpu(void)
 		if (fds[i] >= 0 && cpu >= 0 && cpu < 31)
 			seen |= 1 << cpu;
 	}
-	expect_errno("SPAWN_LISTEN any, every CPU taken", FSOCKET_IOC_SPAWN_LISTEN,
+	expect_cmd_errno("SPAWN_LISTEN any, every CPU taken", FSOCKET_IOC_SPAWN_LISTEN,
 		     g, FSOCKET_CPU_ANY, EBUSY);
 	close(fds[1]);
 	fd = fsioctl(FSOCKET_IOC_SPAWN_LISTEN, g, FSOCKET_CPU_ANY, &cpu);

@@ -40,7 +40,8 @@ fs_param_defaults() {
 }
 
 # fs_netns_up: namespaces "srv" and "cli" joined by a veth pair,
-# 10.77.0.1 (srv) and 10.77.0.2 (cli), with RPS spreading the receive
+# 10.77.0.1 and fd77::1 (srv), 10.77.0.2 and fd77::2 (cli), with RPS
+# spreading the receive
 # work of the server's side over every CPU, as a multi-queue NIC would.
 fs_netns_up() {
 	local cpus mask
@@ -50,6 +51,8 @@ fs_netns_up() {
 	ip link add veth-srv netns srv type veth peer name veth-cli netns cli || return 1
 	ip -n srv addr add 10.77.0.1/24 dev veth-srv
 	ip -n cli addr add 10.77.0.2/24 dev veth-cli
+	ip -n srv -6 addr add fd77::1/64 dev veth-srv nodad
+	ip -n cli -6 addr add fd77::2/64 dev veth-cli nodad
 	ip -n srv link set lo up; ip -n cli link set lo up
 	ip -n srv link set veth-srv up; ip -n cli link set veth-cli up
 	ip netns exec srv sh -c "echo $mask > /sys/class/net/veth-srv/queues/rx-0/rps_cpus"

@@ -41,15 +41,17 @@ struct fsocket_spawn_op {
 	__u32 reserved;
 };
 
+/* FSOCKET_IOC_SOCKET: as socket(2); returns the new descriptor. */
 struct fsocket_socket_op {
 	__u32 family;
-	__u32 type;
+	__u32 type;		/* may include SOCK_NONBLOCK, SOCK_CLOEXEC */
 	__u32 protocol;
 	__u32 reserved;
 };
 
+/* FSOCKET_IOC_SHUTDOWN_LISTEN: the others of the group take its queue. */
 struct fsocket_shutdown_op {
-	__s32 how;
+	__s32 how;		/* SHUT_RD or SHUT_RDWR */
 	__u32 reserved;
 };
 
