@@ -15,18 +15,24 @@
 #include <linux/wait.h>
 #include <net/inet_connection_sock.h>
 #include <net/sock.h>
+#include <net/tcp_states.h>
 
 #include <linux/fastsocket.h>
 
 #include "fastsocket.h"
 #include "log.h"
 
-static bool fsocket_queue_empty(const struct socket *sock)
+/* Nothing to accept, and still listening: keep waiting. */
+static bool fsocket_nothing_yet(const struct socket *sock)
 {
-	return reqsk_queue_empty(&inet_csk(sock->sk)->icsk_accept_queue);
+	return reqsk_queue_empty(&inet_csk(sock->sk)->icsk_accept_queue) &&
+	       READ_ONCE(sock->sk->sk_state) == TCP_LISTEN;
 }
 
-/* Sleep until either queue has a connection, as inet_csk_wait_for_connect. */
+/*
+ * Sleep until either queue has a connection or stopped listening (the
+ * accept that follows then says why), as inet_csk_wait_for_connect.
+ */
 static int fsocket_wait_either(struct socket *a, struct socket *b, long *timeo)
 {
 	DEFINE_WAIT(wait_a);
@@ -38,7 +44,7 @@ static int fsocket_wait_either(struct socket *a, struct socket *b, long *timeo)
 		if (b)
 			prepare_to_wait(sk_sleep(b->sk), &wait_b,
 					TASK_INTERRUPTIBLE);
-		if (!fsocket_queue_empty(a) || (b && !fsocket_queue_empty(b)))
+		if (!fsocket_nothing_yet(a) || (b && !fsocket_nothing_yet(b)))
 			break;
 		if (!*timeo) {
 			err = -EAGAIN;
@@ -79,9 +85,15 @@ static struct socket *fsocket_accept_either(struct socket *local,
 	for (;;) {
 		err = fsocket_try_accept(local, &newsock,
 					 FSOCKET_STAT_LOCAL_ACCEPT);
-		if (err == -EAGAIN && global)
+		if (err == -EAGAIN && global) {
 			err = fsocket_try_accept(global, &newsock,
 						 FSOCKET_STAT_GLOBAL_ACCEPT);
+			/* A global listener that stopped leaves the local one. */
+			if (err == -EINVAL) {
+				global = NULL;
+				err = -EAGAIN;
+			}
+		}
 		if (!err)
 			return newsock;
 		if (err != -EAGAIN)

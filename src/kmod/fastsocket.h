@@ -21,6 +21,7 @@ int fsocket_install_fd(struct socket *sock, int flags);
 int fsocket_groups_init(void);
 void fsocket_groups_exit(void);
 int fsocket_group_add(struct sock *sk);
+bool fsocket_group_watched(const struct sock *sk);
 unsigned int fsocket_group_count(void);
 void fsocket_groups_wake(void);
 
@@ -38,6 +39,7 @@ enum fsocket_stat {
 };
 
 void fsocket_stat_inc(enum fsocket_stat stat);
+void fsocket_stat_add(enum fsocket_stat stat, unsigned int n);
 int fsocket_stats_register(void);
 void fsocket_stats_unregister(void);
 
@@ -45,6 +47,7 @@ void fsocket_stats_unregister(void);
 long fsocket_listen(struct fsocket_ioctl_arg *arg);
 long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg);
 long fsocket_shutdown_listen(struct fsocket_ioctl_arg *arg);
+long fsocket_spawn_all_listen(struct fsocket_ioctl_arg *arg);
 
 /* socket.c: descriptors made and ended through the module */
 long fsocket_socket(struct fsocket_ioctl_arg *arg);

@@ -130,6 +130,17 @@ static void fsocket_group_free(struct fsocket_group *g)
 	kfree(g);
 }
 
+/* Is @sk a listener that went through LISTEN or SPAWN_LISTEN? */
+bool fsocket_group_watched(const struct sock *sk)
+{
+	bool watched;
+
+	mutex_lock(&fsocket_groups_lock);
+	watched = fsocket_group_find(sk);
+	mutex_unlock(&fsocket_groups_lock);
+	return watched;
+}
+
 unsigned int fsocket_group_count(void)
 {
 	return READ_ONCE(fsocket_nr_groups);

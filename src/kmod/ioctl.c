@@ -39,7 +39,7 @@ static const struct fsocket_command fsocket_commands[] = {
 	{ FSOCKET_IOC_SHUTDOWN_LISTEN, "SHUTDOWN_LISTEN",
 	  fsocket_shutdown_listen, false },
 	{ FSOCKET_IOC_SPAWN_ALL_LISTEN, "SPAWN_ALL_LISTEN",
-	  fsocket_not_implemented, false },
+	  fsocket_spawn_all_listen, true },
 	{ FSOCKET_IOC_VERSION, "VERSION", fsocket_version, true },
 };
 

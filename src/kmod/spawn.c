@@ -12,10 +12,12 @@
 
 #include <linux/cpumask.h>
 #include <linux/cred.h>
+#include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/mutex.h>
 #include <linux/net.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/tcp.h>
 #include <net/inet_connection_sock.h>
 #include <net/sock.h>
@@ -27,6 +29,9 @@
 #include "fastsocket.h"
 #include "log.h"
 #include "params.h"
+
+/* The most listeners one SPAWN_ALL_LISTEN answers for. */
+#define FSOCKET_SPAWN_ALL_MAX 1024
 
 /* Choosing a free CPU and creating its listener is one step for mode 2. */
 static DEFINE_MUTEX(fsocket_spawn_lock);
@@ -162,6 +167,29 @@ static int fsocket_spawn_cpu(struct sock *sk, int want)
 	return cpu < nr_cpu_ids ? cpu : -EBUSY;
 }
 
+/* A local listener of @global for @cpu, as a new descriptor of the caller. */
+static int fsocket_spawn_fd(struct socket *global, int cpu)
+{
+	struct socket *local = fsocket_clone_listener(global, cpu);
+
+	if (IS_ERR(local))
+		return PTR_ERR(local);
+	return fsocket_install_fd(local, O_CLOEXEC |
+				  (global->file->f_flags & O_NONBLOCK));
+}
+
+/*
+ * Mode 2 chooses the CPU and pins the worker there, so that it runs where
+ * its connections arrive. The CPU came from the caller's allowed CPUs, so
+ * the pin stays inside its cpuset.
+ */
+static int fsocket_pin_chosen(int want, int cpu)
+{
+	if (want != FSOCKET_CPU_ANY || fsocket_param(enable_listen_spawn) != 2)
+		return 0;
+	return set_cpus_allowed_ptr(current, cpumask_of(cpu));
+}
+
 /*
  * The caller's listener @fd, made a member of a reuseport group (it founds
  * one when its first local listener starts listening). Both commands
@@ -200,7 +228,7 @@ long fsocket_listen(struct fsocket_ioctl_arg *arg)
 /* SPAWN_LISTEN: a local listener for one CPU; returns its descriptor. */
 long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg)
 {
-	struct socket *global, *local;
+	struct socket *global;
 	int cpu, ret;
 
 	global = fsocket_group_listener(arg->fd);
@@ -213,15 +241,17 @@ long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg)
 		ret = cpu;
 		goto unlock;
 	}
-	local = fsocket_clone_listener(global, cpu);
-	if (IS_ERR(local)) {
-		ret = PTR_ERR(local);
-		goto unlock;
+	ret = fsocket_spawn_fd(global, cpu);
+	if (ret >= 0) {
+		int err = fsocket_pin_chosen(arg->op.spawn_op.cpu, cpu);
+
+		if (err) {
+			close_fd(ret);
+			ret = err;
+		} else {
+			arg->op.spawn_op.cpu = cpu;
+		}
 	}
-	ret = fsocket_install_fd(local, O_CLOEXEC |
-				 (global->file->f_flags & O_NONBLOCK));
-	if (ret >= 0)
-		arg->op.spawn_op.cpu = cpu;
 unlock:
 	mutex_unlock(&fsocket_spawn_lock);
 	fsocket_stat_inc(ret < 0 ? FSOCKET_STAT_ERROR : FSOCKET_STAT_SPAWN);
@@ -269,4 +299,108 @@ long fsocket_shutdown_listen(struct fsocket_ioctl_arg *arg)
 	}
 	sockfd_put(sock);
 	return ret;
+}
+
+/* iterate_fd() callback: stops at a TCP-state listener, returning fd + 1. */
+static int fsocket_listener_fd(const void *unused, struct file *file,
+			       unsigned int fd)
+{
+	struct socket *sock = sock_from_file(file);
+
+	return sock && sock->sk && READ_ONCE(sock->sk->sk_state) == TCP_LISTEN ?
+	       fd + 1 : 0;
+}
+
+/*
+ * The caller's next watched listener from descriptor *@from on, with a
+ * reference (sockfd_put() it), and *@from moved past it; NULL when none.
+ */
+static struct socket *fsocket_next_watched(unsigned int *from)
+{
+	struct socket *sock;
+	int next;
+
+	for (;;) {
+		next = iterate_fd(current->files, *from, fsocket_listener_fd,
+				  NULL);
+		if (!next)
+			return NULL;
+		*from = next;
+		sock = fsocket_lookup_listener(next - 1);
+		if (IS_ERR(sock))
+			continue;
+		if (fsocket_group_watched(sock->sk))
+			return sock;
+		sockfd_put(sock);
+	}
+}
+
+/* One more local listener for SPAWN_ALL_LISTEN, recorded in @pairs. */
+static int fsocket_spawn_pair(struct socket *global, int global_fd, int cpu,
+			      struct fsocket_spawn_pair __user *pairs)
+{
+	struct fsocket_spawn_pair pair = { .global_fd = global_fd };
+
+	pair.local_fd = fsocket_spawn_fd(global, cpu);
+	if (pair.local_fd < 0)
+		return pair.local_fd;
+	if (copy_to_user(pairs, &pair, sizeof(pair))) {
+		close_fd(pair.local_fd);
+		return -EFAULT;
+	}
+	return pair.local_fd;
+}
+
+/*
+ * SPAWN_ALL_LISTEN: SPAWN_LISTEN for each of the caller's watched
+ * listeners, all on one CPU, all or none: on any failure the descriptors
+ * made so far are closed again.
+ */
+long fsocket_spawn_all_listen(struct fsocket_ioctl_arg *arg)
+{
+	struct fsocket_spawn_all_op *op = &arg->op.spawn_all_op;
+	struct fsocket_spawn_pair __user *pairs = u64_to_user_ptr(op->pairs);
+	unsigned int from = 0, n = 0;
+	struct socket *global;
+	int cpu = -1, ret = 0;
+	int *made;
+
+	if (!fsocket_param(enable_listen_spawn))
+		return -EOPNOTSUPP;
+	if (op->count > FSOCKET_SPAWN_ALL_MAX)
+		return -EINVAL;
+	made = kcalloc(max(op->count, 1U), sizeof(*made), GFP_KERNEL);
+	if (!made)
+		return -ENOMEM;
+	mutex_lock(&fsocket_spawn_lock);
+	while (!ret && (global = fsocket_next_watched(&from))) {
+		if (cpu < 0)
+			cpu = fsocket_spawn_cpu(global->sk, op->cpu);
+		if (cpu < 0)
+			ret = cpu;
+		else if (n == op->count)
+			ret = -ENOSPC;
+		else
+			ret = fsocket_spawn_pair(global, from - 1, cpu, &pairs[n]);
+		if (ret >= 0) {
+			made[n++] = ret;
+			ret = 0;
+		}
+		sockfd_put(global);
+	}
+	if (!ret && n)
+		ret = fsocket_pin_chosen(op->cpu, cpu);
+	if (ret) {
+		while (n)
+			close_fd(made[--n]);
+	}
+	mutex_unlock(&fsocket_spawn_lock);
+	kfree(made);
+	fsocket_stat_add(ret ? FSOCKET_STAT_ERROR : FSOCKET_STAT_SPAWN,
+			 ret ? 1 : n);
+	if (ret)
+		return ret;
+	op->count = n;
+	op->cpu = n ? cpu : FSOCKET_CPU_ANY;
+	return n;
 }

@@ -26,9 +26,14 @@ static const char *const fsocket_stat_names[FSOCKET_STAT_MAX] = {
 	[FSOCKET_STAT_ERROR] = "errors",
 };
 
+void fsocket_stat_add(enum fsocket_stat stat, unsigned int n)
+{
+	this_cpu_add(fsocket_stats.count[stat], n);
+}
+
 void fsocket_stat_inc(enum fsocket_stat stat)
 {
-	this_cpu_inc(fsocket_stats.count[stat]);
+	fsocket_stat_add(stat, 1);
 }
 
 static void fsocket_stats_line(struct seq_file *m, const char *name,

@@ -1,6 +1,6 @@
 # Every seed command is dispatched; this says which still answer
-# EOPNOTSUPP (their work comes with the per-core listen table), and checks
-# that VERSION's command mask agrees with what each command does.
+# EOPNOTSUPP, and checks that VERSION's command mask agrees with what each
+# command does.
 . "$FS_ROOT/tests/vm/lib.sh"
 
 fs_load || fail "load failed"

@@ -1,7 +1,9 @@
 # LISTEN and SPAWN_LISTEN: bad input gets one errno each and leaves nothing
 # behind; a local listener copies its listener's address, options (IPv4,
 # IPv6 with V6ONLY both ways), owner and port (a worker running as nobody
-# on port 80); "choose for me" hands out each CPU once, then EBUSY.
+# on port 80); "choose for me" hands out each CPU once, then EBUSY, and
+# pins the caller in mode 2; SPAWN_ALL_LISTEN spawns for every watched
+# listener or, on failure, for none.
 . "$FS_ROOT/tests/vm/lib.sh"
 
 fs_load || fail "load failed"
@@ -9,6 +11,7 @@ check "bad input" "$FS_BIN/spawncheck" errors
 check "clones" "$FS_BIN/spawncheck" clone
 check "any CPU" "$FS_BIN/spawncheck" any
 check "owner" "$FS_BIN/spawncheck" owner
+check "SPAWN_ALL_LISTEN" "$FS_BIN/spawncheck" all
 fs_unload
 fs_load enable_listen_spawn=0 || fail "load with enable_listen_spawn=0 failed"
 out=$("$FS_BIN/spawncheck" clone)

@@ -29,5 +29,5 @@ run() {
 	tail -n 1 "$out" | awk '{ printf "  accepted %s, on the CPU that processed the handshake: %s (%s%%)\n", $2, $4, $6 }'
 }
 run "plain kernel: pre-fork epoll server, one shared listener, traffic over veth with RPS" 8080
-run "fastsocket: the same server, each worker on a local listener from SPAWN_LISTEN" 8081 -s
+run "fastsocket: the same server, each worker on a local listener from SPAWN_LISTEN (mode 2)" 8081 "-s 2"
 echo "  (unmodified servers through libfsocket.so, and nginx, come with issues 4 and 7)"

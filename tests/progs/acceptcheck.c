@@ -204,6 +204,32 @@ static void blocking(int port, int local, int global)
 	expect_errno("SO_RCVTIMEO ends the wait", fs_accept(local, global, 0, NULL, NULL), EAGAIN);
 }
 
+static void *shutdown_later(void *p)
+{
+	struct fsocket_ioctl_arg arg;
+
+	usleep(300000);
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = *(int *)p;
+	arg.op.shutdown_op.how = SHUT_RDWR;
+	if (ioctl(dev, FSOCKET_IOC_SHUTDOWN_LISTEN, &arg))
+		perror("SHUTDOWN_LISTEN");
+	return NULL;
+}
+
+/* A blocking accept ends when its listener is shut down meanwhile. */
+static void shut_while_waiting(int local, int global)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	pthread_t tid;
+
+	setsockopt(local, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	pthread_create(&tid, NULL, shutdown_later, &local);
+	expect_errno("listener shut down during a blocking accept",
+		     fs_accept(local, global, 0, NULL, NULL), EINVAL);
+	pthread_join(tid, NULL);
+}
+
 int main(void)
 {
 	struct fsocket_ioctl_arg arg;
@@ -231,5 +257,6 @@ int main(void)
 	bad_input(local, global);
 	queues(port, local, global);
 	blocking(port, local, global);
+	shut_while_waiting(local, global);
 	return failures != 0;
 }

@@ -140,7 +140,10 @@ static int check_reserved(int dev)
 
 static int check_commands(int dev)
 {
-	/* What a real command answers for fd -1 and family AF_UNSPEC. */
+	/*
+	 * What a real command answers for fd -1, family AF_UNSPEC and room
+	 * for no pairs (0: success, SPAWN_ALL_LISTEN with nothing watched).
+	 */
 	static const struct {
 		const char *name;
 		unsigned long cmd;
@@ -152,7 +155,7 @@ static int check_commands(int dev)
 		{ "CLOSE", FSOCKET_IOC_CLOSE, EBADF },
 		{ "SPAWN_LISTEN", FSOCKET_IOC_SPAWN_LISTEN, EBADF },
 		{ "SHUTDOWN_LISTEN", FSOCKET_IOC_SHUTDOWN_LISTEN, EBADF },
-		{ "SPAWN_ALL_LISTEN", FSOCKET_IOC_SPAWN_ALL_LISTEN, EBADF },
+		{ "SPAWN_ALL_LISTEN", FSOCKET_IOC_SPAWN_ALL_LISTEN, 0 },
 	};
 	struct fsocket_ioctl_arg arg;
 	char pending[256] = "";

@@ -2,14 +2,19 @@
  * locality: where was a connection's handshake processed, and where was it
  * accepted?
  *
- *   locality server -a ADDR -p PORT -w WORKERS -n CONNECTIONS [-t SECONDS] [-s]
+ *   locality server -a ADDR -p PORT -w WORKERS -n CONNECTIONS [-t SECONDS]
+ *                   [-s MODE]
  *
- * The server is a pre-fork epoll server: one listener, WORKERS children,
- * child i pinned to CPU i modulo the CPU count. For each connection it
- * reads SO_INCOMING_CPU right after accept and compares it with
- * sched_getcpu(). With -s each worker asks /dev/fastsocket for a local
- * listener on its CPU (SPAWN_LISTEN) and puts it over its listener's
- * descriptor, as libfsocket will. It prints "ready" once listening, then, after CONNECTIONS
+ * The server is a pre-fork epoll server: one listener, WORKERS children.
+ * For each connection it reads SO_INCOMING_CPU right after accept and
+ * compares it with sched_getcpu(). With -s each worker asks
+ * /dev/fastsocket for a local listener (SPAWN_LISTEN) and puts it over its
+ * listener's descriptor, as libfsocket will. MODE "cpu": child i pins
+ * itself to CPU i modulo the CPU count and names that CPU; "1": it pins
+ * itself likewise and lets the module take the CPU it is pinned to
+ * (enable_listen_spawn=1); "2": it does not pin itself, the module
+ * chooses a free CPU and pins it there (enable_listen_spawn=2). Without
+ * -s child i is pinned as in "cpu" and shares the one listener. It prints "ready" once listening, then, after CONNECTIONS
  * accepts (or SECONDS), one summary line:
  *   accepted N local L pct P incoming c0=.. c1=..
  * Exits 0 on complete success. Its clients are "prefork client".
@@ -90,7 +95,7 @@ static void spawn_local(int lfd, int cpu)
 	struct fsocket_ioctl_arg arg = { .fd = lfd };
 	int dev = open(FSOCKET_DEVICE_PATH, O_RDWR | O_CLOEXEC), local;
 
-	arg.op.spawn_op.cpu = cpu;
+	arg.op.spawn_op.cpu = cpu;	/* or FSOCKET_CPU_ANY */
 	local = dev < 0 ? -1 : ioctl(dev, FSOCKET_IOC_SPAWN_LISTEN, &arg);
 	if (local < 0 || dup3(local, lfd, 0) < 0) {
 		perror("SPAWN_LISTEN");
@@ -106,9 +111,12 @@ static void worker(int lfd, int cpu, const struct options *o,
 	struct epoll_event ev = { .events = EPOLLIN };
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
-	pin(cpu);
-	if (o->spawn)
+	if (o->spawn != '2')
+		pin(cpu);
+	if (o->spawn == 'c')
 		spawn_local(lfd, cpu);
+	else if (o->spawn)
+		spawn_local(lfd, FSOCKET_CPU_ANY);
 	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev)) {
 		perror("epoll");
 		_exit(1);
@@ -175,7 +183,7 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		goto usage;
 	optind = 2;
-	while ((opt = getopt(argc, argv, "a:p:w:n:c:t:s")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:w:n:c:t:s:")) != -1) {
 		switch (opt) {
 		case 'a': o.addr = optarg; break;
 		case 'p': o.port = atoi(optarg); break;
@@ -183,15 +191,16 @@ int main(int argc, char **argv)
 		case 'n': o.conns = atoi(optarg); break;
 		case 'c': o.threads = atoi(optarg); break;
 		case 't': o.seconds = atoi(optarg); break;
-		case 's': o.spawn = 1; break;
+		case 's': o.spawn = optarg[0]; break;
 		default: goto usage;
 		}
 	}
-	if (o.workers < 1 || o.workers > MAX_WORKERS || o.threads < 1)
+	if (o.workers < 1 || o.workers > MAX_WORKERS || o.threads < 1 ||
+	    (o.spawn && o.spawn != 'c' && o.spawn != '1' && o.spawn != '2'))
 		goto usage;
 	if (!strcmp(argv[1], "server"))
 		return run_server(&o);
 usage:
-	fprintf(stderr, "usage: locality server -a ADDR -p PORT [-w WORKERS] [-n CONNS] [-c THREADS] [-t SECONDS]\n");
+	fprintf(stderr, "usage: locality server -a ADDR -p PORT [-w WORKERS] [-n CONNS] [-t SECONDS] [-s cpu|1|2]\n");
 	return 2;
 }

@@ -6,10 +6,11 @@
  *   prefork client -a ADDR -p PORT -n CONNS [-c THREADS]
  *
  * Each worker keeps a descriptor of the master's ("global") listener, asks
- * /dev/fastsocket for a local listener on a free CPU (SPAWN_LISTEN, the
- * module picks), pins itself there, puts the local listener over its
- * listening descriptor, watches both in its epoll and accepts with
- * ACCEPT (local queue first, then the global one), as libfsocket will.
+ * /dev/fastsocket for a local listener on a free CPU (SPAWN_LISTEN in
+ * mode 2: the module picks the CPU and pins the worker there), puts the
+ * local listener over its listening descriptor, watches both in its epoll
+ * and accepts with ACCEPT (local queue first, then the global one), as
+ * libfsocket will.
  *
  * With -k, every MS milliseconds the master kills one worker with SIGKILL
  * and forks a new one. The worker is first asked to stop accepting and is
@@ -18,15 +19,15 @@
  * has accepted dies with it; nothing can save that one.)
  *
  * The server prints "ready", then after CONNS answered connections (or
- * SECONDS, or SIGTERM) "served N kills K" and exits 0 when N >= CONNS. The client
- * prints "connections N failed F" (each socket has a 10 s time-out) and
- * exits 0 when F is 0.
+ * SECONDS, or SIGTERM) "served N kills K unparked U" and exits 0 when
+ * N >= CONNS.
+ * The client prints "connections N failed F (why...)" (each socket has a
+ * 10 s time-out) and exits 0 when F is 0.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -90,16 +91,6 @@ static int fs_ioctl(unsigned long cmd, struct fsocket_ioctl_arg *arg)
 	return ioctl(dev, cmd, arg);
 }
 
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		die("sched_setaffinity");
-}
-
 /* The worker's listener becomes a local one; returns the global's fd. */
 static int go_local(int lfd)
 {
@@ -110,7 +101,6 @@ static int go_local(int lfd)
 	local = fs_ioctl(FSOCKET_IOC_SPAWN_LISTEN, &arg);
 	if (gfd < 0 || local < 0)
 		die("SPAWN_LISTEN");
-	pin(arg.op.spawn_op.cpu);
 	if (dup3(local, lfd, 0) < 0)
 		die("dup3");
 	close(local);
@@ -175,14 +165,28 @@ static pid_t start_worker(int lfd, int id, struct shared *sh)
 	return pid;
 }
 
-/* Stop worker @id accepting, kill it, start another in its place. */
-static pid_t replace_worker(int lfd, int id, pid_t pid, struct shared *sh)
+/*
+ * Stop worker @id accepting, kill it, start another in its place. A worker
+ * that died on its own is only replaced; one that does not stop within
+ * 30 s is killed anyway and counted in @unparked (what it was serving is
+ * lost, and the summary says so).
+ */
+static pid_t replace_worker(int lfd, int id, pid_t pid, struct shared *sh,
+			    int *unparked)
 {
-	int i;
+	int i, status;
 
 	atomic_store(&sh->park[id], 1);
-	for (i = 0; i < 2000 && !atomic_load(&sh->parked[id]); i++)
+	for (i = 0; i < 30000 && !atomic_load(&sh->parked[id]); i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			fprintf(stderr, "prefork: worker %d died (status 0x%x)\n",
+				id, status);
+			return start_worker(lfd, id, sh);
+		}
 		usleep(1000);
+	}
+	if (!atomic_load(&sh->parked[id]))
+		(*unparked)++;
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	return start_worker(lfd, id, sh);
@@ -227,7 +231,7 @@ static int run_server(const struct options *o)
 				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	long deadline = now_ms() + o->seconds * 1000L, next_kill;
 	pid_t pids[MAX_WORKERS];
-	int i, lfd, kills = 0, victim = 0;
+	int i, lfd, kills = 0, unparked = 0, victim = 0;
 
 	if (sh == MAP_FAILED)
 		return 1;
@@ -245,7 +249,8 @@ static int run_server(const struct options *o)
 		usleep(5000);
 		if (!o->kill_ms || now_ms() < next_kill)
 			continue;
-		pids[victim] = replace_worker(lfd, victim, pids[victim], sh);
+		pids[victim] = replace_worker(lfd, victim, pids[victim], sh,
+					      &unparked);
 		victim = (victim + 1) % o->workers;
 		kills++;
 		next_kill = now_ms() + o->kill_ms;
@@ -254,48 +259,78 @@ static int run_server(const struct options *o)
 		kill(pids[i], SIGKILL);
 		waitpid(pids[i], NULL, 0);
 	}
-	printf("served %ld kills %d\n", atomic_load(&sh->served), kills);
+	printf("served %ld kills %d unparked %d\n", atomic_load(&sh->served),
+	       kills, unparked);
 	return atomic_load(&sh->served) < o->conns;
 }
+
+/* Why a client connection failed, for the summary line. */
+enum failure { F_CONNECT, F_TIMEOUT, F_RESET, F_OTHER, F_MAX };
 
 struct client_job {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int count, failed;
+	int count, failed[F_MAX];
 };
 
-static int one_request(const struct client_job *j)
+static enum failure classify(int err)
+{
+	if (err == EAGAIN || err == ETIMEDOUT)
+		return F_TIMEOUT;
+	if (err == ECONNRESET || err == EPIPE)
+		return F_RESET;
+	return F_OTHER;
+}
+
+/* One request; -1 and the reason in @why when it gets no answer. */
+static int one_request(const struct client_job *j, enum failure *why)
 {
 	struct timeval tv = { .tv_sec = 10 };
-	int fd = socket(j->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+	int fd = socket(j->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	char buf[8];
+	ssize_t n;
 
+	*why = F_OTHER;
 	if (fd < 0)
 		return -1;
-	ok = !setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) &&
-	     !setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) &&
-	     !connect(fd, (const struct sockaddr *)&j->ss, j->len) &&
-	     write(fd, "x\n", 2) == 2 && read(fd, buf, sizeof(buf)) == 3;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
+	    connect(fd, (const struct sockaddr *)&j->ss, j->len)) {
+		*why = F_CONNECT;
+		goto fail;
+	}
+	if (write(fd, "x\n", 2) != 2) {
+		*why = classify(errno);
+		goto fail;
+	}
+	n = read(fd, buf, sizeof(buf));
+	if (n == 3) {
+		close(fd);
+		return 0;
+	}
+	*why = n < 0 ? classify(errno) : F_RESET;
+fail:
 	close(fd);
-	return ok ? 0 : -1;
+	return -1;
 }
 
 static void *client_thread(void *p)
 {
 	struct client_job *j = p;
+	enum failure why;
 	int i;
 
 	for (i = 0; i < j->count; i++)
-		if (one_request(j))
-			j->failed++;
+		if (one_request(j, &why))
+			j->failed[why]++;
 	return NULL;
 }
 
 static int run_client(const struct options *o)
 {
 	static struct client_job jobs[MAX_THREADS];
+	int t, f, n = o->threads, failed[F_MAX] = { 0 }, total = 0;
 	pthread_t tids[MAX_THREADS];
-	int t, n = o->threads, failed = 0;
 
 	for (t = 0; t < n; t++) {
 		jobs[t].count = o->conns / n + (t < o->conns % n);
@@ -305,10 +340,15 @@ static int run_client(const struct options *o)
 	}
 	for (t = 0; t < n; t++) {
 		pthread_join(tids[t], NULL);
-		failed += jobs[t].failed;
+		for (f = 0; f < F_MAX; f++) {
+			failed[f] += jobs[t].failed[f];
+			total += jobs[t].failed[f];
+		}
 	}
-	printf("connections %d failed %d\n", o->conns, failed);
-	return failed != 0;
+	printf("connections %d failed %d (connect %d, no answer in 10 s %d, reset %d, other %d)\n",
+	       o->conns, total, failed[F_CONNECT], failed[F_TIMEOUT],
+	       failed[F_RESET], failed[F_OTHER]);
+	return total != 0;
 }
 
 int main(int argc, char **argv)

@@ -7,6 +7,7 @@
  *   spawncheck any      "choose for me" hands out every CPU once
  *   spawncheck owner    a worker that dropped privileges still spawns
  *                       (port 80, owner nobody)
+ *   spawncheck all      SPAWN_ALL_LISTEN
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -14,6 +15,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,6 +242,31 @@ static int clones(void)
 	return failures != 0;
 }
 
+/* Is the caller allowed on @cpu alone? */
+static int pinned_to(int cpu)
+{
+	cpu_set_t set;
+
+	return !sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) == 1 &&
+	       CPU_ISSET(cpu, &set);
+}
+
+static void unpin(void)
+{
+	cpu_set_t set;
+	int i;
+
+	CPU_ZERO(&set);
+	for (i = 0; i < sysconf(_SC_NPROCESSORS_ONLN); i++)
+		CPU_SET(i, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * Mode 2: each "choose for me" gets a CPU no local listener of this
+ * listener has, and pins the caller there (unpinned again between calls,
+ * as if each were another worker).
+ */
 static int any_cpu(void)
 {
 	int ncpu = sysconf(_SC_NPROCESSORS_ONLN), g = tcp_listener(AF_INET, 0, 0);
@@ -247,20 +274,27 @@ static int any_cpu(void)
 	char detail[64];
 
 	for (i = 0; i < ncpu && i < 256; i++) {
+		unpin();
 		fds[i] = fsioctl(FSOCKET_IOC_SPAWN_LISTEN, g, FSOCKET_CPU_ANY, &cpu);
 		snprintf(detail, sizeof(detail), "fd %d cpu %d", fds[i], cpu);
 		check("SPAWN_LISTEN any", fds[i] >= 0 && cpu >= 0 && cpu < ncpu &&
 		      !(seen & (1 << cpu)), detail);
+		check("the caller is pinned to that CPU", pinned_to(cpu), NULL);
 		if (fds[i] >= 0 && cpu >= 0 && cpu < 31)
 			seen |= 1 << cpu;
 	}
+	unpin();
 	expect_cmd_errno("SPAWN_LISTEN any, every CPU taken", FSOCKET_IOC_SPAWN_LISTEN,
-		     g, FSOCKET_CPU_ANY, EBUSY);
+			 g, FSOCKET_CPU_ANY, EBUSY);
+	check("a refused spawn leaves the affinity alone", !pinned_to(0) || ncpu == 1, NULL);
 	close(fds[1]);
 	fd = fsioctl(FSOCKET_IOC_SPAWN_LISTEN, g, FSOCKET_CPU_ANY, &cpu);
 	snprintf(detail, sizeof(detail), "fd %d cpu %d", fd, cpu);
 	check("a closed local listener frees its CPU", fd >= 0 &&
 	      getint(fd, SOL_SOCKET, SO_INCOMING_CPU) == cpu, detail);
+	unpin();
+	fd = fsioctl(FSOCKET_IOC_SPAWN_LISTEN, g, 0, &cpu);
+	check("an explicit CPU does not pin", !pinned_to(0) || ncpu == 1, NULL);
 	return failures != 0;
 }
 
@@ -285,6 +319,70 @@ static int owner(void)
 	return failures != 0;
 }
 
+static int spawn_all(struct fsocket_spawn_pair *pairs, unsigned int room,
+		     int *count, int *cpu)
+{
+	struct fsocket_ioctl_arg arg;
+	int ret;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.op.spawn_all_op.pairs = (unsigned long)pairs;
+	arg.op.spawn_all_op.count = room;
+	arg.op.spawn_all_op.cpu = FSOCKET_CPU_ANY;
+	ret = ioctl(dev, FSOCKET_IOC_SPAWN_ALL_LISTEN, &arg);
+	*count = arg.op.spawn_all_op.count;
+	*cpu = arg.op.spawn_all_op.cpu;
+	return ret;
+}
+
+static int port_of(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	return getsockname(fd, (struct sockaddr *)&a, &len) ? -1 : ntohs(a.sin_port);
+}
+
+/*
+ * SPAWN_ALL_LISTEN, in a child as after fork: one local listener per
+ * listener that went through LISTEN (not the others), all on the CPU the
+ * module chose, which the child is pinned to; all or nothing.
+ */
+static int all_listeners(void)
+{
+	int a = tcp_listener(AF_INET, 0, 0), b = tcp_listener(AF_INET, 0, 0);
+	int plain = tcp_listener(AF_INET, 0, 0), n, cpu, ret, fds, i, ok = 1;
+	struct fsocket_spawn_pair pairs[4];
+	char detail[96];
+
+	ret = spawn_all(pairs, 4, &n, &cpu);
+	check("nothing watched yet: none", ret == 0, NULL);
+	check("LISTEN", !fsioctl(FSOCKET_IOC_LISTEN, a, 0, NULL) &&
+	      !fsioctl(FSOCKET_IOC_LISTEN, b, 0, NULL), NULL);
+	fds = count_fds();
+	expect_errno("room for 1 of 2", spawn_all(pairs, 1, &n, &cpu), ENOSPC);
+	expect_errno("pairs at a bad address", spawn_all((void *)8, 4, &n, &cpu), EFAULT);
+	check("a refused call leaves no descriptor", count_fds() == fds, NULL);
+	expect_errno("room for too many", spawn_all(pairs, 1 << 20, &n, &cpu), EINVAL);
+
+	unpin();
+	ret = spawn_all(pairs, 4, &n, &cpu);
+	snprintf(detail, sizeof(detail), "ret %d count %d cpu %d", ret, n, cpu);
+	check("two local listeners", ret == 2 && n == 2, detail);
+	for (i = 0; i < n && i < 4; i++) {
+		int g = pairs[i].global_fd, l = pairs[i].local_fd;
+
+		ok &= (g == a || g == b) && g != plain && port_of(l) == port_of(g) &&
+		      getint(l, SOL_SOCKET, SO_INCOMING_CPU) == cpu &&
+		      getint(l, SOL_SOCKET, SO_ACCEPTCONN) == 1;
+	}
+	check("each on its listener's port, on the chosen CPU", ok && n == 2 &&
+	      pairs[0].global_fd != pairs[1].global_fd, NULL);
+	check("the caller is pinned to that CPU", pinned_to(cpu), NULL);
+	unpin();
+	return failures != 0;
+}
+
 int main(int argc, char **argv)
 {
 	dev = open(FSOCKET_DEVICE_PATH, O_RDWR | O_CLOEXEC);
@@ -300,5 +398,7 @@ int main(int argc, char **argv)
 		return any_cpu();
 	if (!strcmp(argv[1], "owner"))
 		return owner();
+	if (!strcmp(argv[1], "all"))
+		return all_listeners();
 	return 2;
 }

@@ -42,6 +42,23 @@ struct fsocket_spawn_op {
 };
 
 /* FSOCKET_IOC_SOCKET: as socket(2); returns the new descriptor. */
+/*
+ * FSOCKET_IOC_SPAWN_ALL_LISTEN (after fork): a local listener for each of
+ * the caller's listeners that went through LISTEN, all on one CPU (chosen
+ * as by SPAWN_LISTEN). The new descriptors are written to @pairs; the
+ * caller puts each over its global one. Returns how many.
+ */
+struct fsocket_spawn_pair {
+	__s32 global_fd;
+	__s32 local_fd;
+};
+
+struct fsocket_spawn_all_op {
+	__aligned_u64 pairs;	/* struct fsocket_spawn_pair __user * */
+	__u32 count;		/* in: room in @pairs; out: pairs written */
+	__s32 cpu;		/* in: a CPU or FSOCKET_CPU_ANY; out: the CPU */
+};
+
 struct fsocket_socket_op {
 	__u32 family;
 	__u32 type;		/* may include SOCK_NONBLOCK, SOCK_CLOEXEC */
@@ -72,6 +89,7 @@ struct fsocket_ioctl_arg {
 	union {
 		struct fsocket_accept_op accept_op;
 		struct fsocket_spawn_op spawn_op;
+		struct fsocket_spawn_all_op spawn_all_op;
 		struct fsocket_socket_op socket_op;
 		struct fsocket_shutdown_op shutdown_op;
 		struct fsocket_version_op version_op;
