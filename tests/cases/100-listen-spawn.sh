@@ -2,8 +2,9 @@
 # behind; a local listener copies its listener's address, options (IPv4,
 # IPv6 with V6ONLY both ways), owner and port (a worker running as nobody
 # on port 80); "choose for me" hands out each CPU once, then EBUSY, and
-# pins the caller in mode 2; SPAWN_ALL_LISTEN spawns for every watched
-# listener or, on failure, for none.
+# pins the caller in mode 2, choosing among the CPUs it may run on;
+# SPAWN_ALL_LISTEN spawns for every watched listener or, on failure, for
+# none.
 . "$FS_ROOT/tests/vm/lib.sh"
 
 fs_load || fail "load failed"
@@ -12,6 +13,9 @@ check "clones" "$FS_BIN/spawncheck" clone
 check "any CPU" "$FS_BIN/spawncheck" any
 check "owner" "$FS_BIN/spawncheck" owner
 check "SPAWN_ALL_LISTEN" "$FS_BIN/spawncheck" all
+if [ "$(nproc)" -ge 2 ]; then
+	check "allowed CPUs" "$FS_BIN/spawncheck" allowed
+fi
 fs_unload
 fs_load enable_listen_spawn=0 || fail "load with enable_listen_spawn=0 failed"
 out=$("$FS_BIN/spawncheck" clone)

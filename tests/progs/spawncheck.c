@@ -8,6 +8,7 @@
  *   spawncheck owner    a worker that dropped privileges still spawns
  *                       (port 80, owner nobody)
  *   spawncheck all      SPAWN_ALL_LISTEN
+ *   spawncheck allowed  mode 2 keeps to the caller's allowed CPUs
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -383,6 +384,43 @@ static int all_listeners(void)
 	return failures != 0;
 }
 
+/* Allow the caller CPUs [@lo, @hi) only. */
+static void allow(int lo, int hi)
+{
+	cpu_set_t set;
+	int i;
+
+	CPU_ZERO(&set);
+	for (i = lo; i < hi; i++)
+		CPU_SET(i, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * Mode 2 chooses among the CPUs the caller may run on: with the upper half
+ * allowed, each "choose for me" gets one of those, then EBUSY although the
+ * lower half has no local listener.
+ */
+static int allowed_cpus(void)
+{
+	int ncpu = sysconf(_SC_NPROCESSORS_ONLN), g = tcp_listener(AF_INET, 0, 0);
+	int lo = ncpu / 2, i, cpu, fd, ok = 1;
+	char detail[64];
+
+	for (i = lo; i < ncpu; i++) {
+		allow(lo, ncpu);
+		fd = fsioctl(FSOCKET_IOC_SPAWN_LISTEN, g, FSOCKET_CPU_ANY, &cpu);
+		snprintf(detail, sizeof(detail), "fd %d cpu %d of [%d, %d)", fd, cpu, lo, ncpu);
+		check("a CPU the caller may run on", fd >= 0 && cpu >= lo && cpu < ncpu, detail);
+		ok &= fd >= 0;
+	}
+	allow(lo, ncpu);
+	expect_cmd_errno("its CPUs all taken, the others not offered",
+			 FSOCKET_IOC_SPAWN_LISTEN, g, FSOCKET_CPU_ANY, EBUSY);
+	unpin();
+	return failures != 0 || !ok;
+}
+
 int main(int argc, char **argv)
 {
 	dev = open(FSOCKET_DEVICE_PATH, O_RDWR | O_CLOEXEC);
@@ -400,5 +438,7 @@ int main(int argc, char **argv)
 		return owner();
 	if (!strcmp(argv[1], "all"))
 		return all_listeners();
+	if (!strcmp(argv[1], "allowed"))
+		return allowed_cpus();
 	return 2;
 }
