@@ -3,6 +3,8 @@
 #   make [KDIR=...]          the module (for KDIR, default: the running
 #                            kernel) and libfsocket.so
 #   make lib                 libfsocket.so only
+#   make tools               the fastsocket command
+#   make bench-preload       instructions per call with and without the library
 #   make module [KDIR=...]   fastsocket.ko only
 #   make check               the test suite (tests/run; installs with apt)
 #   make demo                the main job (tests/demo/run)
@@ -17,10 +19,16 @@ INCDIR  ?= $(PREFIX)/include
 UDEVDIR ?= /usr/lib/udev/rules.d
 SRCDIR  ?= $(PREFIX)/src/fastsocket-$(VERSION)
 
-all: module lib
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+
+all: module lib tools
 
 lib:
 	$(MAKE) -C src/libfsocket
+
+tools:
+	$(MAKE) -C src/tools LIBFILE=$(LIBDIR)/libfsocket.so.1
 
 module:
 	@test -d "$(KDIR)" || { \
@@ -34,7 +42,10 @@ check:
 demo:
 	bash tests/demo/run
 
-install: lib
+install: lib tools
+	install -D -m 0755 src/tools/fastsocket $(DESTDIR)$(BINDIR)/fastsocket
+	install -D -m 0644 man/fastsocket.1 $(DESTDIR)$(MANDIR)/man1/fastsocket.1
+	install -D -m 0644 man/libfsocket.7 $(DESTDIR)$(MANDIR)/man7/libfsocket.7
 	install -D -m 0755 src/libfsocket/libfsocket.so $(DESTDIR)$(LIBDIR)/libfsocket.so.1
 	ln -sf libfsocket.so.1 $(DESTDIR)$(LIBDIR)/libfsocket.so
 	install -D -m 0644 include/uapi/linux/fastsocket.h $(DESTDIR)$(INCDIR)/linux/fastsocket.h
@@ -51,7 +62,11 @@ deb rpm:
 
 clean:
 	$(MAKE) -C src/libfsocket clean
+	$(MAKE) -C src/tools clean
 	-test -d "$(KDIR)" && $(MAKE) -C src/kmod KDIR=$(KDIR) clean
 	rm -rf build
 
-.PHONY: all lib module check demo install deb rpm clean
+bench-preload: lib
+	bash bench/preload-overhead
+
+.PHONY: all lib tools bench-preload module check demo install deb rpm clean

@@ -62,11 +62,19 @@ static int fsocket_wait_either(struct socket *a, struct socket *b, long *timeo)
 	return err;
 }
 
-/* One connection from @sock without waiting: 0, -EAGAIN or an error. */
+/*
+ * One connection from @sock without waiting: 0, -EAGAIN or an error. An
+ * empty queue is seen without kernel_accept(), which would allocate a
+ * socket only to free it.
+ */
 static int fsocket_try_accept(struct socket *sock, struct socket **newsock,
 			      enum fsocket_stat stat)
 {
-	int err = kernel_accept(sock, newsock, O_NONBLOCK);
+	int err;
+
+	if (fsocket_nothing_yet(sock))
+		return -EAGAIN;
+	err = kernel_accept(sock, newsock, O_NONBLOCK);
 
 	if (!err)
 		fsocket_stat_inc(stat);

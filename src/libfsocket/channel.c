@@ -18,7 +18,7 @@
 
 enum { CHANNEL_UNTRIED = -2, CHANNEL_ABSENT = -1 };
 
-static atomic_int channel_fd = CHANNEL_UNTRIED;
+atomic_int fsock_channel_fd = CHANNEL_UNTRIED;
 static pthread_mutex_t channel_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *device_path(void)
@@ -34,13 +34,13 @@ static int version_ok(int fd, const char *path)
 
 	memset(&arg, 0, sizeof(arg));
 	if (ioctl(fd, FSOCKET_IOC_VERSION, &arg) < 0) {
-		fsock_say_once(FSOCK_ONCE_BAD_ABI,
+		fsock_fallback(FSOCK_ONCE_BAD_ABI,
 			       "%s does not answer VERSION (%s); socket calls go to libc unchanged",
 			       path, strerror(errno));
 		return 0;
 	}
 	if (arg.op.version_op.abi_version != FSOCKET_ABI_VERSION) {
-		fsock_say_once(FSOCK_ONCE_BAD_ABI,
+		fsock_fallback(FSOCK_ONCE_BAD_ABI,
 			       "module ABI %u, library ABI %u; socket calls go to libc unchanged",
 			       arg.op.version_op.abi_version,
 			       FSOCKET_ABI_VERSION);
@@ -55,7 +55,7 @@ static int channel_open(void)
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
-		fsock_say_once(FSOCK_ONCE_NO_DEVICE,
+		fsock_fallback(FSOCK_ONCE_NO_DEVICE,
 			       "%s: %s; socket calls go to libc unchanged (is the fastsocket module loaded?)",
 			       path, strerror(errno));
 		return CHANNEL_ABSENT;
@@ -69,7 +69,7 @@ static int channel_open(void)
 
 int fsock_channel(void)
 {
-	int fd = atomic_load(&channel_fd);
+	int fd = atomic_load(&fsock_channel_fd);
 	int saved_errno;
 
 	if (fd != CHANNEL_UNTRIED)
@@ -77,22 +77,40 @@ int fsock_channel(void)
 
 	saved_errno = errno;
 	pthread_mutex_lock(&channel_lock);
-	fd = atomic_load(&channel_fd);
+	fd = atomic_load(&fsock_channel_fd);
 	if (fd == CHANNEL_UNTRIED) {
 		fd = channel_open();
-		atomic_store(&channel_fd, fd);
+		atomic_store(&fsock_channel_fd, fd);
 	}
 	pthread_mutex_unlock(&channel_lock);
 	errno = saved_errno;
 	return fd;
 }
 
-/* The application closed our descriptor: open a new one when next needed. */
-void fsock_channel_forget(int fd)
+/*
+ * The application closed descriptors @first to @last: if ours was among
+ * them, open a new one when next needed.
+ */
+void fsock_channel_forget_open(unsigned int first, unsigned int last)
 {
-	int expected = fd;
+	int fd = atomic_load(&fsock_channel_fd);
 
-	if (fd >= 0)
-		atomic_compare_exchange_strong(&channel_fd, &expected,
+	if (fd >= 0 && (unsigned int)fd >= first && (unsigned int)fd <= last)
+		atomic_compare_exchange_strong(&fsock_channel_fd, &fd,
 					       CHANNEL_UNTRIED);
+}
+
+static void lock_channel(void)
+{
+	pthread_mutex_lock(&channel_lock);
+}
+
+static void unlock_channel(void)
+{
+	pthread_mutex_unlock(&channel_lock);
+}
+
+__attribute__((constructor)) static void channel_init(void)
+{
+	pthread_atfork(lock_channel, unlock_channel, unlock_channel);
 }

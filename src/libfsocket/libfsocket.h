@@ -2,29 +2,132 @@
 #ifndef LIBFSOCKET_H
 #define LIBFSOCKET_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/types.h>
+
+#define FSOCK_EXPORT __attribute__((visibility("default")))
 
 /* real.c: libc's own entry points, resolved once. */
 struct fsock_real {
+	int (*socket)(int domain, int type, int protocol);
 	int (*listen)(int fd, int backlog);
+	int (*accept)(int fd, struct sockaddr *addr, socklen_t *len);
+	int (*accept4)(int fd, struct sockaddr *addr, socklen_t *len,
+		       int flags);
+	int (*shutdown)(int fd, int how);
 	int (*close)(int fd);
+	int (*epoll_ctl)(int epfd, int op, int fd, struct epoll_event *ev);
+	int (*dup)(int fd);
+	int (*dup2)(int fd, int fd2);
+	int (*dup3)(int fd, int fd2, int flags);
+	int (*fcntl)(int fd, int cmd, ...);
+	int (*fcntl64)(int fd, int cmd, ...);
+	int (*close_range)(unsigned int first, unsigned int last, int flags);
+	void (*closefrom)(int lowfd);
+	pid_t (*fork)(void);
 };
 
-const struct fsock_real *fsock_real(void);
+extern struct fsock_real fsock_real_syms;
+extern atomic_bool fsock_real_ready;
+void fsock_real_init(void);
+
+/* Inline: every interposed call goes through here. */
+static inline const struct fsock_real *fsock_real(void)
+{
+	if (!atomic_load_explicit(&fsock_real_ready, memory_order_acquire))
+		fsock_real_init();
+	return &fsock_real_syms;
+}
 
 /* log.c: messages on stderr, each kind said once per process. */
 enum fsock_once {
 	FSOCK_ONCE_NO_DEVICE,
 	FSOCK_ONCE_BAD_ABI,
 	FSOCK_ONCE_CMD_REFUSED,
+	FSOCK_ONCE_SPAWN_REFUSED,
+	FSOCK_ONCE_ACCEPT_REFUSED,
+	FSOCK_ONCE_EPOLL_GLOBAL,
 	FSOCK_ONCE_MAX
 };
 
 void fsock_say_once(enum fsock_once what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Like fsock_say_once, for a fallback: FASTSOCKET_STRICT=1 exits instead. */
+void fsock_fallback(enum fsock_once what, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+bool fsock_disabled(void);
 
 /* channel.c: the descriptor of /dev/fastsocket, opened on first need. */
 int fsock_channel(void);
-void fsock_channel_forget(int fd);
+void fsock_channel_forget_open(unsigned int first, unsigned int last);
+extern atomic_int fsock_channel_fd;
+
+/* The application closes @first..@last: was our channel among them? */
+static inline void fsock_channel_forget(unsigned int first, unsigned int last)
+{
+	if (atomic_load_explicit(&fsock_channel_fd, memory_order_relaxed) >= 0)
+		fsock_channel_forget_open(first, last);
+}
+
+/*
+ * fdtab.c: what the library knows of each descriptor number, packed in
+ * one word so the hot paths read it without a lock:
+ *   GLOBAL   a listener that went through LISTEN in process @a (@b: the
+ *            process that last tried to spawn for it; FSOCK_REUSE: the
+ *            application set SO_REUSEPORT itself)
+ *   LOCAL    a local listener the library put over the application's
+ *            descriptor; @a is the library's private descriptor of its
+ *            global listener, or FSOCK_NONE
+ *   PRIVATE  that private descriptor; @a is its LOCAL descriptor
+ */
+enum fsock_kind { FSOCK_UNKNOWN, FSOCK_GLOBAL, FSOCK_LOCAL, FSOCK_PRIVATE };
+
+#define FSOCK_REUSE	1u
+#define FSOCK_NONE	0x3fffffff
+
+struct fsock_ent {
+	enum fsock_kind kind;
+	unsigned int flags;
+	int a, b;
+};
+
+extern atomic_int fsock_known;
+
+/* Does the table describe any descriptor? Inline: the cheap common answer. */
+static inline bool fsock_any(void)
+{
+	return atomic_load_explicit(&fsock_known, memory_order_relaxed) > 0;
+}
+
+struct fsock_ent fsock_get(int fd);
+/* The rest runs under fsock_lock(), which is kept sane across fork. */
+void fsock_set(int fd, const struct fsock_ent *e);
+void fsock_clear(int fd);
+void fsock_lock(void);
+void fsock_unlock(void);
+/* Calls @fn for every known descriptor in [first, last]. */
+void fsock_for_range(unsigned int first, unsigned int last,
+		     void (*fn)(int fd));
+
+/* Epoll registrations of a LOCAL descriptor's global listener. */
+int fsock_reg_add(int fd, int epfd);
+void fsock_reg_del(int fd, int epfd);
+/* Calls @fn(epfd, gfd) for each of @fd's registrations made by this process. */
+void fsock_reg_each(int fd, int gfd, void (*fn)(int epfd, int gfd));
+void fsock_reg_drop(int fd);
+
+/* state.c: keeping that view true as descriptors come and go. */
+void fsock_forget(int fd);
+void fsock_copy(int from, int to);
+
+/* localize.c: a worker's own local listener, put over its descriptor. */
+bool fsock_want_local(int fd, bool from_accept);
+
+/* epoll.c: the global listener in the worker's epoll, next to the local. */
+void fsock_epoll_unwatch(int epfd, int gfd);
 
 #endif

@@ -1,11 +1,14 @@
 /*
- * Messages to stderr. Each kind is said at most once per process, and
- * FASTSOCKET_QUIET=1 silences them all. write(2) rather than stdio: the
- * application owns stderr's buffer and may be in the middle of using it.
+ * Messages to stderr, and the environment that governs them:
+ *   FASTSOCKET_QUIET=1    say nothing
+ *   FASTSOCKET_STRICT=1   a fallback to the plain path ends the process
+ *                         (exit status 70) instead of being said
+ *   FASTSOCKET_DISABLE=1  the library only passes calls through
+ * Each kind of message is said at most once per process. write(2) rather
+ * than stdio: the application owns stderr's buffer and may be using it.
  */
 #include <stdarg.h>
 #include <stdatomic.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,31 +16,61 @@
 
 #include "libfsocket.h"
 
+#define EXIT_STRICT 70	/* EX_SOFTWARE */
+
 static atomic_bool said[FSOCK_ONCE_MAX];
 
-static int quiet(void)
+static bool env_on(const char *name)
 {
-	const char *q = getenv("FASTSOCKET_QUIET");
+	const char *v = getenv(name);
 
-	return q && *q && strcmp(q, "0") != 0;
+	return v && *v && strcmp(v, "0") != 0;
 }
 
-void fsock_say_once(enum fsock_once what, const char *fmt, ...)
+bool fsock_disabled(void)
+{
+	return env_on("FASTSOCKET_DISABLE");
+}
+
+static void say(const char *fmt, va_list ap)
 {
 	char buf[512];
-	va_list ap;
 	int n;
 
-	if (atomic_exchange(&said[what], true) || quiet())
-		return;
-
 	n = snprintf(buf, sizeof(buf), "libfsocket[%d]: ", (int)getpid());
-	va_start(ap, fmt);
 	n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
-	va_end(ap);
 	if (n >= (int)sizeof(buf) - 1)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
 	if (write(STDERR_FILENO, buf, n) < 0)
 		return;
+}
+
+static void say_once_v(enum fsock_once what, const char *fmt, va_list ap)
+{
+	if (atomic_exchange(&said[what], true) || env_on("FASTSOCKET_QUIET"))
+		return;
+	say(fmt, ap);
+}
+
+void fsock_say_once(enum fsock_once what, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say_once_v(what, fmt, ap);
+	va_end(ap);
+}
+
+void fsock_fallback(enum fsock_once what, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (env_on("FASTSOCKET_STRICT")) {
+		say(fmt, ap);
+		_exit(EXIT_STRICT);
+	}
+	say_once_v(what, fmt, ap);
+	va_end(ap);
 }

@@ -1,18 +1,20 @@
 /*
- * libc's real socket calls, looked up once with dlsym(RTLD_NEXT). The
- * lookup runs under pthread_once, so it is safe from several threads and
- * from another library's constructor. A symbol that cannot be found aborts
- * with a message: without libc's listen() no fallback exists.
+ * libc's real calls, looked up once with dlsym(RTLD_NEXT). The lookup runs
+ * under pthread_once, so it is safe from several threads at once and from
+ * another library's constructor. A symbol that cannot be found aborts
+ * with a message: without libc's own close() no fallback exists. The two
+ * newest (close_range, closefrom: glibc 2.34) fall back to the system call.
  */
 #include <dlfcn.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "libfsocket.h"
 
-static struct fsock_real real;
+struct fsock_real fsock_real_syms;
+atomic_bool fsock_real_ready;
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
 
 static void *resolve(const char *name)
@@ -30,14 +32,46 @@ static void *resolve(const char *name)
 	return sym;
 }
 
-static void resolve_all(void)
+static int sys_close_range(unsigned int first, unsigned int last, int flags)
 {
-	*(void **)&real.listen = resolve("listen");
-	*(void **)&real.close = resolve("close");
+	return (int)syscall(SYS_close_range, first, last, flags);
 }
 
-const struct fsock_real *fsock_real(void)
+static void sys_closefrom(int lowfd)
+{
+	if (sys_close_range((unsigned int)lowfd, ~0u, 0) == 0)
+		return;
+	for (int fd = lowfd; fd < sysconf(_SC_OPEN_MAX); fd++)
+		fsock_real_syms.close(fd);
+}
+
+#define RESOLVE(field) (*(void **)&fsock_real_syms.field = resolve(#field))
+
+static void resolve_all(void)
+{
+	RESOLVE(socket);
+	RESOLVE(listen);
+	RESOLVE(accept);
+	RESOLVE(accept4);
+	RESOLVE(shutdown);
+	RESOLVE(close);
+	RESOLVE(epoll_ctl);
+	RESOLVE(dup);
+	RESOLVE(dup2);
+	RESOLVE(dup3);
+	RESOLVE(fcntl);
+	RESOLVE(fcntl64);
+	RESOLVE(fork);
+	*(void **)&fsock_real_syms.close_range = dlsym(RTLD_NEXT, "close_range");
+	if (!fsock_real_syms.close_range)
+		fsock_real_syms.close_range = sys_close_range;
+	*(void **)&fsock_real_syms.closefrom = dlsym(RTLD_NEXT, "closefrom");
+	if (!fsock_real_syms.closefrom)
+		fsock_real_syms.closefrom = sys_closefrom;
+}
+
+void fsock_real_init(void)
 {
 	pthread_once(&real_once, resolve_all);
-	return &real;
+	atomic_store_explicit(&fsock_real_ready, true, memory_order_release);
 }

@@ -1,57 +1,83 @@
 /*
- * The interposed libc calls. Each one does libc's work first and exactly
- * as libc would; the module is asked for more only after that succeeded,
- * and a refusal changes nothing the application can see (errno included).
+ * The socket calls. Each one does libc's work exactly as libc would; the
+ * module is asked only for TCP listeners over IPv4 and IPv6, and a refusal
+ * changes nothing the application can see (errno included).
  */
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <linux/fastsocket.h>
 
 #include "libfsocket.h"
 
-#define FSOCK_EXPORT __attribute__((visibility("default")))
-
-static int sockopt_int(int fd, int name, int *val)
+static int sockopt_int(int fd, int level, int name, int *val)
 {
 	socklen_t len = sizeof(*val);
 
-	return getsockopt(fd, SOL_SOCKET, name, val, &len);
+	return getsockopt(fd, level, name, val, &len);
 }
 
 /* Only TCP over IPv4 or IPv6 is ever handed to the module. */
-static int is_inet_tcp(int fd)
+static bool is_inet_tcp(int fd)
 {
 	int domain, protocol;
 
-	if (sockopt_int(fd, SO_DOMAIN, &domain) < 0 ||
-	    sockopt_int(fd, SO_PROTOCOL, &protocol) < 0)
-		return 0;
+	if (sockopt_int(fd, SOL_SOCKET, SO_DOMAIN, &domain) < 0 ||
+	    sockopt_int(fd, SOL_SOCKET, SO_PROTOCOL, &protocol) < 0)
+		return false;
 	return (domain == AF_INET || domain == AF_INET6) &&
 	       protocol == IPPROTO_TCP;
 }
 
+/* A number the kernel just handed out cannot carry anything we knew. */
+static int fresh(int fd)
+{
+	if (fd >= 0 && fsock_any() && fsock_get(fd).kind != FSOCK_UNKNOWN) {
+		fsock_lock();
+		fsock_forget(fd);
+		fsock_unlock();
+	}
+	return fd;
+}
+
+FSOCK_EXPORT int socket(int domain, int type, int protocol)
+{
+	return fresh(fsock_real()->socket(domain, type, protocol));
+}
+
 static void accelerate_listen(int fd, int backlog)
 {
+	struct fsock_ent e = { .kind = FSOCK_GLOBAL, .a = getpid(),
+			       .b = FSOCK_NONE };
 	struct fsocket_ioctl_arg arg;
-	int channel;
+	int channel, reuse = 0;
 
-	if (!is_inet_tcp(fd))
+	if (fsock_disabled() || fsock_get(fd).kind == FSOCK_LOCAL ||
+	    !is_inet_tcp(fd))
 		return;
 	channel = fsock_channel();
 	if (channel < 0)
 		return;
+	/* Before LISTEN sets it: did the application want a listener each? */
+	if (sockopt_int(fd, SOL_SOCKET, SO_REUSEPORT, &reuse) == 0 && reuse)
+		e.flags |= FSOCK_REUSE;
 
 	memset(&arg, 0, sizeof(arg));
 	arg.fd = fd;
 	arg.backlog = backlog < 0 ? 0 : (unsigned int)backlog;
-	if (ioctl(channel, FSOCKET_IOC_LISTEN, &arg) < 0)
-		fsock_say_once(FSOCK_ONCE_CMD_REFUSED,
+	if (ioctl(channel, FSOCKET_IOC_LISTEN, &arg) < 0) {
+		fsock_fallback(FSOCK_ONCE_CMD_REFUSED,
 			       "the module refused LISTEN (%s); this listener stays on the plain kernel path",
 			       strerror(errno));
+		return;
+	}
+	fsock_lock();
+	fsock_set(fd, &e);
+	fsock_unlock();
 }
 
 FSOCK_EXPORT int listen(int fd, int backlog)
@@ -65,8 +91,115 @@ FSOCK_EXPORT int listen(int fd, int backlog)
 	return ret;
 }
 
-FSOCK_EXPORT int close(int fd)
+/*
+ * A worker stops listening on its local listener: SHUTDOWN_LISTEN hands
+ * its queue to the others at once. The global fallback goes with it, as
+ * a shut-down listener accepts nothing.
+ */
+static int shutdown_local(int fd, int how)
 {
-	fsock_channel_forget(fd);
-	return fsock_real()->close(fd);
+	struct fsocket_ioctl_arg arg;
+	int channel = fsock_channel();
+	int ret = -1;
+
+	if (channel >= 0) {
+		memset(&arg, 0, sizeof(arg));
+		arg.fd = fd;
+		arg.op.shutdown_op.how = how;
+		ret = ioctl(channel, FSOCKET_IOC_SHUTDOWN_LISTEN, &arg);
+	}
+	if (ret < 0)
+		ret = fsock_real()->shutdown(fd, how);
+	if (ret == 0) {
+		fsock_lock();
+		fsock_forget(fd);
+		fsock_unlock();
+	}
+	return ret;
+}
+
+FSOCK_EXPORT int shutdown(int fd, int how)
+{
+	if ((how == SHUT_RD || how == SHUT_RDWR) &&
+	    fsock_get(fd).kind == FSOCK_LOCAL)
+		return shutdown_local(fd, how);
+	return fsock_real()->shutdown(fd, how);
+}
+
+/* Errors of ACCEPT that accept4(2) itself would give on this listener. */
+static bool accept_error_is_final(int err)
+{
+	switch (err) {
+	case EAGAIN:
+	case EINTR:
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+	case EFAULT:
+	case EPERM:
+	case ECONNABORTED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int accept_local(int fd, int gfd, struct sockaddr *addr,
+			socklen_t *len, int flags)
+{
+	struct fsocket_ioctl_arg arg;
+	int channel = fsock_channel();
+	int ret, refused;
+
+	if (channel < 0)
+		return fsock_real()->accept4(fd, addr, len, flags);
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = fd;
+	arg.op.accept_op.addr = (uintptr_t)addr;
+	arg.op.accept_op.addrlen = (uintptr_t)len;
+	arg.op.accept_op.flags = flags;
+	arg.op.accept_op.global_fd = gfd == FSOCK_NONE ? -1 : gfd;
+	ret = ioctl(channel, FSOCKET_IOC_ACCEPT, &arg);
+	if (ret >= 0 || accept_error_is_final(errno))
+		return ret;
+	/* Anything else: libc's accept4 on the same descriptor says it right. */
+	refused = errno;
+	ret = fsock_real()->accept4(fd, addr, len, flags);
+	if (ret >= 0)
+		fsock_say_once(FSOCK_ONCE_ACCEPT_REFUSED,
+			       "the module refused ACCEPT (%s); accepting through libc",
+			       strerror(refused));
+	return ret;
+}
+
+/* A worker's listener: its local queue, then the global one. */
+static bool accept_is_local(int fd, int *gfd)
+{
+	struct fsock_ent e;
+
+	if (!fsock_any() || !fsock_want_local(fd, true))
+		return false;
+	e = fsock_get(fd);
+	*gfd = e.a;
+	return e.kind == FSOCK_LOCAL;
+}
+
+FSOCK_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,
+			 int flags)
+{
+	int gfd;
+
+	if (accept_is_local(fd, &gfd))
+		return fresh(accept_local(fd, gfd, addr, len, flags));
+	return fresh(fsock_real()->accept4(fd, addr, len, flags));
+}
+
+FSOCK_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	int gfd;
+
+	if (accept_is_local(fd, &gfd))
+		return fresh(accept_local(fd, gfd, addr, len, 0));
+	return fresh(fsock_real()->accept(fd, addr, len));
 }

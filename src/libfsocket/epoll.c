@@ -1,0 +1,78 @@
+/*
+ * epoll_ctl(): the moment a worker starts watching a listener. A global
+ * listener is swapped for the worker's local one first (localize.c), and
+ * the library's private descriptor of the global listener joins the same
+ * epoll with the application's event data and EPOLLEXCLUSIVE, so that
+ * connections left on the global queue (a CPU without a worker, a queue
+ * handed over by a worker that died) wake one worker, whose accept()
+ * takes them through ACCEPT's fallback.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "libfsocket.h"
+
+/* The bits EPOLLEXCLUSIVE may be combined with (fs/eventpoll.c). */
+#define EXCLUSIVE_OK (EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | \
+		      EPOLLWAKEUP | EPOLLET | EPOLLRDNORM | EPOLLRDBAND | \
+		      EPOLLWRNORM | EPOLLWRBAND)
+
+void fsock_epoll_unwatch(int epfd, int gfd)
+{
+	struct epoll_event unused;
+
+	fsock_real()->epoll_ctl(epfd, EPOLL_CTL_DEL, gfd, &unused);
+}
+
+static void watch_global(int epfd, int fd, int gfd,
+			 const struct epoll_event *app)
+{
+	struct epoll_event ev = *app;
+
+	if (!(app->events & EPOLLONESHOT))
+		ev.events = (app->events & EXCLUSIVE_OK) | EPOLLEXCLUSIVE;
+	if (fsock_real()->epoll_ctl(epfd, EPOLL_CTL_ADD, gfd, &ev) < 0) {
+		fsock_say_once(FSOCK_ONCE_EPOLL_GLOBAL,
+			       "cannot watch the shared listener in epoll (%s); connections on CPUs without a worker wait for the next local one",
+			       strerror(errno));
+		return;
+	}
+	if (fsock_reg_add(fd, epfd) < 0)
+		fsock_epoll_unwatch(epfd, gfd);
+}
+
+/* After the application's own epoll_ctl on @fd succeeded. */
+static void mirror(int epfd, int op, int fd, const struct epoll_event *ev)
+{
+	struct fsock_ent e;
+
+	fsock_lock();
+	e = fsock_get(fd);
+	if (e.kind == FSOCK_LOCAL && e.a != FSOCK_NONE) {
+		if (op != EPOLL_CTL_ADD) {
+			fsock_epoll_unwatch(epfd, e.a);
+			fsock_reg_del(fd, epfd);
+		}
+		if (op != EPOLL_CTL_DEL && ev)
+			watch_global(epfd, fd, e.a, ev);
+	}
+	fsock_unlock();
+}
+
+FSOCK_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	int ret, saved_errno;
+	bool local = false;
+
+	if (fsock_any())
+		local = op == EPOLL_CTL_ADD ? fsock_want_local(fd, false) :
+		       fsock_get(fd).kind == FSOCK_LOCAL;
+
+	ret = fsock_real()->epoll_ctl(epfd, op, fd, ev);
+	if (ret == 0 && local) {
+		saved_errno = errno;
+		mirror(epfd, op, fd, ev);
+		errno = saved_errno;
+	}
+	return ret;
+}

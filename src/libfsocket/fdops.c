@@ -1,0 +1,125 @@
+/*
+ * Calls that close or copy descriptors, interposed so that the table
+ * never describes a number the application has since reused: close,
+ * close_range, closefrom, dup, dup2, dup3, fcntl(F_DUPFD*). vfork() runs
+ * as fork(): a vfork child shares our memory, and one close() there would
+ * change the parent's table.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+#include "libfsocket.h"
+
+static void forget_locked(int fd)
+{
+	fsock_lock();
+	fsock_forget(fd);
+	fsock_unlock();
+}
+
+FSOCK_EXPORT int close(int fd)
+{
+	if (fd >= 0)
+		fsock_channel_forget(fd, fd);
+	if (fsock_any() && fsock_get(fd).kind != FSOCK_UNKNOWN)
+		forget_locked(fd);
+	return fsock_real()->close(fd);
+}
+
+static void close_range_forget(unsigned int first, unsigned int last)
+{
+	fsock_lock();
+	fsock_for_range(first, last, fsock_forget);
+	fsock_unlock();
+}
+
+FSOCK_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+	if (flags & CLOSE_RANGE_CLOEXEC || first > last)
+		return fsock_real()->close_range(first, last, flags);
+	fsock_channel_forget(first, last);
+	if (fsock_any())
+		close_range_forget(first, last);
+	return fsock_real()->close_range(first, last, flags);
+}
+
+FSOCK_EXPORT void closefrom(int lowfd)
+{
+	if (lowfd >= 0) {
+		fsock_channel_forget((unsigned int)lowfd, ~0u);
+		if (fsock_any())
+			close_range_forget((unsigned int)lowfd, ~0u);
+	}
+	fsock_real()->closefrom(lowfd);
+}
+
+/* @to now copies @from: it drops what it was and takes @from's role. */
+static int copied(int from, int to)
+{
+	if (to >= 0)
+		fsock_channel_forget(to, to);
+	if (to < 0 || !fsock_any())
+		return to;
+	fsock_lock();
+	fsock_forget(to);
+	fsock_copy(from, to);
+	fsock_unlock();
+	return to;
+}
+
+FSOCK_EXPORT int dup(int fd)
+{
+	return copied(fd, fsock_real()->dup(fd));
+}
+
+FSOCK_EXPORT int dup2(int fd, int fd2)
+{
+	int ret = fsock_real()->dup2(fd, fd2);
+
+	return ret == fd ? ret : copied(fd, ret);
+}
+
+FSOCK_EXPORT int dup3(int fd, int fd2, int flags)
+{
+	return copied(fd, fsock_real()->dup3(fd, fd2, flags));
+}
+
+static bool is_dupfd(int cmd)
+{
+	return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC;
+}
+
+/* glibc reads the third argument as a pointer whatever the command. */
+FSOCK_EXPORT int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+	int ret;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	ret = fsock_real()->fcntl(fd, cmd, arg);
+	return is_dupfd(cmd) ? copied(fd, ret) : ret;
+}
+
+FSOCK_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+	int ret;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	ret = fsock_real()->fcntl64(fd, cmd, arg);
+	return is_dupfd(cmd) ? copied(fd, ret) : ret;
+}
+
+FSOCK_EXPORT pid_t vfork(void)
+{
+	return fsock_real()->fork();
+}

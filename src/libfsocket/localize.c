@@ -1,0 +1,117 @@
+/*
+ * A worker's own local listener. When a worker (a process other than the
+ * one that listened, or any process whose application set SO_REUSEPORT
+ * itself) first watches a global listener in epoll, or first blocks in
+ * accept() on it, the module spawns a local listener for the worker's
+ * CPU (mode 2 chooses the CPU and pins the worker there). The library
+ * keeps a private descriptor of the global listener, for ACCEPT's
+ * fallback and for epoll, and puts the local listener over the
+ * application's descriptor with dup3(), keeping its flags: from then on
+ * the worker's descriptor names its local queue.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/fastsocket.h>
+
+#include "libfsocket.h"
+
+static bool may_spawn(const struct fsock_ent *e, pid_t pid)
+{
+	if (e->kind != FSOCK_GLOBAL || e->b == pid)
+		return false;
+	return e->a != pid || (e->flags & FSOCK_REUSE);
+}
+
+/* SPAWN_LISTEN for @fd: the new local listener's descriptor, or -1. */
+static int spawn(int channel, int fd)
+{
+	struct fsocket_ioctl_arg arg;
+	int local;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = fd;
+	arg.op.spawn_op.cpu = FSOCKET_CPU_ANY;
+	local = ioctl(channel, FSOCKET_IOC_SPAWN_LISTEN, &arg);
+	if (local < 0)
+		fsock_fallback(FSOCK_ONCE_SPAWN_REFUSED,
+			       "no local listener for this worker (%s); it accepts from the shared listener",
+			       strerror(errno));
+	return local;
+}
+
+/* Puts @local over @fd; @gfd is our private copy of what @fd was. */
+static int swap_in(int fd, int local, int gfd)
+{
+	int fdflags = fsock_real()->fcntl(fd, F_GETFD);
+	struct fsock_ent loc = { .kind = FSOCK_LOCAL, .a = gfd };
+	struct fsock_ent priv = { .kind = FSOCK_PRIVATE, .a = fd };
+	int ret;
+
+	if (fdflags < 0)
+		return -1;
+	ret = fsock_real()->dup3(local, fd,
+				 fdflags & FD_CLOEXEC ? O_CLOEXEC : 0);
+	if (ret < 0)
+		return -1;
+	fsock_set(fd, &loc);
+	fsock_set(gfd, &priv);
+	return 0;
+}
+
+static bool localize_locked(int fd, pid_t pid)
+{
+	struct fsock_ent e = fsock_get(fd);
+	int channel, gfd, local = -1;
+
+	if (!may_spawn(&e, pid))
+		return e.kind == FSOCK_LOCAL;
+	/* One try per process, whatever its outcome. */
+	e.b = pid;
+	fsock_set(fd, &e);
+
+	channel = fsock_channel();
+	if (channel < 0)
+		return false;
+	gfd = fsock_real()->fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (gfd < 0)
+		return false;
+	local = spawn(channel, gfd);
+	if (local >= 0 && swap_in(fd, local, gfd) == 0) {
+		fsock_real()->close(local);
+		return true;
+	}
+	if (local >= 0)
+		fsock_real()->close(local);
+	fsock_real()->close(gfd);
+	return false;
+}
+
+/* Is @fd (now) a local listener? Spawns one if it may. */
+bool fsock_want_local(int fd, bool from_accept)
+{
+	struct fsock_ent e = fsock_get(fd);
+	int saved_errno = errno;
+	pid_t pid;
+	bool local;
+
+	if (e.kind == FSOCK_LOCAL)
+		return true;
+	if (e.kind != FSOCK_GLOBAL)
+		return false;
+	pid = getpid();
+	if (!may_spawn(&e, pid))
+		return false;
+	/* accept() without epoll: only a blocking one waits on both queues. */
+	if (from_accept && (fsock_real()->fcntl(fd, F_GETFL) & O_NONBLOCK))
+		return false;
+
+	fsock_lock();
+	local = localize_locked(fd, pid);
+	fsock_unlock();
+	errno = saved_errno;
+	return local;
+}

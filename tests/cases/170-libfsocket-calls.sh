@@ -1,0 +1,52 @@
+# Every call libfsocket.so interposes (tests/progs/libcheck.c), IPv4 and
+# IPv6: with the module, a worker's listener becomes a local one for its
+# CPU and every check holds; without the module, with the feature off
+# (enable_listen_spawn=0), and without the library, the same checks hold
+# and no listener is localized. A Unix-socket program's transcript is
+# byte-for-byte the same with and without the library.
+. "$FS_ROOT/tests/vm/lib.sh"
+. "$FS_ROOT/tests/vm/stats.sh"
+
+out=$(mktemp) err=$(mktemp)
+run_libcheck() {	# run_libcheck LABEL -m|-p [PREFIX...]
+	local label=$1 mode=$2; shift 2
+	(cd /tmp && "$@" "$FS_BIN/libcheck" "$mode") >"$out" 2>"$err" ||
+		{ grep -v '^ok' "$out"; cat "$err"; fail "$label: $(tail -n 1 "$out")"; }
+	echo "ok: $label: $(grep -c '^ok' "$out") checks passed"
+}
+preload() { env LD_PRELOAD="$FS_LIB" "$@"; }
+
+fs_load || fail "load failed"
+before=$(fs_stat local_accepts)
+run_libcheck "module loaded (mode 2)" -m preload
+[ ! -s "$err" ] || { cat "$err"; fail "the library spoke with the module loaded"; }
+locals=$(( $(fs_stat local_accepts) - before ))
+[ "$locals" -gt 0 ] || fail "no local accepts counted"
+echo "ok: $locals local accepts counted, $(fs_stat errors) errors"
+fs_wait_no_listeners || fail "listeners left after the program exited: $(fs_listeners)"
+run_libcheck "through the fastsocket command" -m env FASTSOCKET_LIB="$FS_LIB" "$FS_TOOLS/fastsocket" --quiet
+last=$(( $(nproc) - 1 ))
+run_libcheck "mode 2 inside taskset -c $last: workers stay on CPU $last" -m preload taskset -c "$last"
+fs_wait_no_listeners || fail "listeners left after the program exited: $(fs_listeners)"
+echo "ok: listeners 0 after exit"
+fs_unload || fail "unload failed after the library's use"
+
+fs_load enable_listen_spawn=0 || fail "load with enable_listen_spawn=0 failed"
+run_libcheck "enable_listen_spawn=0" -p preload
+grep -q "refused LISTEN" "$err" || { cat "$err"; fail "no message for the refused LISTEN"; }
+echo "ok: said: $(head -n 1 "$err")"
+
+(cd /tmp && FASTSOCKET_STRICT=1 preload "$FS_BIN/libcheck" -m >/dev/null 2>"$err")
+rc=$?
+[ "$rc" = 70 ] || { cat "$err"; fail "FASTSOCKET_STRICT=1: exit $rc, want 70"; }
+echo "ok: FASTSOCKET_STRICT=1: exit 70: $(head -n 1 "$err")"
+fs_unload
+
+run_libcheck "module absent" -p preload
+run_libcheck "no library" -p env
+
+"$FS_BIN/unix_echo" /tmp/ue.sock >/tmp/ue.plain || fail "unix_echo failed"
+preload "$FS_BIN/unix_echo" /tmp/ue.sock >/tmp/ue.lib 2>"$err" || fail "unix_echo under the library failed"
+cmp /tmp/ue.plain /tmp/ue.lib || { diff /tmp/ue.plain /tmp/ue.lib; fail "the transcripts differ"; }
+[ ! -s "$err" ] || { cat "$err"; fail "the library spoke to a program without TCP"; }
+echo "ok: a Unix-socket echo: $(wc -l </tmp/ue.lib) transcript lines, byte-for-byte the same, nothing said"
