@@ -33,7 +33,7 @@
 /* The most listeners one SPAWN_ALL_LISTEN answers for. */
 #define FSOCKET_SPAWN_ALL_MAX 1024
 
-/* Choosing a free CPU and creating its listener is one step for mode 2. */
+/* Choosing the least used CPU and creating its listener is one step. */
 static DEFINE_MUTEX(fsocket_spawn_lock);
 
 static int fsocket_set_int(struct socket *sock, int level, int name, int val)
@@ -116,37 +116,55 @@ out:
 	return err ? ERR_PTR(err) : sock;
 }
 
-/* CPUs that already have a local listener in @sk's reuseport group. */
-static void fsocket_taken_cpus(struct sock *sk, struct cpumask *taken)
+/* How many local listeners @sk's reuseport group has on @cpu. */
+static unsigned int fsocket_locals_on(struct sock *sk, int cpu)
 {
 	struct sock_reuseport *reuse;
-	unsigned int i, n = 0;
+	unsigned int i, n = 0, count = 0;
 
-	cpumask_clear(taken);
 	rcu_read_lock();
 	reuse = rcu_dereference(sk->sk_reuseport_cb);
 	if (reuse)
 		n = min(READ_ONCE(reuse->num_socks), reuse->max_socks);
-	for (i = 0; i < n; i++) {
-		int cpu = READ_ONCE(reuse->socks[i]->sk_incoming_cpu);
-
-		if (reuse->socks[i] != sk && cpu >= 0 && cpu < nr_cpu_ids)
-			cpumask_set_cpu(cpu, taken);
-	}
+	for (i = 0; i < n; i++)
+		if (reuse->socks[i] != sk &&
+		    READ_ONCE(reuse->socks[i]->sk_incoming_cpu) == cpu)
+			count++;
 	rcu_read_unlock();
+	return count;
+}
+
+/*
+ * Mode 2: of the CPUs the caller may run on, the first with the fewest
+ * local listeners: a free one while there is one. After that a CPU is
+ * shared (more workers than CPUs, or a server's new workers starting while
+ * the old ones drain): the kernel spreads that CPU's connections over its
+ * local listeners, all on that CPU.
+ */
+static int fsocket_least_used_cpu(struct sock *sk)
+{
+	unsigned int count, least = UINT_MAX;
+	int cpu, best = -EBUSY;
+
+	for_each_cpu_and(cpu, current->cpus_ptr, cpu_online_mask) {
+		count = fsocket_locals_on(sk, cpu);
+		if (count < least) {
+			least = count;
+			best = cpu;
+		}
+		if (!count)
+			break;
+	}
+	return best;
 }
 
 /*
  * The CPU of the new listener: the caller's choice, or in mode 1 the one
- * CPU the caller is pinned to, or in mode 2 the first CPU the caller may
- * run on that has no local listener yet (the library then pins the
- * worker there).
+ * CPU the caller is pinned to, or in mode 2 the least used CPU the caller
+ * may run on (where it is then pinned).
  */
 static int fsocket_spawn_cpu(struct sock *sk, int want)
 {
-	cpumask_var_t taken;
-	int cpu;
-
 	if (want != FSOCKET_CPU_ANY) {
 		if (want < 0 || want >= nr_cpu_ids || !cpu_online(want))
 			return -EINVAL;
@@ -157,14 +175,7 @@ static int fsocket_spawn_cpu(struct sock *sk, int want)
 			return -EINVAL;
 		return cpumask_first(current->cpus_ptr);
 	}
-	if (!zalloc_cpumask_var(&taken, GFP_KERNEL))
-		return -ENOMEM;
-	fsocket_taken_cpus(sk, taken);
-	cpumask_andnot(taken, current->cpus_ptr, taken);
-	cpumask_and(taken, taken, cpu_online_mask);
-	cpu = cpumask_first(taken);
-	free_cpumask_var(taken);
-	return cpu < nr_cpu_ids ? cpu : -EBUSY;
+	return fsocket_least_used_cpu(sk);
 }
 
 /* A local listener of @global for @cpu, as a new descriptor of the caller. */

@@ -1,7 +1,8 @@
 # LISTEN and SPAWN_LISTEN: bad input gets one errno each and leaves nothing
 # behind; a local listener copies its listener's address, options (IPv4,
 # IPv6 with V6ONLY both ways), owner and port (a worker running as nobody
-# on port 80); "choose for me" hands out each CPU once, then EBUSY, and
+# on port 80); "choose for me" hands out each CPU once, then shares the
+# least used one, and
 # pins the caller in mode 2, choosing among the CPUs it may run on;
 # SPAWN_ALL_LISTEN spawns for every watched listener or, on failure, for
 # none.
