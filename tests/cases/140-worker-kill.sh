@@ -14,11 +14,13 @@ trap fs_netns_down EXIT
 fs_netns_up || fail "cannot set up the namespaces"
 fs_load || fail "load failed"
 
-# tcpext NAME...: those TcpExt counters of the server's namespace.
-tcpext() {
-	ip netns exec srv cat /proc/net/netstat | awk -v keys="$*" '
-		/^TcpExt:/ && !seen { for (i = 2; i <= NF; i++) name[i] = $i; seen = 1; next }
-		/^TcpExt:/ { for (i = 2; i <= NF; i++) val[name[i]] = $i }
+# tcpstat NAME...: those Tcp and TcpExt counters of the server's namespace
+# (each group is a line of names, then a line of values).
+tcpstat() {
+	ip netns exec srv cat /proc/net/netstat /proc/net/snmp | awk -v keys="$*" '
+		$1 !~ /^Tcp/ { next }
+		!($1 in hdr) { hdr[$1] = 1; for (i = 2; i <= NF; i++) name[$1, i] = $i; next }
+		{ for (i = 2; i <= NF; i++) val[name[$1, i]] = $i }
 		END { n = split(keys, k, " "); for (j = 1; j <= n; j++) printf "%s=%s ", k[j], val[k[j]] }'
 }
 
@@ -46,7 +48,7 @@ kills=$(echo "$result" | awk '/^served/ { print $4 }')
 [ "${kills:-0}" -gt 0 ] || fail "no worker was killed"
 failed=$(echo "$result" | awk '/^connections/ { print $4 }')
 note "module: $(echo "$result" | tr '\n' ' ')(stranded queues woken: $(fs_stat stranded_wakeups))"
-note "kernel: $(tcpext TCPMigrateReqSuccess TCPMigrateReqFailure ListenOverflows ListenDrops)"
+note "kernel: $(tcpstat TCPMigrateReqSuccess TCPMigrateReqFailure ListenOverflows ListenDrops TCPReqQFullDrop TCPAbortOnClose TCPAbortOnData OutRsts)"
 [ "$(ip netns exec srv sysctl -n net.ipv4.tcp_migrate_req)" = 1 ] ||
 	fail "the module did not turn tcp_migrate_req on"
 # Zero is the goal and the usual result; an occasional reset of a few

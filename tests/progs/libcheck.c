@@ -137,6 +137,8 @@ static void check_accept(const char *what, int lfd, int flags)
 	if (afd >= 0) {
 		check_flags("  accepted socket's flags", afd,
 			    !!(flags & SOCK_NONBLOCK), !!(flags & SOCK_CLOEXEC));
+		/* Blocking from here: the bytes may not have arrived yet. */
+		fcntl(afd, F_SETFL, fcntl(afd, F_GETFL) & ~O_NONBLOCK);
 		check("  bytes both ways",
 		      write(cfd, "abc", 3) == 3 && recv(afd, buf, 3, MSG_WAITALL) == 3 &&
 		      write(afd, buf, 3) == 3 && recv(cfd, buf, 3, MSG_WAITALL) == 3 &&
