@@ -87,36 +87,37 @@ FSOCK_EXPORT int dup3(int fd, int fd2, int flags)
 	return copied(fd, fsock_real()->dup3(fd, fd2, flags));
 }
 
-static bool is_dupfd(int cmd)
+/*
+ * fcntl and fcntl64 (what programs built with _FILE_OFFSET_BITS=64 call).
+ * glibc reads the third argument as a pointer whatever the command.
+ */
+static int fcntl_with(int (*real)(int, int, ...), int fd, int cmd, void *arg)
 {
-	return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC;
+	int ret = real(fd, cmd, arg);
+
+	return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC ? copied(fd, ret) : ret;
 }
 
-/* glibc reads the third argument as a pointer whatever the command. */
 FSOCK_EXPORT int fcntl(int fd, int cmd, ...)
 {
 	va_list ap;
 	void *arg;
-	int ret;
 
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	ret = fsock_real()->fcntl(fd, cmd, arg);
-	return is_dupfd(cmd) ? copied(fd, ret) : ret;
+	return fcntl_with(fsock_real()->fcntl, fd, cmd, arg);
 }
 
 FSOCK_EXPORT int fcntl64(int fd, int cmd, ...)
 {
 	va_list ap;
 	void *arg;
-	int ret;
 
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	ret = fsock_real()->fcntl64(fd, cmd, arg);
-	return is_dupfd(cmd) ? copied(fd, ret) : ret;
+	return fcntl_with(fsock_real()->fcntl64, fd, cmd, arg);
 }
 
 FSOCK_EXPORT pid_t vfork(void)
