@@ -5,6 +5,8 @@
 #   make lib                 libfsocket.so only
 #   make tools               the fastsocket command
 #   make bench-preload       instructions per call with and without the library
+#   make bench               nginx plain / reuseport / fastsocket for 1, 2 and
+#                            4 vCPUs in a VM: CSV, table and plot (bench/)
 #   make module [KDIR=...]   fastsocket.ko only
 #   make check               the test suite (tests/run; installs with apt)
 #   make demo                the main job (tests/demo/run)
@@ -42,6 +44,9 @@ check:
 demo:
 	bash tests/demo/run
 
+bench:
+	bash bench/nginx-compare
+
 install: lib tools
 	install -D -m 0755 src/tools/fastsocket $(DESTDIR)$(BINDIR)/fastsocket
 	install -D -m 0644 man/fastsocket.1 $(DESTDIR)$(MANDIR)/man1/fastsocket.1
@@ -69,4 +74,4 @@ clean:
 bench-preload: lib
 	bash bench/preload-overhead
 
-.PHONY: all lib tools bench-preload module check demo install deb rpm clean
+.PHONY: all lib tools bench bench-preload module check demo install deb rpm clean

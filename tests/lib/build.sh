@@ -7,7 +7,8 @@ build_userspace() {
 	mkdir -p "$FS_BUILD"
 	run_logged "$FS_BUILD/userspace.log" make -C "$FS_ROOT/src/libfsocket" &&
 	run_logged "$FS_BUILD/tools.log" make -C "$FS_ROOT/src/tools" &&
-	run_logged "$FS_BUILD/progs.log" make -C "$FS_ROOT/tests/progs" O="$FS_BUILD/tests"
+	run_logged "$FS_BUILD/progs.log" make -C "$FS_ROOT/tests/progs" O="$FS_BUILD/tests" &&
+	run_logged "$FS_BUILD/bench.log" make -C "$FS_ROOT/bench" O="$FS_BUILD/bench"
 }
 
 # build_module REL: build/kernels/REL/src/kmod/fastsocket.ko, W=1 and C=1.
@@ -24,4 +25,13 @@ build_module() {
 		return 1
 	fi
 	[ -f "$dir/src/kmod/fastsocket.ko" ]
+}
+
+# kernel_ready REL: REL fetched, the module built for it and its initramfs
+# made: what the demo and the benchmarks boot.
+kernel_ready() {
+	kernel_fetch "$1"
+	build_module "$1" || die "cannot build the module for $1 (see $FS_BUILD/kernels/$1/build.log)"
+	initramfs_build "$1" "$FS_BUILD/kernels/$1/initramfs.cpio.gz" ||
+		die "cannot build the initramfs for $1"
 }

@@ -8,9 +8,10 @@ FS_HOST_PACKAGES=(
 	nginx-light lighttpd haproxy wrk valgrind man-db
 )
 
+# host_deps_install [MORE...]: the suite's packages and MORE.
 host_deps_install() {
 	local missing=() p
-	for p in "${FS_HOST_PACKAGES[@]}"; do
+	for p in "${FS_HOST_PACKAGES[@]}" "$@"; do
 		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
 			grep -q 'install ok installed' || missing+=("$p")
 	done

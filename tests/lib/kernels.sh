@@ -81,3 +81,11 @@ kernel_vars() {
 	K_VMLINUZ=$K_ROOT/boot/vmlinuz-$1
 	case $1 in *-fsdebug) K_DEBUG=1 ;; *) K_DEBUG=0 ;; esac
 }
+
+# kernel_fetch REL: a stock or a sanitizer kernel, by its name.
+kernel_fetch() {
+	case $1 in
+	*-fsdebug) kernel_fetch_shared "$1" ;;
+	*) kernel_fetch_stock "$1" ;;
+	esac
+}

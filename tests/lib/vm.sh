@@ -47,6 +47,11 @@ vm_run() {
 	FS_TESTS='$*'
 	FS_TEST_TIMEOUT=${FASTSOCKET_TEST_TIMEOUT:-$((K_DEBUG ? 900 : 300))}
 	CONF
+	# Settings of the guest's scripts (the benchmark's), exported there.
+	local v
+	for v in ${FS_GUEST_VARS:-}; do
+		printf 'export %s=%q\n' "$v" "${!v}"
+	done >>"$out/config"
 	vm_boot "$rel" "$out" "$mem" "$limit"
 	local rc=$?
 	# A kernel that dies, or reports a splat, before the runner starts its

@@ -19,8 +19,9 @@
  * has accepted dies with it; nothing can save that one.)
  *
  * The server prints "ready", then after CONNS answered connections (or
- * SECONDS, or SIGTERM) "served N kills K unparked U" and exits 0 when
- * N >= CONNS.
+ * SECONDS, or SIGTERM) "served N kills K unparked U unanswered A" (A:
+ * connections a worker accepted and closed without a reply, as the
+ * request could not be read) and exits 0 when N >= CONNS.
  * The client prints "connections N failed F (why...)" (each socket has a
  * 10 s time-out) and exits 0 when F is 0.
  */
@@ -51,6 +52,7 @@
 
 struct shared {
 	atomic_long served;
+	atomic_long unanswered;	/* accepted, closed without a reply */
 	atomic_int park[MAX_WORKERS];	/* master: stop accepting */
 	atomic_int parked[MAX_WORKERS];	/* worker: stopped */
 };
@@ -107,12 +109,47 @@ static int go_local(int lfd)
 	return gfd;
 }
 
+/* The port of @fd's peer (@peer) or its own; 0 when unknown. */
+static int port_of(int fd, int peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if ((peer ? getpeername : getsockname)(fd, (struct sockaddr *)&ss, &len))
+		return 0;
+	return ntohs(ss.ss_family == AF_INET6 ?
+		     ((struct sockaddr_in6 *)&ss)->sin6_port :
+		     ((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/*
+ * A connection lost: its client port, what failed and when (CLOCK_MONOTONIC,
+ * as the kernel's trace clock "mono"), to find it in a trace.
+ */
+static void report_lost(const char *who, int port, const char *what, int err)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	fprintf(stderr, "prefork: %s: client port %d: %s (%s) at %ld.%06ld\n",
+		who, port, what, err ? strerror(err) : "no error",
+		(long)ts.tv_sec, ts.tv_nsec / 1000);
+}
+
 static void serve_one(int fd, struct shared *sh)
 {
+	int port = port_of(fd, 1);
 	char buf[64];
+	ssize_t n;
 
-	if (read(fd, buf, sizeof(buf)) > 0 && write(fd, "ok\n", 3) == 3)
+	n = read(fd, buf, sizeof(buf));
+	if (n > 0 && write(fd, "ok\n", 3) == 3) {
 		atomic_fetch_add(&sh->served, 1);
+	} else {
+		atomic_fetch_add(&sh->unanswered, 1);
+		report_lost("server", port, n > 0 ? "write failed" :
+			    n == 0 ? "read EOF" : "read failed", n < 0 ? errno : 0);
+	}
 	close(fd);
 }
 
@@ -259,13 +296,14 @@ static int run_server(const struct options *o)
 		kill(pids[i], SIGKILL);
 		waitpid(pids[i], NULL, 0);
 	}
-	printf("served %ld kills %d unparked %d\n", atomic_load(&sh->served),
-	       kills, unparked);
+	printf("served %ld kills %d unparked %d unanswered %ld\n",
+	       atomic_load(&sh->served), kills, unparked,
+	       atomic_load(&sh->unanswered));
 	return atomic_load(&sh->served) < o->conns;
 }
 
 /* Why a client connection failed, for the summary line. */
-enum failure { F_CONNECT, F_TIMEOUT, F_RESET, F_OTHER, F_MAX };
+enum failure { F_CONNECT, F_TIMEOUT, F_RESET, F_EOF, F_OTHER, F_MAX };
 
 struct client_job {
 	struct sockaddr_storage ss;
@@ -308,7 +346,9 @@ static int one_request(const struct client_job *j, enum failure *why)
 		close(fd);
 		return 0;
 	}
-	*why = n < 0 ? classify(errno) : F_RESET;
+	*why = n < 0 ? classify(errno) : F_EOF;
+	report_lost("client", port_of(fd, 0), n < 0 ? "read failed" :
+		    "read EOF", n < 0 ? errno : 0);
 fail:
 	close(fd);
 	return -1;
@@ -345,9 +385,9 @@ static int run_client(const struct options *o)
 			total += jobs[t].failed[f];
 		}
 	}
-	printf("connections %d failed %d (connect %d, no answer in 10 s %d, reset %d, other %d)\n",
+	printf("connections %d failed %d (connect %d, no answer in 10 s %d, reset %d, closed without answer %d, other %d)\n",
 	       o->conns, total, failed[F_CONNECT], failed[F_TIMEOUT],
-	       failed[F_RESET], failed[F_OTHER]);
+	       failed[F_RESET], failed[F_EOF], failed[F_OTHER]);
 	return total != 0;
 }
 

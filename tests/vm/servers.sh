@@ -51,15 +51,17 @@ fs_wait_up() {
 }
 
 # fs_wrk SECONDS: short connections (one request each) for SECONDS; prints
-# "requests N errors E" (socket errors and non-2xx/3xx answers).
+# "requests N errors E rate R" (errors: socket errors and non-2xx/3xx
+# answers; R: requests, so connections, per second).
 fs_wrk() {
 	ip netns exec cli wrk -t 2 -c 16 -d "$1s" -H 'Connection: close' \
 		http://10.77.0.1/ 2>&1 | awk '
 		$2 == "requests" && $3 == "in" { req = $1 }
+		$1 == "Requests/sec:" { rate = $2 }
 		/Socket errors/ { gsub(",", ""); err += $4 + $6 + $8 + $10 }
 		/Non-2xx/ { err += $NF }
 		{ print > "/dev/stderr" }
-		END { printf "requests %d errors %d\n", req, err }' 2>/tmp/wrk.out
+		END { printf "requests %d errors %d rate %.1f\n", req, err, rate }' 2>/tmp/wrk.out
 }
 
 # fs_http_load NAME WANT SECONDS: checks one answer is WANT, runs wrk, fails on

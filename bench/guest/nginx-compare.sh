@@ -1,0 +1,76 @@
+# The benchmark's guest side (run by tests/vm/runner): Debian's nginx three
+# ways on the same load, round after round, each setup started afresh:
+#   plain       bench/nginx.conf as is: one listener shared by every worker
+#   reuseport   "listen 80 reuseport" and "worker_cpu_affinity auto": a
+#               listener per worker, workers pinned (the stock alternative)
+#   fastsocket  the plain configuration under libfsocket.so (module loaded)
+# wrk in namespace cli sends short connections (one request each) over veth
+# with RPS. libaccprobe.so, preloaded in all three, counts accepts and
+# requests served on the CPU that processed their packets. One line per run:
+#   result,CPUS,SETUP,ROUND,CONN_PER_S,REQUESTS,ERRORS,ACCEPTS,ACCEPTS_LOCAL,READS,READS_LOCAL
+# Settings: FSB_ROUNDS (3), FSB_SECONDS (5), FSB_SETUPS (all three).
+. "$FS_ROOT/tests/vm/lib.sh"
+. "$FS_ROOT/tests/vm/stats.sh"
+. "$FS_ROOT/tests/vm/servers.sh"
+
+rounds=${FSB_ROUNDS:-3}
+secs=${FSB_SECONDS:-5}
+read -r -a setups <<<"${FSB_SETUPS:-plain reuseport fastsocket}"
+probe=$FS_BUILD/bench/libaccprobe.so
+counts=/dev/shm/accprobe
+
+for p in nginx wrk; do
+	command -v "$p" >/dev/null || fail "$p is not installed (tests/lib/host-deps.sh installs it)"
+done
+[ -f "$probe" ] || fail "no $probe (make -C bench)"
+trap 'fs_servers_stop; fs_netns_down' EXIT
+fs_netns_up || fail "cannot set up the namespaces"
+fs_servers_prepare || fail "cannot prepare nginx's paths"
+fs_load || fail "the module does not load"
+
+# configure SETUP: the configuration file for SETUP.
+configure() {
+	local affinity='' reuseport=''
+	if [ "$1" = reuseport ]; then
+		affinity='worker_cpu_affinity auto;' reuseport=reuseport
+	fi
+	sed -e "s/@AFFINITY@/$affinity/" -e "s/@REUSEPORT@/$reuseport/" \
+		"$FS_ROOT/bench/nginx.conf" >"/tmp/nginx-$1.conf"
+	echo "/tmp/nginx-$1.conf"
+}
+
+# probe_totals: the probe's four counters summed over CPUs.
+probe_totals() {
+	od -An -t u8 -w32 -v "$counts" |
+		awk '{ a += $1; b += $2; c += $3; d += $4 } END { print a, b, c, d }'
+}
+
+# run SETUP: one measurement in round $ROUND, one result line.
+run() {
+	local setup=$1 conf preload=$probe before after load
+	conf=$(configure "$setup")
+	[ "$setup" = fastsocket ] && preload="$probe $FS_LIB"
+	rm -f "$counts"
+	ip netns exec srv env ACCPROBE_FILE="$counts" LD_PRELOAD="$preload" \
+		nginx -c "$conf" || fail "$setup: nginx did not start"
+	fs_wait_up || fail "$setup: nginx does not answer"
+	before=$(probe_totals)
+	load=$(fs_wrk "$secs")
+	after=$(probe_totals)
+	fs_servers_stop
+	set -- $load
+	[ "$2" -gt 0 ] || { cat /tmp/wrk.out; fail "$setup: wrk made no request"; }
+	echo "$before $after" | awk -v c="$(nproc)" -v s="$setup" -v r="$ROUND" \
+		-v rate="$6" -v req="$2" -v err="$4" '{
+		printf "result,%d,%s,%d,%.1f,%d,%d,%d,%d,%d,%d\n", c, s, r, rate,
+			req, err, $5 - $1, $6 - $2, $7 - $3, $8 - $4 }'
+}
+
+echo "== nginx $(nginx -v 2>&1 | sed 's,.*/,,'), $(nproc) vCPUs, $rounds rounds of ${secs}s per setup"
+for ROUND in $(seq "$rounds"); do
+	# Each round starts with the next setup, so none always runs first.
+	for i in "${!setups[@]}"; do
+		run "${setups[(i + ROUND - 1) % ${#setups[@]}]}"
+	done
+done
+fs_wait_no_listeners || fail "the module still has listeners: $(fs_listeners)"

@@ -1,0 +1,80 @@
+# Summarizes the benchmark's CSV (bench/nginx-compare): for each vCPU count
+# and setup, the median, minimum and maximum of connections per second over
+# the rounds, the failed requests, and the accept and request locality
+# (shares of all rounds' accepts and first reads that ran on the CPU that
+# processed the connection's packets).
+#   awk -F, -f summarize.awk results.csv             a table per vCPU count
+#   awk -F, -v csv=1 -f summarize.awk results.csv    the same as CSV
+# A locality with nothing to count (no accept seen) is n/a, -1 in the CSV.
+# Works with mawk (no asort).
+
+NR == 1 { next }
+{
+	key = $1 SUBSEP $2
+	if (!(key in n)) {
+		if (!($1 in seen_cpus)) { seen_cpus[$1] = 1; cpus[++ncpus] = $1 }
+		if (!($2 in seen_setup)) { seen_setup[$2] = 1; setup[++nsetup] = $2 }
+	}
+	rate[key, ++n[key]] = $4
+	err[key] += $6
+	acc[key] += $7; acc_local[key] += $8
+	rd[key] += $9; rd_local[key] += $10
+}
+
+function median(key,    i, j, v, m, a) {
+	m = n[key]
+	for (i = 1; i <= m; i++) a[i] = rate[key, i] + 0
+	for (i = 2; i <= m; i++) {	# insertion sort: a few rounds
+		v = a[i]
+		for (j = i - 1; j >= 1 && a[j] > v; j--) a[j + 1] = a[j]
+		a[j + 1] = v
+	}
+	lo = a[1]; hi = a[m]
+	return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+}
+
+function pct(part, whole) { return whole ? 100 * part / whole : -1 }
+function shown(v) { return v < 0 ? "n/a" : sprintf("%.1f", v) }
+
+function show(label, fmt, values,    i, s) {
+	s = sprintf("%-26s", label)
+	for (i = 1; i <= nsetup; i++) s = s sprintf(fmt, values[i])
+	print s
+}
+
+END {
+	if (csv)
+		print "cpus,setup,rounds,conn_per_s_median,conn_per_s_min,conn_per_s_max,ratio_to_plain,failed,accept_locality_pct,request_locality_pct"
+	for (c = 1; c <= ncpus; c++) {
+		base = ("plain" in seen_setup) ? median(cpus[c] SUBSEP "plain") : 0
+		for (s = 1; s <= nsetup; s++) {
+			key = cpus[c] SUBSEP setup[s]
+			med[s] = median(key)
+			range[s] = sprintf("%.0f-%.0f", lo, hi)
+			ratio[s] = base ? med[s] / base : 0
+			fails[s] = err[key]
+			aloc[s] = pct(acc_local[key], acc[key])
+			rloc[s] = pct(rd_local[key], rd[key])
+			if (csv)
+				printf "%s,%s,%d,%.1f,%.1f,%.1f,%.3f,%d,%.1f,%.1f\n",
+					cpus[c], setup[s], n[key], med[s], lo, hi,
+					ratio[s], fails[s], aloc[s], rloc[s]
+		}
+		if (csv)
+			continue
+		for (s = 1; s <= nsetup; s++) names[s] = setup[s]
+		if (c > 1) print ""
+		show(sprintf("%d vCPU%s, %d round%s", cpus[c], cpus[c] > 1 ? "s" : "",
+			n[key], n[key] > 1 ? "s" : ""), "%14s", names)
+		show("connections/s (median)", "%14.0f", med)
+		show("  min-max", "%14s", range)
+		show("  ratio to plain", "%14.2f", ratio)
+		show("failed requests", "%14d", fails)
+		for (s = 1; s <= nsetup; s++) {
+			aloc[s] = shown(aloc[s])
+			rloc[s] = shown(rloc[s])
+		}
+		show("accept locality (%)", "%14s", aloc)
+		show("request locality (%)", "%14s", rloc)
+	}
+}

@@ -1,0 +1,26 @@
+# The benchmark's guest side (bench/guest/nginx-compare.sh, what the demo
+# and bench/nginx-compare run), one short round: every setup serves wrk
+# with no failed request, the locality probe (libaccprobe.so) sees at least
+# one accept and one first read for every request wrk made, and under
+# fastsocket at least 99 % of the accepts it saw ran on the CPU that
+# processed the connection's packets. The figures are printed; no rate
+# is judged.
+. "$FS_ROOT/tests/vm/lib.sh"
+
+for p in nginx wrk; do
+	command -v "$p" >/dev/null || skip "$p is not installed (tests/lib/host-deps.sh installs it)"
+done
+[ "$(nproc)" -ge 2 ] || skip "needs at least 2 CPUs"
+out=/tmp/nginx-compare.out
+FSB_ROUNDS=1 FSB_SECONDS=2 bash "$FS_ROOT/bench/guest/nginx-compare.sh" >"$out" 2>&1
+rc=$?
+cat "$out"
+[ $rc -eq 0 ] || fail "the benchmark's guest side failed (status $rc)"
+[ "$(grep -c '^result,' "$out")" = 3 ] || fail "want 3 result lines"
+grep '^result,' "$out" | awk -F, '
+	{ printf "%s: %s requests, %s failed, accepts %s (local %s), first reads %s (local %s)\n",
+		$3, $6, $7, $8, $9, $10, $11 }
+	$7 != 0 { print "FAIL: " $3 ": failed requests"; bad = 1 }
+	$8 < $6 || $10 < $6 { print "FAIL: " $3 ": the probe saw fewer accepts or reads than requests"; bad = 1 }
+	$3 == "fastsocket" && $9 < 0.99 * $8 { print "FAIL: fastsocket: under 99 % local"; bad = 1 }
+	END { exit bad }' || exit 1

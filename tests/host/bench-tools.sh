@@ -1,0 +1,46 @@
+# The benchmark's own tools, on the host: libaccprobe.so counts exactly one
+# accept and one first read per connection of tcp_echo (and passes calls
+# through when it has no file), and summarize.awk computes medians, ranges,
+# ratios and locality shares that are checked by hand below.
+. "$(dirname "$0")/../lib/common.sh"
+probe=$FS_BUILD/bench/libaccprobe.so echo=$FS_BUILD/tests/tcp_echo
+tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
+[ -x "$echo" ] && [ -f "$probe" ] || { echo "FAIL: build the test programs and bench/ first"; exit 1; }
+
+for family in 4 6; do
+	flag=; [ $family = 6 ] && flag=-6
+	ACCPROBE_FILE=$tmp/counts.$family LD_PRELOAD=$probe "$echo" $flag -n 50 ||
+		{ echo "FAIL: tcp_echo -n 50 fails under the probe (IPv$family)"; exit 1; }
+	got=$(od -An -t u8 -w32 -v "$tmp/counts.$family" |
+		awk '{ a += $1; b += $2; c += $3; d += $4 } END { print a, c, (b <= a && d <= c) }')
+	[ "$got" = "50 50 1" ] ||
+		{ echo "FAIL: IPv$family: accepts, first reads, local <= all: want '50 50 1', got '$got'"; exit 1; }
+	echo "ok: IPv$family: the probe counted 50 accepts and 50 first reads"
+done
+LD_PRELOAD=$probe "$echo" -n 10 || { echo "FAIL: tcp_echo fails under the probe without a file"; exit 1; }
+echo "ok: without ACCPROBE_FILE the probe passes calls through"
+
+cat >"$tmp/runs.csv" <<'CSV'
+cpus,setup,round,conn_per_s,requests,errors,accepts,accepts_local,reads,reads_local
+2,plain,1,100,10,0,10,5,10,4
+2,fastsocket,1,150,10,0,10,10,10,10
+2,plain,2,300,10,1,10,3,10,2
+2,fastsocket,2,120,10,0,10,10,10,9
+2,plain,3,200,10,0,20,2,10,4
+2,fastsocket,3,130,10,0,10,10,10,10
+4,plain,1,400,10,0,0,0,0,0
+4,fastsocket,1,500,10,0,8,6,4,1
+4,plain,2,600,10,0,0,0,0,0
+4,fastsocket,2,700,10,0,8,6,4,1
+CSV
+cat >"$tmp/want.csv" <<'CSV'
+cpus,setup,rounds,conn_per_s_median,conn_per_s_min,conn_per_s_max,ratio_to_plain,failed,accept_locality_pct,request_locality_pct
+2,plain,3,200.0,100.0,300.0,1.000,1,25.0,33.3
+2,fastsocket,3,130.0,120.0,150.0,0.650,0,100.0,96.7
+4,plain,2,500.0,400.0,600.0,1.000,0,-1.0,-1.0
+4,fastsocket,2,600.0,500.0,700.0,1.200,0,75.0,25.0
+CSV
+awk -F, -v csv=1 -f "$FS_ROOT/bench/summarize.awk" "$tmp/runs.csv" >"$tmp/got.csv"
+diff -u "$tmp/want.csv" "$tmp/got.csv" || { echo "FAIL: summarize.awk"; exit 1; }
+echo "ok: summarize.awk: medians (odd and even rounds), ranges, ratios, locality shares"
+awk -F, -f "$FS_ROOT/bench/summarize.awk" "$tmp/runs.csv"
