@@ -17,6 +17,17 @@ struct socket;
 struct socket *fsocket_lookup_listener(int fd);
 int fsocket_install_fd(struct socket *sock, int flags);
 
+/* A descriptor reserved for a new socket's file, not yet installed. */
+struct fsocket_new_fd {
+	int fd;
+	struct file *file;
+};
+
+int fsocket_prepare_fd(struct socket *sock, int flags,
+		       struct fsocket_new_fd *nfd);
+void fsocket_commit_fd(const struct fsocket_new_fd *nfd);
+void fsocket_abort_fd(const struct fsocket_new_fd *nfd);
+
 /* group.c: the listeners the module watches */
 int fsocket_groups_init(void);
 void fsocket_groups_exit(void);

@@ -49,25 +49,49 @@ put:
 }
 
 /*
- * A descriptor of the caller for @sock, which it then owns; @flags:
- * O_CLOEXEC, O_NONBLOCK. On failure @sock is released.
+ * A descriptor number reserved for @sock and the socket's file, not yet
+ * visible to the caller: a command that can still fail, or makes several,
+ * installs them only once nothing else can fail. Undoing an installed
+ * descriptor would mean closing a number that another thread of the caller
+ * may have closed and reused meanwhile. @flags: O_CLOEXEC, O_NONBLOCK. On
+ * failure @sock is released.
  */
-int fsocket_install_fd(struct socket *sock, int flags)
+int fsocket_prepare_fd(struct socket *sock, int flags,
+		       struct fsocket_new_fd *nfd)
 {
-	struct file *file;
-	int fd;
-
-	fd = get_unused_fd_flags(flags & O_CLOEXEC);
-	if (fd < 0) {
+	nfd->fd = get_unused_fd_flags(flags & O_CLOEXEC);
+	if (nfd->fd < 0) {
 		sock_release(sock);
-		return fd;
+		return nfd->fd;
 	}
 	/* sock_alloc_file() releases the socket when it fails. */
-	file = sock_alloc_file(sock, flags & O_NONBLOCK, NULL);
-	if (IS_ERR(file)) {
-		put_unused_fd(fd);
-		return PTR_ERR(file);
+	nfd->file = sock_alloc_file(sock, flags & O_NONBLOCK, NULL);
+	if (IS_ERR(nfd->file)) {
+		put_unused_fd(nfd->fd);
+		return PTR_ERR(nfd->file);
 	}
-	fd_install(fd, file);
+	return nfd->fd;
+}
+
+void fsocket_commit_fd(const struct fsocket_new_fd *nfd)
+{
+	fd_install(nfd->fd, nfd->file);
+}
+
+/* Undo fsocket_prepare_fd(): the socket goes with its file. */
+void fsocket_abort_fd(const struct fsocket_new_fd *nfd)
+{
+	put_unused_fd(nfd->fd);
+	fput(nfd->file);
+}
+
+/* A descriptor of the caller for @sock, which it then owns. */
+int fsocket_install_fd(struct socket *sock, int flags)
+{
+	struct fsocket_new_fd nfd;
+	int fd = fsocket_prepare_fd(sock, flags, &nfd);
+
+	if (fd >= 0)
+		fsocket_commit_fd(&nfd);
 	return fd;
 }

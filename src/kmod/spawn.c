@@ -178,15 +178,16 @@ static int fsocket_spawn_cpu(struct sock *sk, int want)
 	return fsocket_least_used_cpu(sk);
 }
 
-/* A local listener of @global for @cpu, as a new descriptor of the caller. */
-static int fsocket_spawn_fd(struct socket *global, int cpu)
+/* A local listener of @global for @cpu, as a descriptor still to install. */
+static int fsocket_spawn_fd(struct socket *global, int cpu,
+			    struct fsocket_new_fd *nfd)
 {
 	struct socket *local = fsocket_clone_listener(global, cpu);
 
 	if (IS_ERR(local))
 		return PTR_ERR(local);
-	return fsocket_install_fd(local, O_CLOEXEC |
-				  (global->file->f_flags & O_NONBLOCK));
+	return fsocket_prepare_fd(local, O_CLOEXEC |
+				  (global->file->f_flags & O_NONBLOCK), nfd);
 }
 
 /*
@@ -239,6 +240,7 @@ long fsocket_listen(struct fsocket_ioctl_arg *arg)
 /* SPAWN_LISTEN: a local listener for one CPU; returns its descriptor. */
 long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg)
 {
+	struct fsocket_new_fd nfd;
 	struct socket *global;
 	int cpu, ret;
 
@@ -252,14 +254,15 @@ long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg)
 		ret = cpu;
 		goto unlock;
 	}
-	ret = fsocket_spawn_fd(global, cpu);
+	ret = fsocket_spawn_fd(global, cpu, &nfd);
 	if (ret >= 0) {
 		int err = fsocket_pin_chosen(arg->op.spawn_op.cpu, cpu);
 
 		if (err) {
-			close_fd(ret);
+			fsocket_abort_fd(&nfd);
 			ret = err;
 		} else {
+			fsocket_commit_fd(&nfd);
 			arg->op.spawn_op.cpu = cpu;
 		}
 	}
@@ -348,15 +351,16 @@ static struct socket *fsocket_next_watched(unsigned int *from)
 
 /* One more local listener for SPAWN_ALL_LISTEN, recorded in @pairs. */
 static int fsocket_spawn_pair(struct socket *global, int global_fd, int cpu,
-			      struct fsocket_spawn_pair __user *pairs)
+			      struct fsocket_spawn_pair __user *pairs,
+			      struct fsocket_new_fd *nfd)
 {
 	struct fsocket_spawn_pair pair = { .global_fd = global_fd };
 
-	pair.local_fd = fsocket_spawn_fd(global, cpu);
+	pair.local_fd = fsocket_spawn_fd(global, cpu, nfd);
 	if (pair.local_fd < 0)
 		return pair.local_fd;
 	if (copy_to_user(pairs, &pair, sizeof(pair))) {
-		close_fd(pair.local_fd);
+		fsocket_abort_fd(nfd);
 		return -EFAULT;
 	}
 	return pair.local_fd;
@@ -364,17 +368,17 @@ static int fsocket_spawn_pair(struct socket *global, int global_fd, int cpu,
 
 /*
  * SPAWN_ALL_LISTEN: SPAWN_LISTEN for each of the caller's watched
- * listeners, all on one CPU, all or none: on any failure the descriptors
- * made so far are closed again.
+ * listeners, all on one CPU, all or none: the descriptors are installed
+ * only when every one was made, else they are released unseen.
  */
 long fsocket_spawn_all_listen(struct fsocket_ioctl_arg *arg)
 {
 	struct fsocket_spawn_all_op *op = &arg->op.spawn_all_op;
 	struct fsocket_spawn_pair __user *pairs = u64_to_user_ptr(op->pairs);
-	unsigned int from = 0, n = 0;
+	unsigned int from = 0, n = 0, i;
+	struct fsocket_new_fd *made;
 	struct socket *global;
 	int cpu = -1, ret = 0;
-	int *made;
 
 	if (!fsocket_param(enable_listen_spawn))
 		return -EOPNOTSUPP;
@@ -392,18 +396,21 @@ long fsocket_spawn_all_listen(struct fsocket_ioctl_arg *arg)
 		else if (n == op->count)
 			ret = -ENOSPC;
 		else
-			ret = fsocket_spawn_pair(global, from - 1, cpu, &pairs[n]);
+			ret = fsocket_spawn_pair(global, from - 1, cpu,
+						 &pairs[n], &made[n]);
 		if (ret >= 0) {
-			made[n++] = ret;
+			n++;
 			ret = 0;
 		}
 		sockfd_put(global);
 	}
 	if (!ret && n)
 		ret = fsocket_pin_chosen(op->cpu, cpu);
-	if (ret) {
-		while (n)
-			close_fd(made[--n]);
+	for (i = 0; i < n; i++) {
+		if (ret)
+			fsocket_abort_fd(&made[i]);
+		else
+			fsocket_commit_fd(&made[i]);
 	}
 	mutex_unlock(&fsocket_spawn_lock);
 	kfree(made);

@@ -50,7 +50,7 @@ vm_run() {
 	# Settings of the guest's scripts (the benchmark's), exported there.
 	local v
 	for v in ${FS_GUEST_VARS:-}; do
-		printf 'export %s=%q\n' "$v" "${!v}"
+		printf 'export %s=%q\n' "$v" "${!v-}"
 	done >>"$out/config"
 	vm_boot "$rel" "$out" "$mem" "$limit"
 	local rc=$?

@@ -6,6 +6,9 @@
  *   fsioctl efault            bad argument pointers get EFAULT
  *   fsioctl reserved          non-zero reserved fields get EINVAL
  *   fsioctl commands          which seed commands still answer EOPNOTSUPP
+ *   fsioctl others            descriptor numbers this process does not hold
+ *                             (another process's sockets have such numbers
+ *                             there) get EBADF from every command
  *
  * Exit status 0 when every check holds, 1 otherwise; each check is printed.
  */
@@ -189,13 +192,53 @@ static int check_commands(int dev)
 	return failures != 0;
 }
 
+/*
+ * Every command that names a descriptor, on every number from 3 to 4095
+ * but the device's, after closing them all: only EBADF, whatever another
+ * process holds under the same numbers.
+ */
+static int check_others(int dev)
+{
+	static const unsigned long cmds[] = {
+		FSOCKET_IOC_LISTEN, FSOCKET_IOC_ACCEPT, FSOCKET_IOC_CLOSE,
+		FSOCKET_IOC_SPAWN_LISTEN, FSOCKET_IOC_SHUTDOWN_LISTEN,
+	};
+	struct fsocket_ioctl_arg arg;
+	int fd, ret, err = 0, bad = 0, calls = 0;
+	size_t i;
+
+	for (fd = 3; fd < 4096; fd++)
+		if (fd != dev)
+			close(fd);
+	for (fd = 3; fd < 4096; fd++) {
+		if (fd == dev)
+			continue;
+		for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+			memset(&arg, 0, sizeof(arg));
+			arg.fd = fd;
+			arg.op.accept_op.global_fd = -1;
+			ret = call(dev, cmds[i], &arg, &err);
+			calls++;
+			if (ret != -1 || err != EBADF) {
+				if (bad++ < 5)
+					expect("a number not held", ret, err, EBADF);
+				if (ret >= 0 && cmds[i] != FSOCKET_IOC_LISTEN)
+					close(ret);
+			}
+		}
+	}
+	printf("%s %d calls on the 4092 numbers not held: %d not EBADF\n",
+	       bad ? "FAIL" : "ok  ", calls, bad);
+	return bad != 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = getenv("FASTSOCKET_DEVICE");
 	int dev;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: fsioctl version RELEASE|unknown|efault|reserved|commands\n");
+		fprintf(stderr, "usage: fsioctl version RELEASE|unknown|efault|reserved|commands|others\n");
 		return 2;
 	}
 	dev = open(path ? path : FSOCKET_DEVICE_PATH, O_RDWR | O_CLOEXEC);
@@ -213,6 +256,8 @@ int main(int argc, char **argv)
 		return check_reserved(dev);
 	if (!strcmp(argv[1], "commands"))
 		return check_commands(dev);
+	if (!strcmp(argv[1], "others"))
+		return check_others(dev);
 	fprintf(stderr, "fsioctl: unknown check '%s'\n", argv[1]);
 	return 2;
 }

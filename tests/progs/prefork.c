@@ -2,8 +2,8 @@
  * prefork: a pre-fork epoll server on fastsocket's local listeners, and a
  * client that counts the connections it did not get an answer on.
  *
- *   prefork server -a ADDR -p PORT -w WORKERS -n CONNS [-t SECONDS] [-k MS]
- *   prefork client -a ADDR -p PORT -n CONNS [-c THREADS]
+ *   prefork server -a ADDR -p PORT -w WORKERS -n CONNS [-t SECONDS] [-k MS] [-r N]
+ *   prefork client -a ADDR -p PORT -n CONNS [-c THREADS] [-t SECONDS]
  *
  * Each worker keeps a descriptor of the master's ("global") listener, asks
  * /dev/fastsocket for a local listener on a free CPU (SPAWN_LISTEN in
@@ -18,17 +18,23 @@
  * meanwhile, and those are what must not be lost. (A connection a worker
  * has accepted dies with it; nothing can save that one.)
  *
+ * With -r, every N connections a worker gives its local listener a new
+ * SO_RCVBUF, and every 4N puts a fresh local listener in its place (the
+ * old one closes under load; the kernel moves its queue to the group).
+ *
  * The server prints "ready", then after CONNS answered connections (or
  * SECONDS, or SIGTERM) "served N kills K unparked U unanswered A" (A:
  * connections a worker accepted and closed without a reply, as the
  * request could not be read) and exits 0 when N >= CONNS.
  * The client prints "connections N failed F (why...)" (each socket has a
- * 10 s time-out) and exits 0 when F is 0.
+ * 10 s time-out; N falls short of CONNS when SECONDS ran out first) and
+ * exits 0 when F is 0.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -59,8 +65,12 @@ struct shared {
 
 struct options {
 	const char *addr;
-	int port, workers, conns, threads, seconds, kill_ms;
+	int port, workers, conns, threads, seconds, kill_ms, recycle;
+	int seconds_given;
 };
+
+static int recycle_every;	/* -r */
+static long client_deadline;	/* -t, client side */
 
 static int parse_options_addr(const struct options *o,
 			      struct sockaddr_storage *ss, socklen_t *len)
@@ -153,6 +163,29 @@ static void serve_one(int fd, struct shared *sh)
 	close(fd);
 }
 
+/* -r: the local listener @lfd changes under load (see the top). */
+static void churn_local(int lfd, int gfd, int ep, unsigned int round)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = lfd };
+	struct fsocket_ioctl_arg arg = { .fd = gfd };
+	int size = 16384 << (round % 5), local;
+
+	if (setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)))
+		die("SO_RCVBUF");
+	if (round % 4)
+		return;
+	arg.op.spawn_op.cpu = sched_getcpu();
+	local = fs_ioctl(FSOCKET_IOC_SPAWN_LISTEN, &arg);
+	if (local < 0)
+		die("SPAWN_LISTEN again");
+	epoll_ctl(ep, EPOLL_CTL_DEL, lfd, NULL);
+	if (dup3(local, lfd, 0) < 0)
+		die("dup3");
+	close(local);
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev))
+		die("epoll_ctl local again");
+}
+
 static void park(struct shared *sh, int id)
 {
 	atomic_store(&sh->parked[id], 1);
@@ -165,6 +198,7 @@ static void worker(int lfd, int id, struct shared *sh)
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = lfd };
 	struct fsocket_ioctl_arg arg = { .fd = lfd };
 	int ep = epoll_create1(EPOLL_CLOEXEC), gfd = go_local(lfd), fd = 0;
+	unsigned int served = 0;
 
 	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev))
 		die("epoll_ctl local");
@@ -179,8 +213,11 @@ static void worker(int lfd, int id, struct shared *sh)
 		if (epoll_wait(ep, &ev, 1, 100) <= 0)
 			continue;
 		while (!atomic_load(&sh->park[id]) &&
-		       (fd = fs_ioctl(FSOCKET_IOC_ACCEPT, &arg)) >= 0)
+		       (fd = fs_ioctl(FSOCKET_IOC_ACCEPT, &arg)) >= 0) {
 			serve_one(fd, sh);
+			if (recycle_every && ++served % recycle_every == 0)
+				churn_local(lfd, gfd, ep, served / recycle_every);
+		}
 		if (fd < 0 && errno != EAGAIN)
 			die("ACCEPT");
 	}
@@ -308,7 +345,7 @@ enum failure { F_CONNECT, F_TIMEOUT, F_RESET, F_EOF, F_OTHER, F_MAX };
 struct client_job {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int count, failed[F_MAX];
+	int count, done, failed[F_MAX];
 };
 
 static enum failure classify(int err)
@@ -360,17 +397,24 @@ static void *client_thread(void *p)
 	enum failure why;
 	int i;
 
-	for (i = 0; i < j->count; i++)
+	for (i = 0; i < j->count; i++) {
+		if (client_deadline && now_ms() >= client_deadline)
+			break;
+		j->done++;
 		if (one_request(j, &why))
 			j->failed[why]++;
+	}
 	return NULL;
 }
 
 static int run_client(const struct options *o)
 {
 	static struct client_job jobs[MAX_THREADS];
-	int t, f, n = o->threads, failed[F_MAX] = { 0 }, total = 0;
+	int t, f, n = o->threads, failed[F_MAX] = { 0 }, total = 0, done = 0;
 	pthread_t tids[MAX_THREADS];
+
+	if (o->seconds_given)
+		client_deadline = now_ms() + o->seconds * 1000L;
 
 	for (t = 0; t < n; t++) {
 		jobs[t].count = o->conns / n + (t < o->conns % n);
@@ -380,13 +424,14 @@ static int run_client(const struct options *o)
 	}
 	for (t = 0; t < n; t++) {
 		pthread_join(tids[t], NULL);
+		done += jobs[t].done;
 		for (f = 0; f < F_MAX; f++) {
 			failed[f] += jobs[t].failed[f];
 			total += jobs[t].failed[f];
 		}
 	}
 	printf("connections %d failed %d (connect %d, no answer in 10 s %d, reset %d, closed without answer %d, other %d)\n",
-	       o->conns, total, failed[F_CONNECT], failed[F_TIMEOUT],
+	       done, total, failed[F_CONNECT], failed[F_TIMEOUT],
 	       failed[F_RESET], failed[F_EOF], failed[F_OTHER]);
 	return total != 0;
 }
@@ -400,26 +445,29 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		goto usage;
 	optind = 2;
-	while ((opt = getopt(argc, argv, "a:p:w:n:c:t:k:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:w:n:c:t:k:r:")) != -1) {
 		switch (opt) {
 		case 'a': o.addr = optarg; break;
 		case 'p': o.port = atoi(optarg); break;
 		case 'w': o.workers = atoi(optarg); break;
 		case 'n': o.conns = atoi(optarg); break;
 		case 'c': o.threads = atoi(optarg); break;
-		case 't': o.seconds = atoi(optarg); break;
+		case 't': o.seconds = atoi(optarg); o.seconds_given = 1; break;
+		case 'r': o.recycle = atoi(optarg); break;
 		case 'k': o.kill_ms = atoi(optarg); break;
 		default: goto usage;
 		}
 	}
 	if (o.workers < 1 || o.workers > MAX_WORKERS || o.threads < 1 ||
-	    o.threads > MAX_THREADS || o.conns < 1 || o.kill_ms < 0)
+	    o.threads > MAX_THREADS || o.conns < 1 || o.kill_ms < 0 ||
+	    o.recycle < 0)
 		goto usage;
+	recycle_every = o.recycle;
 	if (!strcmp(argv[1], "server"))
 		return run_server(&o);
 	if (!strcmp(argv[1], "client"))
 		return run_client(&o);
 usage:
-	fprintf(stderr, "usage: prefork server|client -a ADDR -p PORT [-w WORKERS] [-n CONNS] [-c THREADS] [-t SECONDS] [-k MS]\n");
+	fprintf(stderr, "usage: prefork server|client -a ADDR -p PORT [-w WORKERS] [-n CONNS] [-c THREADS] [-t SECONDS] [-k MS] [-r N]\n");
 	return 2;
 }

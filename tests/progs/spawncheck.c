@@ -9,6 +9,13 @@
  *                       (port 80, owner nobody)
  *   spawncheck all      SPAWN_ALL_LISTEN
  *   spawncheck allowed  mode 2 keeps to the caller's allowed CPUs
+ *   spawncheck hold [close]
+ *                       spawns a local listener (and closes the device
+ *                       with "close"), prints "held", waits for its
+ *                       standard input to end (the module may be unloaded
+ *                       meanwhile), then checks that 20 connections are
+ *                       accepted from its two listeners with plain accept()
+ *                       (on 127.0.0.1, port $HOLD_PORT or any)
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -16,6 +23,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -433,9 +441,63 @@ static int allowed_cpus(void)
 	return failures != 0 || !ok;
 }
 
+/* Connects to @port and accepts from either listener; 0 when accepted. */
+static int connect_and_accept(const int lfd[2], int port)
+{
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct pollfd pfd[2] = { { .fd = lfd[0], .events = POLLIN },
+				 { .fd = lfd[1], .events = POLLIN } };
+	int c = socket(AF_INET, SOCK_STREAM, 0), i, fd = -1;
+
+	if (c < 0 || connect(c, (struct sockaddr *)&a4, sizeof(a4)))
+		goto out;
+	if (poll(pfd, 2, 5000) <= 0)
+		goto out;
+	for (i = 0; i < 2 && fd < 0; i++)
+		if (pfd[i].revents & POLLIN)
+			fd = accept4(lfd[i], NULL, NULL, SOCK_CLOEXEC);
+out:
+	if (c >= 0)
+		close(c);
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0 ? 0 : -1;
+}
+
+static int hold(int close_device)
+{
+	struct sockaddr_in a4;
+	socklen_t len = sizeof(a4);
+	int lfd[2], i, accepted = 0;
+	char detail[64], buf[16];
+
+	lfd[0] = tcp_listener(AF_INET, 0, getenv("HOLD_PORT") ?
+			      atoi(getenv("HOLD_PORT")) : 0);
+	check("LISTEN", lfd[0] >= 0 && !fsioctl(FSOCKET_IOC_LISTEN, lfd[0], 0, NULL), NULL);
+	lfd[1] = fsioctl(FSOCKET_IOC_SPAWN_LISTEN, lfd[0], FSOCKET_CPU_ANY, NULL);
+	check("SPAWN_LISTEN", lfd[1] >= 0, NULL);
+	if (failures || getsockname(lfd[0], (struct sockaddr *)&a4, &len))
+		return 1;
+	if (close_device)
+		close(dev);
+	printf("held\n");
+	fflush(stdout);
+	while (read(0, buf, sizeof(buf)) > 0)
+		;
+	for (i = 0; i < 20; i++)
+		accepted += !connect_and_accept(lfd, ntohs(a4.sin_port));
+	snprintf(detail, sizeof(detail), "%d of 20", accepted);
+	check("connections accepted from the listeners afterwards", accepted == 20, detail);
+	return failures != 0;
+}
+
 int main(int argc, char **argv)
 {
 	dev = open(FSOCKET_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (argc == 3 && !strcmp(argv[1], "hold") && !strcmp(argv[2], "close"))
+		return dev < 0 ? 2 : hold(1);
 	if (dev < 0 || argc != 2) {
 		perror(FSOCKET_DEVICE_PATH);
 		return 2;
@@ -452,5 +514,7 @@ int main(int argc, char **argv)
 		return all_listeners();
 	if (!strcmp(argv[1], "allowed"))
 		return allowed_cpus();
+	if (!strcmp(argv[1], "hold"))
+		return hold(0);
 	return 2;
 }

@@ -21,3 +21,23 @@ fs_wait_no_listeners() {
 	done
 	return 1
 }
+
+# fs_sockets [NS]: the sockets in use in namespace NS (default: this one).
+fs_sockets() {
+	if [ -n "${1:-}" ]; then
+		ip netns exec "$1" awk '$1 == "sockets:" { print $3 }' /proc/net/sockstat
+	else
+		awk '$1 == "sockets:" { print $3 }' /proc/net/sockstat
+	fi
+}
+
+# fs_sockets_back BEFORE [NS]: the count is back to BEFORE within 10 s.
+fs_sockets_back() {
+	local i
+	for i in $(seq 100); do
+		[ "$(fs_sockets "${2:-}")" = "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "sockets in use: $1 before, $(fs_sockets "${2:-}") now"
+	return 1
+}

@@ -1,0 +1,60 @@
+# Unloading while the module's sockets are alive. A process holding the
+# device open keeps the module in: rmmod is refused and changes nothing.
+# A process that closed the device does not: rmmod succeeds, and its
+# listeners (the global one and the local one the module spawned) stay
+# plain kernel sockets that go on accepting. Then 50 cycles of load, a
+# short fuzz of every ioctl, and unload leave no /proc entry, no device
+# and no socket behind (kmemleak judges the rest on sanitizer kernels).
+. "$FS_ROOT/tests/vm/lib.sh"
+. "$FS_ROOT/tests/vm/stats.sh"
+
+fifo=/tmp/hold.fifo
+rm -f $fifo && mkfifo $fifo
+
+# holder [close]: spawncheck hold in the background, fd 3 its stdin.
+holder() {
+	"$FS_BIN/spawncheck" hold "$@" <$fifo >/tmp/hold.out 2>&1 &
+	holder_pid=$!
+	exec 3>$fifo
+	wait_for_line /tmp/hold.out held || { cat /tmp/hold.out; fail "the holder did not start"; }
+}
+
+# release: end the holder's stdin; it must then accept its connections.
+release() {
+	exec 3>&-
+	wait $holder_pid || { cat /tmp/hold.out; fail "the holder's listeners failed afterwards"; }
+	grep '^ok' /tmp/hold.out
+}
+
+# No module autoloading for the fuzzer's odd SOCKET families (see 200).
+modprobe=$(cat /proc/sys/kernel/modprobe)
+trap 'echo "$modprobe" >/proc/sys/kernel/modprobe' EXIT
+echo >/proc/sys/kernel/modprobe
+ip link set lo up
+before=$(fs_sockets)
+fs_load || fail "load failed"
+holder
+! rmmod fastsocket 2>/dev/null || fail "rmmod succeeded while a process holds the device"
+fs_loaded || fail "the module went away"
+echo "ok: rmmod refused while the device is open"
+release
+check "rmmod after the holder exited" fs_unload
+
+fs_load || fail "load failed"
+holder close
+check "rmmod while a process keeps the module's listeners (device closed)" fs_unload
+[ ! -e /proc/net/fastsocket ] || fail "/proc/net/fastsocket outlived the module"
+release
+echo "ok: those listeners kept accepting after the unload"
+
+for i in $(seq 50); do
+	fs_load || fail "load $i failed"
+	"$FS_BIN/fuzz" -n 1000 -p 2 -t 2 -d 20 -s "$i" >/tmp/fuzz.out 2>&1 ||
+		{ cat /tmp/fuzz.out; fail "cycle $i: the fuzzer saw something unexpected"; }
+	fs_unload || fail "unload $i failed: $(cat /proc/net/fastsocket 2>&1)"
+	[ ! -e /proc/net/fastsocket ] && [ ! -e /dev/fastsocket ] ||
+		fail "cycle $i: /proc/net/fastsocket or /dev/fastsocket remains"
+done
+echo "ok: 50 load, fuzz, unload cycles"
+tail -n 2 /tmp/fuzz.out
+check "sockets in use back to $before" fs_sockets_back "$before"
