@@ -75,10 +75,11 @@ static int fsocket_try_accept(struct socket *sock, struct socket **newsock,
 	if (fsocket_nothing_yet(sock))
 		return -EAGAIN;
 	err = kernel_accept(sock, newsock, O_NONBLOCK);
-
-	if (!err)
-		fsocket_stat_inc(stat);
-	return err;
+	if (err)
+		return err;
+	fsocket_local_ops_clear(*newsock);
+	fsocket_stat_inc(stat);
+	return 0;
 }
 
 /* One connection from @local, else from @global, else wait for either. */
@@ -112,7 +113,10 @@ static struct socket *fsocket_accept_either(struct socket *local,
 	}
 }
 
-/* The peer's address, as accept(2) reports it: truncated, full length. */
+/*
+ * The peer's address, as accept(2) reports it: truncated, full length. A
+ * connection reset while queued has none: ECONNABORTED, as accept(2).
+ */
 static int fsocket_put_peer(struct socket *sock,
 			    const struct fsocket_accept_op *op)
 {
@@ -123,7 +127,7 @@ static int fsocket_put_peer(struct socket *sock,
 		return 0;
 	len = kernel_getpeername(sock, (struct sockaddr *)&addr);
 	if (len < 0)
-		return len;
+		return -ECONNABORTED;
 	if (get_user(ulen, (int __user *)u64_to_user_ptr(op->addrlen)))
 		return -EFAULT;
 	if (copy_to_user(u64_to_user_ptr(op->addr), &addr, min(len, ulen)))
@@ -191,7 +195,10 @@ long fsocket_accept(struct fsocket_ioctl_arg *arg)
 		ret = PTR_ERR(newsock);
 		goto put_global;
 	}
-	/* As accept(2): a fault here loses the connection, and says so. */
+	/*
+	 * As accept(2): a connection already reset has no peer to report
+	 * (ECONNABORTED), and a fault loses the connection and says so.
+	 */
 	ret = fsocket_put_peer(newsock, op);
 	if (ret) {
 		sock_release(newsock);

@@ -36,6 +36,11 @@ bool fsocket_group_watched(const struct sock *sk);
 unsigned int fsocket_group_count(void);
 void fsocket_groups_wake(void);
 
+/* local_ops.c: how local listeners close */
+void fsocket_local_ops_init(void);
+void fsocket_local_ops_set(struct socket *sock);
+void fsocket_local_ops_clear(struct socket *sock);
+
 /* accept.c */
 long fsocket_accept(struct fsocket_ioctl_arg *arg);
 

@@ -15,6 +15,7 @@ static int __init fsocket_init(void)
 {
 	int err;
 
+	fsocket_local_ops_init();
 	err = fsocket_groups_init();
 	if (err)
 		return err;

@@ -92,6 +92,7 @@ static struct socket *fsocket_clone_listener(struct socket *global, int cpu)
 			    IPPROTO_TCP, &sock, 0);
 	if (err)
 		goto out;
+	fsocket_local_ops_set(sock);
 	err = fsocket_copy_options(sock, sk);
 	if (!err)
 		err = fsocket_set_int(sock, SOL_SOCKET, SO_REUSEPORT, 1);

@@ -119,17 +119,22 @@ static int go_local(int lfd)
 	return gfd;
 }
 
-/* The port of @fd's peer (@peer) or its own; 0 when unknown. */
-static int port_of(int fd, int peer)
+static int port_in(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET6 ?
+		     ((const struct sockaddr_in6 *)ss)->sin6_port :
+		     ((const struct sockaddr_in *)ss)->sin_port);
+}
+
+/* The client's own port; 0 when unknown. */
+static int local_port(int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
-	if ((peer ? getpeername : getsockname)(fd, (struct sockaddr *)&ss, &len))
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
 		return 0;
-	return ntohs(ss.ss_family == AF_INET6 ?
-		     ((struct sockaddr_in6 *)&ss)->sin6_port :
-		     ((struct sockaddr_in *)&ss)->sin_port);
+	return port_in(&ss);
 }
 
 /*
@@ -146,9 +151,9 @@ static void report_lost(const char *who, int port, const char *what, int err)
 		(long)ts.tv_sec, ts.tv_nsec / 1000);
 }
 
-static void serve_one(int fd, struct shared *sh)
+/* @port: the client's, as ACCEPT reported it (the socket may be reset). */
+static void serve_one(int fd, int port, struct shared *sh)
 {
-	int port = port_of(fd, 1);
 	char buf[64];
 	ssize_t n;
 
@@ -198,6 +203,8 @@ static void worker(int lfd, int id, struct shared *sh)
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = lfd };
 	struct fsocket_ioctl_arg arg = { .fd = lfd };
 	int ep = epoll_create1(EPOLL_CLOEXEC), gfd = go_local(lfd), fd = 0;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
 	unsigned int served = 0;
 
 	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev))
@@ -207,19 +214,28 @@ static void worker(int lfd, int id, struct shared *sh)
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, gfd, &ev))
 		die("epoll_ctl global");
 	arg.op.accept_op.global_fd = gfd;
+	arg.op.accept_op.addr = (uintptr_t)&peer;
+	arg.op.accept_op.addrlen = (uintptr_t)&peerlen;
 	for (;;) {
 		if (atomic_load(&sh->park[id]))
 			park(sh, id);
 		if (epoll_wait(ep, &ev, 1, 100) <= 0)
 			continue;
 		while (!atomic_load(&sh->park[id]) &&
-		       (fd = fs_ioctl(FSOCKET_IOC_ACCEPT, &arg)) >= 0) {
-			serve_one(fd, sh);
+		       (peerlen = sizeof(peer),
+			fd = fs_ioctl(FSOCKET_IOC_ACCEPT, &arg)) >= 0) {
+			serve_one(fd, port_in(&peer), sh);
 			if (recycle_every && ++served % recycle_every == 0)
 				churn_local(lfd, gfd, ep, served / recycle_every);
 		}
-		if (fd < 0 && errno != EAGAIN)
+		/* A connection reset in the queue: lost, counted, not fatal. */
+		if (fd < 0 && errno == ECONNABORTED) {
+			atomic_fetch_add(&sh->unanswered, 1);
+			report_lost("server", 0, "aborted in the queue",
+				    ECONNABORTED);
+		} else if (fd < 0 && errno != EAGAIN) {
 			die("ACCEPT");
+		}
 	}
 }
 
@@ -384,7 +400,7 @@ static int one_request(const struct client_job *j, enum failure *why)
 		return 0;
 	}
 	*why = n < 0 ? classify(errno) : F_EOF;
-	report_lost("client", port_of(fd, 0), n < 0 ? "read failed" :
+	report_lost("client", local_port(fd), n < 0 ? "read failed" :
 		    "read EOF", n < 0 ? errno : 0);
 fail:
 	close(fd);

@@ -22,7 +22,16 @@ check() {
 }
 
 fs_load() { insmod "$FS_KO" "$@"; }
-fs_unload() { rmmod fastsocket; }
+# A process that just exited may still be closing its local listeners,
+# which keep the module in: give it a moment.
+fs_unload() {
+	local i
+	for i in $(seq 20); do
+		rmmod fastsocket 2>/dev/null && return 0
+		sleep 0.1
+	done
+	rmmod fastsocket
+}
 fs_loaded() { [ -d /sys/module/fastsocket ]; }
 
 # The seeds' defaults, one "name value" per line.

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * How a local listener closes. close(2) on a listener marks it shut down
+ * (sk_shutdown) before it leaves the listening state, and a handshake that
+ * completes on another CPU in between copies that mark into its child.
+ * With tcp_migrate_req the child is then moved to another listener, sends
+ * a FIN as soon as it is established, and is reset when the request
+ * arrives: a connection lost while a worker exits or replaces its local
+ * listener. shutdown(SHUT_RD) stops a listener without the mark (its queue
+ * moves just the same), so local listeners get a copy of their family's
+ * proto_ops whose release does that first.
+ *
+ * The copy names this module as its owner, as a protocol module's own ops
+ * would: the module stays loaded while a local listener is open. It is
+ * made at load and read-only after (__ro_after_init): an ops table, so
+ * not const only because its contents come from the running kernel.
+ */
+#include <linux/module.h>
+#include <linux/net.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "fastsocket.h"
+
+enum { FSOCKET_OPS_INET, FSOCKET_OPS_INET6, FSOCKET_OPS_MAX };
+
+static struct proto_ops fsocket_local_ops[FSOCKET_OPS_MAX] __ro_after_init;
+/* The family's own ops each copy was made from; NULL: no copy. */
+static const struct proto_ops *fsocket_family_ops[FSOCKET_OPS_MAX] __ro_after_init;
+
+static int fsocket_ops_index(const struct socket *sock)
+{
+	return sock->ops == &fsocket_local_ops[FSOCKET_OPS_INET6] ?
+	       FSOCKET_OPS_INET6 : FSOCKET_OPS_INET;
+}
+
+static int fsocket_local_release(struct socket *sock)
+{
+	const struct proto_ops *family =
+		fsocket_family_ops[fsocket_ops_index(sock)];
+
+	/* inet_shutdown() looks at the state again, under the socket lock. */
+	if (sock->sk && READ_ONCE(sock->sk->sk_state) == TCP_LISTEN)
+		kernel_sock_shutdown(sock, SHUT_RD);
+	return family->release(sock);
+}
+
+/* The stream ops of @family, read off a socket made and dropped for it. */
+static const struct proto_ops *__init fsocket_stream_ops(int family)
+{
+	const struct proto_ops *ops;
+	struct socket *sock;
+
+	if (sock_create_kern(&init_net, family, SOCK_STREAM, IPPROTO_TCP,
+			     &sock))
+		return NULL;	/* IPv6 off: its listeners keep their own */
+	ops = sock->ops;
+	sock_release(sock);
+	return ops;
+}
+
+static void __init fsocket_local_ops_make(int i, const struct proto_ops *family)
+{
+	if (!family)
+		return;
+	fsocket_local_ops[i] = *family;
+	fsocket_local_ops[i].owner = THIS_MODULE;
+	fsocket_local_ops[i].release = fsocket_local_release;
+	fsocket_family_ops[i] = family;
+}
+
+void __init fsocket_local_ops_init(void)
+{
+	fsocket_local_ops_make(FSOCKET_OPS_INET, fsocket_stream_ops(AF_INET));
+	fsocket_local_ops_make(FSOCKET_OPS_INET6, fsocket_stream_ops(AF_INET6));
+}
+
+/*
+ * @sock, a new local listener not yet visible to anyone, closes through
+ * fsocket_local_release(), unless its ops are not its family's usual ones
+ * (none are known) or its family has no copy.
+ */
+void fsocket_local_ops_set(struct socket *sock)
+{
+	int i = sock->sk->sk_family == AF_INET6 ?
+		FSOCKET_OPS_INET6 : FSOCKET_OPS_INET;
+	const struct proto_ops *family = sock->ops;
+
+	if (!fsocket_family_ops[i] || fsocket_family_ops[i] != family)
+		return;
+	__module_get(THIS_MODULE);
+	sock->ops = &fsocket_local_ops[i];
+	module_put(family->owner);
+}
+
+/*
+ * accept() gives a connection its listener's ops: one accepted from a
+ * local listener by the module gets its family's own back, so that it
+ * does not keep the module loaded.
+ */
+void fsocket_local_ops_clear(struct socket *sock)
+{
+	const struct proto_ops *family;
+
+	if (sock->ops != &fsocket_local_ops[FSOCKET_OPS_INET] &&
+	    sock->ops != &fsocket_local_ops[FSOCKET_OPS_INET6])
+		return;
+	family = fsocket_family_ops[fsocket_ops_index(sock)];
+	__module_get(family->owner);
+	sock->ops = family;
+	module_put(THIS_MODULE);
+}
