@@ -3,7 +3,7 @@
 #   make [KDIR=...]          the module (for KDIR, default: the running
 #                            kernel) and libfsocket.so
 #   make lib                 libfsocket.so only
-#   make tools               the fastsocket command
+#   make tools               the fastsocket and fastsocketctl commands
 #   make bench-preload       instructions per call with and without the library
 #   make bench               nginx plain / reuseport / fastsocket for 1, 2 and
 #                            4 vCPUs in a VM: CSV, table and plot (bench/)
@@ -11,6 +11,8 @@
 #   make check               the test suite (tests/run; installs with apt)
 #   make demo                the main job (tests/demo/run)
 #   make install DESTDIR=... library, header, udev rule, DKMS source tree
+#   make deb                 fastsocket and fastsocket-dkms .debs in build/deb
+#   make rpm                 the same as .rpms in build/rpm/RPMS
 #   make clean
 
 VERSION := $(shell cat VERSION)
@@ -22,6 +24,7 @@ UDEVDIR ?= /usr/lib/udev/rules.d
 SRCDIR  ?= $(PREFIX)/src/fastsocket-$(VERSION)
 
 BINDIR  ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
 
 all: module lib tools
@@ -31,6 +34,7 @@ lib:
 
 tools:
 	$(MAKE) -C src/tools LIBFILE=$(LIBDIR)/libfsocket.so.1
+	$(MAKE) -C src/ctl
 
 module:
 	@test -d "$(KDIR)" || { \
@@ -49,6 +53,8 @@ bench:
 
 install: lib tools
 	install -D -m 0755 src/tools/fastsocket $(DESTDIR)$(BINDIR)/fastsocket
+	install -D -m 0755 src/ctl/fastsocketctl $(DESTDIR)$(SBINDIR)/fastsocketctl
+	install -D -m 0644 man/fastsocketctl.8 $(DESTDIR)$(MANDIR)/man8/fastsocketctl.8
 	install -D -m 0644 man/fastsocket.1 $(DESTDIR)$(MANDIR)/man1/fastsocket.1
 	install -D -m 0644 man/libfsocket.7 $(DESTDIR)$(MANDIR)/man7/libfsocket.7
 	install -D -m 0755 src/libfsocket/libfsocket.so $(DESTDIR)$(LIBDIR)/libfsocket.so.1
@@ -61,13 +67,29 @@ install: lib tools
 	install -d $(DESTDIR)$(SRCDIR)/src/kmod
 	install -m 0644 src/kmod/Kbuild src/kmod/Makefile src/kmod/*.c src/kmod/*.h $(DESTDIR)$(SRCDIR)/src/kmod/
 
-deb rpm:
-	@echo "make $@: the packages are not written yet (issue 6: DKMS, deb and rpm packaging)" >&2
-	@exit 1
+# The packages build from the tracked tree (plus new files not ignored),
+# copied to build/deb, never from a tree with build outputs in it.
+DEBTREE := build/deb/fastsocket-$(VERSION)
+deb:
+	rm -rf build/deb && mkdir -p $(DEBTREE)
+	git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C $(DEBTREE)
+	cp -r packaging/deb/debian $(DEBTREE)/debian
+	cd $(DEBTREE) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error build/deb/fastsocket_$(VERSION)_*.changes
+
+# --nodeps: on a Debian build machine rpm's own database lists nothing.
+RPMTOP := $(CURDIR)/build/rpm
+rpm:
+	rm -rf $(RPMTOP) && mkdir -p $(RPMTOP)/SOURCES $(RPMTOP)/tree/fastsocket-$(VERSION)
+	git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C $(RPMTOP)/tree/fastsocket-$(VERSION)
+	tar -czf $(RPMTOP)/SOURCES/fastsocket-$(VERSION).tar.gz -C $(RPMTOP)/tree fastsocket-$(VERSION)
+	rpmbuild -bb --nodeps --define "_topdir $(RPMTOP)" --define "fs_version $(VERSION)" \
+		--define "_unitdir /usr/lib/systemd/system" packaging/rpm/fastsocket.spec
 
 clean:
 	$(MAKE) -C src/libfsocket clean
 	$(MAKE) -C src/tools clean
+	$(MAKE) -C src/ctl clean
 	-test -d "$(KDIR)" && $(MAKE) -C src/kmod KDIR=$(KDIR) clean
 	rm -rf build
 

@@ -11,7 +11,8 @@ for f in usr/lib/x86_64-linux-gnu/libfsocket.so.1 usr/lib/x86_64-linux-gnu/libfs
 	usr/include/linux/fastsocket.h usr/lib/udev/rules.d/60-fastsocket.rules \
 	"usr/src/fastsocket-$FS_VERSION/dkms.conf" "usr/src/fastsocket-$FS_VERSION/src/kmod/Kbuild" \
 	"usr/src/fastsocket-$FS_VERSION/include/uapi/linux/fastsocket.h" \
-	usr/bin/fastsocket usr/share/man/man1/fastsocket.1 usr/share/man/man7/libfsocket.7; do
+	usr/bin/fastsocket usr/share/man/man1/fastsocket.1 usr/share/man/man7/libfsocket.7 \
+	usr/sbin/fastsocketctl usr/share/man/man8/fastsocketctl.8; do
 	[ -e "$dest/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
 	echo "ok: $f"
 done

@@ -7,6 +7,7 @@ build_userspace() {
 	mkdir -p "$FS_BUILD"
 	run_logged "$FS_BUILD/userspace.log" make -C "$FS_ROOT/src/libfsocket" &&
 	run_logged "$FS_BUILD/tools.log" make -C "$FS_ROOT/src/tools" &&
+	run_logged "$FS_BUILD/ctl.log" make -C "$FS_ROOT/src/ctl" &&
 	run_logged "$FS_BUILD/progs.log" make -C "$FS_ROOT/tests/progs" O="$FS_BUILD/tests" &&
 	run_logged "$FS_BUILD/bench.log" make -C "$FS_ROOT/bench" O="$FS_BUILD/bench"
 }

@@ -1,0 +1,28 @@
+/* fastsocketctl: the pieces and what they share. */
+#ifndef FASTSOCKETCTL_H
+#define FASTSOCKETCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * paths.c: every file goes through here, under $FASTSOCKETCTL_ROOT if set;
+ * ctl_path() returns a static buffer, valid until its next call.
+ */
+const char *ctl_path(const char *path);
+int ctl_read(const char *path, char *buf, size_t size);
+int ctl_write(const char *path, const char *value);
+bool ctl_exists(const char *path);
+
+/* caps.c: 0, or says which capability is missing and returns -1 */
+int ctl_need_caps(const char *command);
+
+/* the commands: exit statuses */
+int ctl_status(int argc, char **argv);
+int ctl_stats(int argc, char **argv);
+int ctl_tune(int argc, char **argv);
+int ctl_untune(int argc, char **argv);
+
+#define CTL_STATE "/run/fastsocket/tune.saved"
+
+#endif

@@ -1,0 +1,335 @@
+/*
+ * tune / untune: spread receive and transmit work over the CPUs, as the
+ * original's nic.sh did. For every interface but lo: RPS on every online
+ * CPU for each receive queue, with an RFS flow count per queue; XPS, one
+ * CPU per transmit queue in turn; the NIC's interrupts (its MSI vectors)
+ * one CPU each in turn; and the RFS table (net.core.rps_sock_flow_entries).
+ * Every file's old value is written to CTL_STATE before anything changes,
+ * and untune writes them back, last change first.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+#define CTL_FLOWS 32768		/* RFS table entries, shared by the queues */
+#define CTL_MAX_CPUS 4096
+#define CTL_MAX_CHANGES 4096
+
+struct change {
+	char path[PATH_MAX];
+	char value[CTL_MAX_CPUS / 4 + CTL_MAX_CPUS / 32 + 2];
+};
+
+struct plan {
+	struct change *c;
+	int n;
+	int cpu[CTL_MAX_CPUS];	/* the online CPUs, in order */
+	int ncpu;
+};
+
+static int plan_add(struct plan *p, const char *value, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int plan_add(struct plan *p, const char *value, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->n == CTL_MAX_CHANGES) {
+		fprintf(stderr, "fastsocketctl tune: more than %d files to change\n",
+			CTL_MAX_CHANGES);
+		return -1;
+	}
+	va_start(ap, fmt);
+	vsnprintf(p->c[p->n].path, sizeof(p->c[p->n].path), fmt, ap);
+	va_end(ap);
+	snprintf(p->c[p->n].value, sizeof(p->c[p->n].value), "%s", value);
+	p->n++;
+	return 0;
+}
+
+/* The online CPUs, from a list such as "0-3,8". */
+static int online_cpus(struct plan *p)
+{
+	char buf[4096], *s, *end;
+	long a, b;
+
+	if (ctl_read("/sys/devices/system/cpu/online", buf, sizeof(buf)))
+		return -1;
+	for (s = buf; *s; s = *end ? end + 1 : end) {
+		a = strtol(s, &end, 10);
+		b = *end == '-' ? strtol(end + 1, &end, 10) : a;
+		if (end == s || a < 0 || b < a || b >= CTL_MAX_CPUS)
+			return -1;
+		for (; a <= b && p->ncpu < CTL_MAX_CPUS; a++)
+			p->cpu[p->ncpu++] = (int)a;
+	}
+	return p->ncpu ? 0 : -1;
+}
+
+/* A CPU mask as sysfs takes it: 32-bit hex words, highest first. */
+static void cpu_mask(char *out, size_t size, const int *cpus, int n)
+{
+	unsigned int words[CTL_MAX_CPUS / 32] = { 0 };
+	int i, top = 0;
+	size_t len = 0;
+
+	for (i = 0; i < n; i++) {
+		words[cpus[i] / 32] |= 1u << (cpus[i] % 32);
+		if (cpus[i] / 32 > top)
+			top = cpus[i] / 32;
+	}
+	for (i = top; i >= 0 && len < size; i--)
+		len += snprintf(out + len, size - len, i == top ? "%x" : ",%08x",
+				words[i]);
+}
+
+static int count_entries(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(ctl_path(dir));
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		n += !strncmp(e->d_name, prefix, strlen(prefix));
+	closedir(d);
+	return n;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The interface's interrupts, by its MSI vectors, one CPU each in turn. */
+static int plan_irqs(struct plan *p, const char *ifname)
+{
+	char dir[256], cpu[16];
+	int irq[1024], n = 0, i;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/sys/class/net/%.64s/device/msi_irqs", ifname);
+	d = opendir(ctl_path(dir));
+	if (!d)
+		return 0;	/* a virtual interface: no interrupts of its own */
+	while ((e = readdir(d)) && n < 1024)
+		if (e->d_name[0] != '.')
+			irq[n++] = atoi(e->d_name);
+	closedir(d);
+	qsort(irq, n, sizeof(irq[0]), cmp_int);
+	for (i = 0; i < n; i++) {
+		snprintf(cpu, sizeof(cpu), "%d", p->cpu[i % p->ncpu]);
+		if (plan_add(p, cpu, "/proc/irq/%d/smp_affinity_list", irq[i]))
+			return -1;
+	}
+	return 0;
+}
+
+static int plan_interface(struct plan *p, const char *ifname)
+{
+	char dir[256], mask[sizeof(p->c[0].value)], flows[16];
+	int nrx, ntx, i;
+
+	snprintf(dir, sizeof(dir), "/sys/class/net/%.64s/queues", ifname);
+	nrx = count_entries(dir, "rx-");
+	ntx = count_entries(dir, "tx-");
+	if (!nrx)
+		return 0;
+	cpu_mask(mask, sizeof(mask), p->cpu, p->ncpu);
+	snprintf(flows, sizeof(flows), "%d", CTL_FLOWS / nrx);
+	for (i = 0; i < nrx; i++)
+		if (plan_add(p, mask, "%s/rx-%d/rps_cpus", dir, i) ||
+		    plan_add(p, flows, "%s/rx-%d/rps_flow_cnt", dir, i))
+			return -1;
+	for (i = 0; i < ntx; i++) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/tx-%d/xps_cpus", dir, i);
+		if (!ctl_exists(path))
+			continue;
+		cpu_mask(mask, sizeof(mask), &p->cpu[i % p->ncpu], 1);
+		if (plan_add(p, mask, "%s", path))
+			return -1;
+	}
+	return plan_irqs(p, ifname);
+}
+
+static int make_plan(struct plan *p)
+{
+	char flows[16];
+	struct dirent *e;
+	DIR *d;
+
+	if (online_cpus(p)) {
+		fprintf(stderr, "fastsocketctl tune: cannot read the online CPUs\n");
+		return -1;
+	}
+	snprintf(flows, sizeof(flows), "%d", CTL_FLOWS);
+	if (plan_add(p, flows, "/proc/sys/net/core/rps_sock_flow_entries"))
+		return -1;
+	d = opendir(ctl_path("/sys/class/net"));
+	if (!d) {
+		perror("fastsocketctl tune: /sys/class/net");
+		return -1;
+	}
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && strcmp(e->d_name, "lo") &&
+		    plan_interface(p, e->d_name)) {
+			closedir(d);
+			return -1;
+		}
+	closedir(d);
+	return 0;
+}
+
+/*
+ * Old values first: a tune cut short can still be undone. The plan keeps
+ * only the files whose value could be read.
+ */
+static int save_old(struct plan *p, struct change *old)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+	int i, n;
+
+	mkdir(ctl_path("/run"), 0755);
+	mkdir(ctl_path("/run/fastsocket"), 0755);
+	f = fopen(ctl_path(CTL_STATE ".new"), "we");
+	if (!f)
+		return -1;
+	for (i = 0, n = 0; i < p->n; i++) {
+		/* A file that cannot be read (a queue without XPS) is left. */
+		old[n] = p->c[i];
+		if (ctl_read(p->c[i].path, old[n].value, sizeof(old[n].value)))
+			continue;
+		p->c[n] = p->c[i];
+		fprintf(f, "%s\t%s\n", old[n].path, old[n].value);
+		n++;
+	}
+	p->n = n;
+	if (fflush(f) || fsync(fileno(f)) || fclose(f))
+		return -1;
+	/* ctl_path() has one buffer: the two names cannot share it. */
+	snprintf(tmp, sizeof(tmp), "%s", ctl_path(CTL_STATE ".new"));
+	return rename(tmp, ctl_path(CTL_STATE));
+}
+
+/* Write back @n saved values, last first; the number that failed. */
+static int restore(const struct change *old, int n)
+{
+	int failed = 0;
+
+	while (n-- > 0)
+		if (ctl_write(old[n].path, old[n].value)) {
+			fprintf(stderr, "fastsocketctl: cannot restore %s to %s: %s\n",
+				old[n].path, old[n].value, strerror(errno));
+			failed++;
+		}
+	return failed;
+}
+
+int ctl_tune(int argc, char **argv)
+{
+	struct plan p = { .c = calloc(CTL_MAX_CHANGES, sizeof(struct change)) };
+	struct change *old = calloc(CTL_MAX_CHANGES, sizeof(struct change));
+	int i, ret = 1;
+
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "usage: fastsocketctl tune\n");
+		goto out;
+	}
+	if (!p.c || !old) {
+		perror("fastsocketctl tune");
+		goto out;
+	}
+	if (ctl_exists(CTL_STATE)) {
+		printf("already tuned (old values in %s); untune first to tune again\n",
+		       CTL_STATE);
+		ret = 0;
+		goto out;
+	}
+	if (ctl_need_caps("tune") || make_plan(&p))
+		goto out;
+	if (save_old(&p, old)) {
+		fprintf(stderr, "fastsocketctl tune: cannot save the old values in %s: %s\n",
+			CTL_STATE, strerror(errno));
+		unlink(ctl_path(CTL_STATE ".new"));
+		goto out;
+	}
+	for (i = 0; i < p.n; i++) {
+		if (ctl_write(p.c[i].path, p.c[i].value)) {
+			fprintf(stderr, "fastsocketctl tune: cannot write %s to %s: %s; undoing\n",
+				p.c[i].value, p.c[i].path, strerror(errno));
+			if (!restore(old, i))
+				unlink(ctl_path(CTL_STATE));
+			goto out;
+		}
+	}
+	printf("tuned: %d values changed on %d CPUs (old values in %s)\n",
+	       p.n, p.ncpu, CTL_STATE);
+	ret = 0;
+out:
+	free(p.c);
+	free(old);
+	return ret;
+}
+
+int ctl_untune(int argc, char **argv)
+{
+	struct change *old = calloc(CTL_MAX_CHANGES, sizeof(struct change));
+	char line[sizeof(old->path) + sizeof(old->value) + 2], *tab;
+	int n = 0, ret = 1;
+	FILE *f;
+
+	(void)argv;
+	if (argc > 1 || !old) {
+		fprintf(stderr, "usage: fastsocketctl untune\n");
+		goto out;
+	}
+	f = fopen(ctl_path(CTL_STATE), "re");
+	if (!f) {
+		printf("not tuned: nothing to undo\n");
+		ret = errno == ENOENT ? 0 : 1;
+		goto out;
+	}
+	if (ctl_need_caps("untune")) {
+		fclose(f);
+		goto out;
+	}
+	while (n < CTL_MAX_CHANGES && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		tab = strchr(line, '\t');
+		if (!tab)
+			continue;
+		*tab = '\0';
+		if (strlen(line) >= sizeof(old[n].path) ||
+		    strlen(tab + 1) >= sizeof(old[n].value))
+			continue;	/* not written by tune */
+		strcpy(old[n].path, line);
+		strcpy(old[n].value, tab + 1);
+		n++;
+	}
+	fclose(f);
+	if (restore(old, n)) {
+		fprintf(stderr, "fastsocketctl untune: some values not restored; %s kept\n",
+			CTL_STATE);
+		goto out;
+	}
+	unlink(ctl_path(CTL_STATE));
+	printf("untuned: %d values restored\n", n);
+	ret = 0;
+out:
+	free(old);
+	return ret;
+}

@@ -1,0 +1,83 @@
+# fastsocketctl against a made-up /sys and /proc ($FASTSOCKETCTL_ROOT):
+# tune sets RPS on every online CPU, RFS flow counts, XPS and the NIC's
+# interrupt affinity one CPU each in turn, and the RFS table; it saves
+# every old value first, and untune puts every file back byte for byte.
+# stats --json, status, and a caller without capabilities.
+. "$(dirname "$0")/../lib/common.sh"
+ctl=$FS_ROOT/src/ctl/fastsocketctl
+[ -x "$ctl" ] || { echo "FAIL: $ctl not built"; exit 1; }
+fail() { echo "FAIL: $*"; exit 1; }
+R=$(mktemp -d)
+trap 'rm -rf "$R"' EXIT
+export FASTSOCKETCTL_ROOT=$R
+
+put() { mkdir -p "$(dirname "$R$1")" && printf '%s\n' "$2" >"$R$1"; }
+get() { cat "$R$1"; }
+put /sys/devices/system/cpu/online 0-5,33
+put /proc/sys/net/core/rps_sock_flow_entries 0
+put /sys/class/net/lo/queues/rx-0/rps_cpus 0
+for q in 0 1; do
+	put /sys/class/net/eth0/queues/rx-$q/rps_cpus 00000000,00000000
+	put /sys/class/net/eth0/queues/rx-$q/rps_flow_cnt 0
+	put /sys/class/net/eth0/queues/tx-$q/xps_cpus 00000000,00000000
+done
+mkdir -p "$R/sys/class/net/eth0/queues/tx-2"	# no XPS there
+put /sys/class/net/veth0/queues/rx-0/rps_cpus 0
+put /sys/class/net/veth0/queues/rx-0/rps_flow_cnt 0
+for irq in 40 41 42 43 44 45 46 47; do
+	put /sys/class/net/eth0/device/msi_irqs/$irq msix
+	put /proc/irq/$irq/smp_affinity_list 0-5,33
+done
+snapshot() { (cd "$R" && find sys proc -type f | sort | xargs md5sum); }
+before=$(snapshot)
+
+"$ctl" tune || fail "tune"
+want() { [ "$(get "$1")" = "$2" ] || fail "after tune $1 is '$(get "$1")', want '$2'"; }
+want /sys/class/net/eth0/queues/rx-0/rps_cpus 2,0000003f
+want /sys/class/net/eth0/queues/rx-1/rps_cpus 2,0000003f
+want /sys/class/net/eth0/queues/rx-1/rps_flow_cnt 16384
+want /sys/class/net/veth0/queues/rx-0/rps_flow_cnt 32768
+want /sys/class/net/eth0/queues/tx-0/xps_cpus 1
+want /sys/class/net/eth0/queues/tx-1/xps_cpus 2
+want /proc/irq/40/smp_affinity_list 0
+want /proc/irq/45/smp_affinity_list 5
+want /proc/irq/46/smp_affinity_list 33
+want /proc/irq/47/smp_affinity_list 0
+want /proc/sys/net/core/rps_sock_flow_entries 32768
+want /sys/class/net/lo/queues/rx-0/rps_cpus 0
+[ ! -e "$R/sys/class/net/eth0/queues/tx-2/xps_cpus" ] || fail "tune made a file"
+echo "ok: tune: RPS on CPUs 0-5,33 (mask 2,0000003f), flow counts, XPS and 8 IRQs in turn, RFS table; lo untouched"
+saved=$(wc -l <"$R/run/fastsocket/tune.saved")
+[ "$saved" = 17 ] || fail "tune saved $saved values, want 17"
+"$ctl" status | grep -qx "tuning: on (17 values saved in /run/fastsocket/tune.saved)" || fail "status: $("$ctl" status)"
+"$ctl" tune | grep -q "already tuned" || fail "a second tune did not say it was tuned"
+[ "$(wc -l <"$R/run/fastsocket/tune.saved")" = 17 ] || fail "a second tune changed the saved values"
+echo "ok: status says tuned; a second tune changes nothing"
+
+"$ctl" untune || fail "untune"
+[ "$(snapshot)" = "$before" ] || { diff <(echo "$before") <(snapshot); fail "untune did not restore every file"; }
+[ ! -e "$R/run/fastsocket/tune.saved" ] || fail "untune left the saved values"
+"$ctl" untune | grep -q "not tuned" || fail "a second untune"
+"$ctl" status | grep -qx "tuning: off" || fail "status after untune"
+echo "ok: untune restored all 17 files exactly"
+
+if command -v setpriv >/dev/null; then
+	msg=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$ctl" tune 2>&1) &&
+		fail "tune without capabilities succeeded"
+	echo "$msg" | grep -q "missing capability CAP_NET_ADMIN" || fail "tune as nobody said: $msg"
+	[ "$(snapshot)" = "$before" ] || fail "tune as nobody changed files"
+	echo "ok: tune as nobody: '$(echo "$msg" | head -n 1)', nothing changed"
+fi
+
+put /proc/net/fastsocket "cpu      spawns local_accepts global_accepts stranded_wakeups errors
+cpu0          1             7              2                0      0
+cpu1          0             5              0                1      0
+total         1            12              2                1      0
+listeners 1"
+json=$("$ctl" stats --json)
+[ "$json" = '{"cpus":[{"cpu":0,"spawns":1,"local_accepts":7,"global_accepts":2,"stranded_wakeups":0,"errors":0},{"cpu":1,"spawns":0,"local_accepts":5,"global_accepts":0,"stranded_wakeups":1,"errors":0}],"total":{"spawns":1,"local_accepts":12,"global_accepts":2,"stranded_wakeups":1,"errors":0},"listeners":1}' ] ||
+	fail "stats --json: $json"
+[ "$("$ctl" stats -n 2 | grep -c '^total')" = 2 ] || fail "stats -n 2 did not print twice"
+rm "$R/proc/net/fastsocket"
+"$ctl" stats 2>/dev/null && fail "stats without the module succeeded"
+echo "ok: stats --json, -n 2, and an error without the module"

@@ -1,0 +1,87 @@
+# make deb and make rpm build the two packages each (lintian without
+# errors), with the files a user's install needs, the module's whole source
+# for DKMS with the DKMS scripts, and /etc/modprobe.d/fastsocket.conf
+# naming every module parameter, commented out at its default.
+. "$(dirname "$0")/../lib/common.sh"
+cd "$FS_ROOT" || exit 1
+V=$FS_VERSION
+fail() { echo "FAIL: $*"; exit 1; }
+
+# Every parameter of params.c as "name=default".
+params=$(sed -n 's/^struct fsocket_param \([a-z_]*\) = FSOCKET_RANGE(\([0-9]*\),.*/\1=\2/p' src/kmod/params.c)
+[ "$(echo "$params" | wc -l)" -ge 8 ] || fail "cannot read the parameters of params.c"
+for p in $params; do
+	grep -qx "#options fastsocket $p" packaging/modprobe.d/fastsocket.conf ||
+		fail "modprobe.d/fastsocket.conf lacks '#options fastsocket $p'"
+done
+echo "ok: modprobe.d/fastsocket.conf names all $(echo "$params" | wc -l) parameters at their defaults"
+deb_v=$(sed -n '1s/^fastsocket (\([^)]*\)).*/\1/p' packaging/deb/debian/changelog)
+[ "$deb_v" = "$V" ] || fail "debian/changelog says $deb_v, VERSION says $V"
+
+make -s deb >build/deb.log 2>&1 || { tail -n 30 build/deb.log; fail "make deb (dpkg-buildpackage, lintian)"; }
+echo "ok: make deb, lintian: $(grep -c '^E:' build/deb.log) errors, $(grep -c '^W:' build/deb.log) warnings"
+deb=build/deb/fastsocket_${V}_amd64.deb dkms=build/deb/fastsocket-dkms_${V}_all.deb
+files=$(dpkg-deb -c "$deb" | awk '{ print $6 }')
+for f in etc/modprobe.d/fastsocket.conf lib/systemd/system/fastsocket.service \
+	usr/lib/udev/rules.d/60-fastsocket.rules usr/lib/x86_64-linux-gnu/libfsocket.so.1 \
+	usr/bin/fastsocket usr/share/man/man1/fastsocket.1.gz usr/share/man/man7/libfsocket.7.gz \
+	usr/sbin/fastsocketctl usr/share/man/man8/fastsocketctl.8.gz \
+	usr/share/doc/fastsocket/examples/nginx-fastsocket.conf; do
+	echo "$files" | grep -qx "./$f" || fail "$deb lacks $f"
+done
+dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles | grep -qx /etc/modprobe.d/fastsocket.conf ||
+	fail "/etc/modprobe.d/fastsocket.conf is not a conffile"
+echo "ok: $deb has the library, command, unit, udev rule, modprobe.d conffile, man pages"
+files=$(dpkg-deb -c "$dkms" | awk '{ print $6 }')
+for f in dkms.conf VERSION include/uapi/linux/fastsocket.h $(git ls-files src/kmod); do
+	echo "$files" | grep -qx "./usr/src/fastsocket-$V/$f" || fail "$dkms lacks /usr/src/fastsocket-$V/$f"
+done
+dpkg-deb --ctrl-tarfile "$dkms" | tar -xOf - ./postinst | grep -q 'common.postinst' ||
+	fail "$dkms has no DKMS postinst"
+dpkg-deb -f "$dkms" Depends | grep -q dkms || fail "$dkms does not depend on dkms"
+echo "ok: $dkms has the module's whole source and the DKMS scripts"
+
+make -s rpm >build/rpm.log 2>&1 || { tail -n 30 build/rpm.log; fail "make rpm"; }
+rpm=build/rpm/RPMS/x86_64/fastsocket-$V-1.x86_64.rpm
+rdkms=build/rpm/RPMS/noarch/fastsocket-dkms-$V-1.noarch.rpm
+files=$(rpm -qlp "$rpm" 2>/dev/null)
+for f in /etc/modprobe.d/fastsocket.conf /usr/lib/systemd/system/fastsocket.service \
+	/usr/lib/udev/rules.d/60-fastsocket.rules /usr/lib64/libfsocket.so.1 /usr/bin/fastsocket \
+	/usr/sbin/fastsocketctl; do
+	echo "$files" | grep -qx "$f" || fail "$rpm lacks $f"
+done
+rpm -qp --configfiles "$rpm" 2>/dev/null | grep -qx /etc/modprobe.d/fastsocket.conf ||
+	fail "/etc/modprobe.d/fastsocket.conf is not %config in $rpm"
+echo "ok: $rpm has the library, command, unit, udev rule and modprobe.d config"
+rpm -qlp "$rdkms" 2>/dev/null | grep -qx "/usr/src/fastsocket-$V/src/kmod/local_ops.c" ||
+	fail "$rdkms lacks the module's source"
+scripts=$(rpm -qp --scripts "$rdkms" 2>/dev/null)
+for s in "dkms add" "dkms build" "dkms install" "dkms remove"; do
+	echo "$scripts" | grep -q "$s -m fastsocket -v $V" || fail "$rdkms does not run $s"
+done
+[ "$(rpm -qp --qf '%{ARCH}' "$rdkms" 2>/dev/null)" = noarch ] || fail "$rdkms is not noarch"
+echo "ok: $rdkms is noarch with dkms add, build, install and remove"
+
+# DKMS builds the packaged source for Debian's 6.1 and 6.12 kernels (their
+# headers fetched as the suite does, cached) and the sanitizer kernels when
+# present, in a DKMS tree of its own: nothing is installed or loaded (DKMS
+# may make its signing key in /var/lib/dkms, as on any machine with it).
+. "$FS_ROOT/tests/lib/kernels.sh"
+for rel in $(kernels_stock); do kernel_fetch "$rel" >/dev/null; done
+dk=$(mktemp -d)
+trap 'rm -rf "$dk"' EXIT
+mkdir -p "$dk/src" "$dk/tree"
+dpkg-deb -x "$dkms" "$dk/pkg" && mv "$dk/pkg/usr/src/fastsocket-$V" "$dk/src/" || fail "cannot unpack $dkms"
+built=0
+for h in "$FS_CACHE"/kernels/*/usr/src/linux-headers-*; do
+	[ -f "$h/Makefile" ] && [ -f "$h/Module.symvers" ] || continue
+	rel=${h##*/linux-headers-}
+	dkms build --dkmstree "$dk/tree" --sourcetree "$dk/src" -m fastsocket -v "$V" \
+		-k "$rel" --kernelsourcedir "$h" >"$dk/build.log" 2>&1 &&
+		[ -n "$(find "$dk/tree/fastsocket/$V/$rel" -name 'fastsocket.ko*')" ] ||
+		{ cat "$dk/build.log"; fail "dkms build for $rel"; }
+	grep -q 'bad exit status' "$dk/build.log" && { cat "$dk/build.log"; fail "dkms build for $rel: a step failed"; }
+	echo "ok: dkms build of the packaged source for $rel"
+	built=$((built + 1))
+done
+[ "$built" -ge 2 ] || fail "dkms build tried for $built kernels, want Debian's 6.1 and 6.12 at least"
