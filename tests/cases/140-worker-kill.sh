@@ -58,6 +58,6 @@ note "kernel: $(tcpstat TCPMigrateReqSuccess TCPMigrateReqFailure ListenOverflow
 
 # The comparison without it is an illustration: lighter where slow.
 nbase=2000
-[ "$FS_DEBUG_KERNEL" = 1 ] && nbase=1000
+[ "$FS_DEBUG_KERNEL" = 1 ] && nbase=500
 baseline=$(run 8081 $nbase off) || true
 note "without tcp_migrate_req: $(echo "$baseline" | tr '\n' ' ')"
