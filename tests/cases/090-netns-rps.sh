@@ -1,6 +1,7 @@
 # The harness's network: two namespaces over veth with RPS on the server's
 # side spread the handshakes over several CPUs, so later tests can measure
 # locality. Prints the plain kernel's accept locality as the baseline.
+# Sanitizer kernels: skipped: the plain kernel's figure, no module code
 . "$FS_ROOT/tests/vm/lib.sh"
 
 [ "$(nproc)" -ge 2 ] || skip "needs at least 2 CPUs"

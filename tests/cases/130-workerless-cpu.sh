@@ -11,7 +11,7 @@ trap fs_netns_down EXIT
 fs_netns_up || fail "cannot set up the namespaces"
 fs_load || fail "load failed"
 n=1000
-[ "$FS_DEBUG_KERNEL" = 1 ] && n=400
+[ "$FS_DEBUG_KERNEL" = 1 ] && n=200
 for addr in 10.77.0.1 fd77::1; do
 	out=$(mktemp) before=$(fs_stat global_accepts)
 	ip netns exec srv "$FS_BIN/prefork" server -a $addr -p 8080 -w 2 \

@@ -2,6 +2,7 @@
 # the old ones drain and close their local listeners) during short-
 # connection load: no request fails. Afterwards the new workers own the
 # local listeners: at least 99 % of connections are accepted locally.
+# Sanitizer kernels: skipped: nginx and the library; 140 and 230 close local listeners under load
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 . "$FS_ROOT/tests/vm/servers.sh"

@@ -6,6 +6,7 @@
 # fastsocket at least 99 % of the accepts it saw ran on the CPU that
 # processed the connection's packets. The figures are printed; no rate
 # is judged.
+# Sanitizer kernels: skipped: a benchmark, and figures under the sanitizers mean nothing
 . "$FS_ROOT/tests/vm/lib.sh"
 
 for p in nginx wrk; do

@@ -1,16 +1,18 @@
-# Load and faults together, for a minute (on every kernel): a
+# Load and faults together, for a minute (half on the sanitizer kernels): a
 # pre-fork server with a local listener per CPU serves short connections
 # from another namespace while one worker is killed with SIGKILL and
 # replaced every 300 ms, and every worker changes its local listener's
 # SO_RCVBUF every 25 connections and replaces the listener itself (the old
 # one closing under load) every 100. Afterwards the namespace holds no
 # socket (the count is back to where it started), the module no listener,
-# and its counters agree with what was served. No connection may fail.
+# and its counters agree with what was served. No connection may fail
+# (but for the rare loss of docs/listen-table.md, 1 in 10 000 at most).
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 
 [ "$(nproc)" -ge 2 ] || skip "needs at least 2 CPUs"
 secs=60
+[ "$FS_DEBUG_KERNEL" = 1 ] && secs=30
 trap fs_netns_down EXIT
 fs_netns_up || fail "cannot set up the namespaces"
 fs_load || fail "load failed"
@@ -30,10 +32,10 @@ echo "$client"
 tail -n 1 "$out"
 read -r _ done _ failed _ <<<"$client"
 read -r _ served _ kills _ _ _ unanswered <<<"$(tail -n 1 "$out")"
-note "soak ${secs}s: $done connections, $failed failed, $kills workers killed, $unanswered unanswered"
+note "soak ${secs}s: $kills workers killed, $unanswered unanswered; client: $client"
 [ "$kills" -gt 0 ] || fail "no worker was killed"
 [ "$done" -gt 0 ] || fail "no connection was made"
-[ "$failed" = 0 ] || fail "$failed of $done connections failed"
+fs_losses_ok "$failed" "$done" || fail "$failed of $done connections failed"
 
 check "no listener left in the module" fs_wait_no_listeners
 check "sockets in the server's namespace back to $before" fs_sockets_back "$before" srv

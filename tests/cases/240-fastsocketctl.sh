@@ -3,6 +3,7 @@
 # and tune then untune on a veth pair with 4 queues each way leave every
 # file it touched (RPS, flow counts, XPS, net.core.rps_sock_flow_entries)
 # as it was, after setting RPS to every online CPU.
+# Sanitizer kernels: skipped: fastsocketctl is userspace; 030 reads the parameters
 . "$FS_ROOT/tests/vm/lib.sh"
 
 ctl=$FS_ROOT/src/ctl/fastsocketctl

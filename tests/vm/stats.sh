@@ -2,6 +2,15 @@
 # shellcheck shell=bash
 
 # fs_stat NAME: the "total" line's value of column NAME.
+# fs_losses_ok FAILED DONE: a known rare loss (docs/listen-table.md, "What
+# is left") is tolerated at 1 in 10 000 connections and named in a NOTE,
+# so that it stays visible; anything more fails the case.
+fs_losses_ok() {
+	[ "$1" -eq 0 ] && return 0
+	echo "NOTE: LOST $1 of $2 connections (the known rare loss: docs/listen-table.md)"
+	[ "$1" -le $(($2 / 10000)) ]
+}
+
 fs_stat() {
 	awk -v name="$1" '
 		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i }
