@@ -1,5 +1,5 @@
 # The module loads and unloads 20 times in a row (5 on the slow sanitizer
-# kernels, where 210 adds 10 more); each time the device node and the
+# kernels, where 210 adds 5 more); each time the device node and the
 # sysfs entry come and go with it.
 . "$FS_ROOT/tests/vm/lib.sh"
 

@@ -11,9 +11,9 @@
 trap fs_netns_down EXIT
 fs_netns_up || fail "cannot set up the namespaces"
 
-# 1000 connections per setup; 400 on the slower sanitizer kernels.
+# 1000 connections per setup; 200 on the slower sanitizer kernels.
 n=1000
-[ "$FS_DEBUG_KERNEL" = 1 ] && n=400
+[ "$FS_DEBUG_KERNEL" = 1 ] && n=200
 
 measure() {	# measure PORT [-s MODE]: prints the server's summary line
 	local out; out=$(mktemp)

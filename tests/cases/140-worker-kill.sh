@@ -41,7 +41,7 @@ run() {
 
 # The sanitizer kernels run about ten times slower under emulation.
 n=20000
-[ "$FS_DEBUG_KERNEL" = 1 ] && n=2000
+[ "$FS_DEBUG_KERNEL" = 1 ] && n=1000
 result=$(run 8080 $n) || true
 echo "$result"
 kills=$(echo "$result" | awk '/^served/ { print $4 }')

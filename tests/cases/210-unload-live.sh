@@ -3,7 +3,7 @@
 # So does a local listener the module spawned, once the device is closed
 # (it closes through the module: see src/kmod/local_ops.c); both
 # listeners go on accepting meanwhile, and once the process has exited
-# rmmod succeeds. Then 50 cycles (10 on the sanitizer kernels) of load, a
+# rmmod succeeds. Then 50 cycles (5 on the sanitizer kernels) of load, a
 # short fuzz of every ioctl, and unload leave no /proc entry, no device
 # and no socket behind (kmemleak judges the rest on sanitizer kernels).
 . "$FS_ROOT/tests/vm/lib.sh"
@@ -51,7 +51,7 @@ check "rmmod after the local listener closed" fs_unload
 [ ! -e /proc/net/fastsocket ] || fail "/proc/net/fastsocket outlived the module"
 
 cycles=50
-[ "$FS_DEBUG_KERNEL" = 1 ] && cycles=10
+[ "$FS_DEBUG_KERNEL" = 1 ] && cycles=5
 for i in $(seq $cycles); do
 	fs_load || fail "load $i failed"
 	"$FS_BIN/fuzz" -n 1000 -p 2 -t 2 -d 20 -s "$i" >/tmp/fuzz.out 2>&1 ||

@@ -31,6 +31,9 @@ for f in etc/modprobe.d/fastsocket.conf lib/systemd/system/fastsocket.service \
 done
 dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles | grep -qx /etc/modprobe.d/fastsocket.conf ||
 	fail "/etc/modprobe.d/fastsocket.conf is not a conffile"
+# Removal stops the unit first (untune, unload): tests/e2e shows it works.
+dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./prerm | grep -q 'stop fastsocket.service' ||
+	fail "$deb does not stop fastsocket.service on removal"
 echo "ok: $deb has the library, command, unit, udev rule, modprobe.d conffile, man pages"
 files=$(dpkg-deb -c "$dkms" | awk '{ print $6 }')
 for f in dkms.conf VERSION include/uapi/linux/fastsocket.h $(git ls-files src/kmod); do
@@ -55,6 +58,8 @@ rpm -qp --configfiles "$rpm" 2>/dev/null | grep -qx /etc/modprobe.d/fastsocket.c
 echo "ok: $rpm has the library, command, unit, udev rule and modprobe.d config"
 rpm -qlp "$rdkms" 2>/dev/null | grep -qx "/usr/src/fastsocket-$V/src/kmod/local_ops.c" ||
 	fail "$rdkms lacks the module's source"
+rpm -qp --scripts "$rpm" 2>/dev/null | grep -q 'systemctl stop fastsocket.service' ||
+	fail "$rpm does not stop fastsocket.service on erase"
 scripts=$(rpm -qp --scripts "$rdkms" 2>/dev/null)
 for s in "dkms add" "dkms build" "dkms install" "dkms remove"; do
 	echo "$scripts" | grep -q "$s -m fastsocket -v $V" || fail "$rdkms does not run $s"

@@ -6,7 +6,7 @@ FS_HOST_PACKAGES=(
 	kmod cpio gzip xz-utils busybox-static qemu-system-x86
 	iproute2 iputils-ping util-linux procps
 	nginx-light lighttpd haproxy wrk valgrind man-db
-	debhelper dh-dkms dkms lintian rpm git libcap-dev
+	debhelper dh-dkms dkms lintian rpm git libcap-dev debootstrap e2fsprogs
 )
 
 # host_deps_install [MORE...]: the suite's packages and MORE.

@@ -45,13 +45,28 @@ kernel_unpack() {
 	touch "$root/.complete"
 }
 
-kernel_fetch_stock() {
-	local rel=$1 dir=$FS_CACHE/debs pkgs deps
-	[ -e "$FS_CACHE/kernels/$rel/.complete" ] && return 0
-	deps=$(apt-cache show "linux-headers-$rel" 2>/dev/null |
+# kernel_stock_pkgs REL: the packages of a stock kernel: image, headers,
+# and the headers' common and kbuild parts.
+kernel_stock_pkgs() {
+	local deps
+	deps=$(apt-cache show "linux-headers-$1" 2>/dev/null |
 	       sed -n 's/^Depends: //p' | head -n 1 | tr ',' '\n' |
 	       grep -oE 'linux-(headers-[^ ]+-common|kbuild-[^ ]+)' | sort -u)
-	pkgs="linux-image-$rel linux-headers-$rel $deps"
+	echo "linux-image-$1 linux-headers-$1" $deps
+}
+
+# kernel_stock_debs REL: the fetched package files of a stock kernel.
+kernel_stock_debs() {
+	local p
+	for p in $(kernel_stock_pkgs "$1"); do
+		ls -t "$FS_CACHE/debs/${p}_"*.deb | head -n 1
+	done
+}
+
+kernel_fetch_stock() {
+	local rel=$1 dir=$FS_CACHE/debs pkgs
+	[ -e "$FS_CACHE/kernels/$rel/.complete" ] && return 0
+	pkgs=$(kernel_stock_pkgs "$rel")
 	log "tests: fetching" $pkgs
 	mkdir -p "$dir"
 	# shellcheck disable=SC2086
@@ -60,7 +75,7 @@ kernel_fetch_stock() {
 		die "apt-get download failed for $rel"
 	fi
 	# shellcheck disable=SC2046 # package file names hold no spaces
-	kernel_unpack "$rel" $(for p in $pkgs; do ls -t "$dir/${p}_"*.deb | head -n 1; done)
+	kernel_unpack "$rel" $(kernel_stock_debs "$rel")
 }
 
 kernel_fetch_shared() {

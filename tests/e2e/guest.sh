@@ -1,0 +1,138 @@
+#!/bin/bash
+# The end-to-end test inside a Debian 12 guest booted with systemd (run by
+# fastsocket-e2e.service; the host's tests/e2e/run reads its console).
+# "fs_e2e=full" on the kernel command line: the whole life of the packages
+# as a user meets it; "fs_e2e=build": the same .deb builds and loads on
+# this kernel. Each step prints "@@ ok: ..." or "@@ FAIL: ..."; the last
+# line is "@@ e2e PASS" or "@@ e2e FAIL".
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
+export DEBIAN_FRONTEND=noninteractive
+src=/mnt/src out=/mnt/out
+mode=$(sed -n 's/.*fs_e2e=\([a-z]*\).*/\1/p' /proc/cmdline)
+
+say() { echo "@@ $*"; }
+finish() {
+	dmesg >"$out/dmesg-$(uname -r).log"
+	say "e2e $1"
+	exit 0
+}
+fail() { say "FAIL: $*"; finish FAIL; }
+step() {	# step WHAT CMD...: CMD's output goes to the step log
+	local what=$1; shift
+	if "$@" >>"$out/steps.log" 2>&1; then
+		say "ok: $what"
+	else
+		tail -n 30 "$out/steps.log" | sed 's/^/@@   | /'
+		fail "$what (command: $*)"
+	fi
+}
+
+# Everything fastsocketctl tune may change, and the sysctl the module
+# turns on while loaded: one "file value" per line.
+tuning() {
+	local f
+	for f in /sys/class/net/*/queues/rx-*/rps_cpus /sys/class/net/*/queues/rx-*/rps_flow_cnt \
+		/sys/class/net/*/queues/tx-*/xps_cpus /proc/irq/*/smp_affinity_list \
+		/proc/sys/net/core/rps_sock_flow_entries /proc/sys/net/ipv4/tcp_migrate_req; do
+		[ -r "$f" ] && echo "$f $(cat "$f" 2>/dev/null)"
+	done
+}
+same_tuning() {	# same_tuning WHEN: the tuning is as before the packages
+	tuning >/tmp/tuning.now
+	diff /tmp/tuning.before /tmp/tuning.now >"$out/tuning-$1.diff" ||
+		{ cat "$out/tuning-$1.diff"; return 1; }
+}
+tuned() {	# tune changed something (RPS on the 4-queue veth, at least)
+	tuning >/tmp/tuning.now
+	! cmp -s /tmp/tuning.before /tmp/tuning.now &&
+		[ "$(cat /sys/class/net/fse0/queues/rx-3/rps_cpus)" != 0 ]
+}
+loaded() { [ -d /sys/module/fastsocket ]; }
+unloaded() { ! loaded && [ ! -e /dev/fastsocket ]; }
+device_ok() {	# the udev rule's node: root:root 0666 (docs/security.md)
+	[ "$(stat -c '%U:%G %a' /dev/fastsocket)" = "root:root 666" ]
+}
+dkms_built() { dkms status fastsocket | grep -q "$(uname -r).*installed"; }
+no_module_files() {
+	! dkms status fastsocket | grep -q . &&
+		[ -z "$(find /lib/modules -name 'fastsocket.ko*')" ]
+}
+install_debs() { apt-get install -y "$src"/build/deb/fastsocket_*.deb "$src"/build/deb/fastsocket-dkms_*.deb; }
+
+say "guest up: $(uname -r), $(nproc) CPUs, mode $mode"
+: >"$out/steps.log"
+# A NIC with 4 queues for the tuning to act on (the guest has no other).
+step "a veth pair with 4 queues" ip link add fse0 numrxqueues 4 numtxqueues 4 \
+	type veth peer name fse1 numrxqueues 4 numtxqueues 4
+tuning >/tmp/tuning.before
+# The disk holds both kernels' headers, and DKMS builds for every kernel
+# that has them; each boot sets the other's aside (on its throw-away
+# overlay) so that it builds for its own kernel only, in half the time.
+for k in /lib/modules/*; do
+	[ "$k" = "/lib/modules/$(uname -r)" ] || rm -f "$k/build" "$k/source"
+done
+step "apt install ./fastsocket-dkms ./fastsocket (DKMS builds the module)" install_debs
+step "dkms status: built and installed for $(uname -r)" dkms_built
+step "installing loads nothing" unloaded
+
+if [ "$mode" = build ]; then
+	step "modprobe fastsocket" modprobe fastsocket
+	step "/dev/fastsocket from the udev rule" udevadm settle
+	step "device root:root 0666" device_ok
+	step "modprobe -r fastsocket" modprobe -r fastsocket
+	finish PASS
+fi
+
+step "systemctl enable --now fastsocket" systemctl enable --now fastsocket
+step "module loaded" loaded
+step "/dev/fastsocket from the udev rule" udevadm settle
+step "device root:root 0666" device_ok
+step "tuning applied" tuned
+step "fastsocketctl status says tuned" sh -c 'fastsocketctl status | grep -q "^tuning: on"'
+step "systemctl restart fastsocket" systemctl restart fastsocket
+step "module loaded after restart" loaded
+step "tuning applied after restart" tuned
+step "systemctl stop fastsocket" systemctl stop fastsocket
+step "stop unloaded the module" unloaded
+step "stop restored every tuned value" same_tuning stop
+
+step "module options from /etc/modprobe.d" sh -c \
+	'echo "options fastsocket enable_listen_spawn=2 enable_fastsocket_debug=4" >>/etc/modprobe.d/fastsocket.conf'
+step "systemctl start fastsocket" systemctl start fastsocket
+step "enable_fastsocket_debug=4 taken" \
+	grep -qx 4 /sys/module/fastsocket/parameters/enable_fastsocket_debug
+
+# nginx with the packaged drop-in (LD_PRELOAD in its unit) under wrk.
+step "the nginx drop-in installed" sh -c 'mkdir -p /etc/systemd/system/nginx.service.d &&
+	cp /usr/share/doc/fastsocket/examples/nginx-fastsocket.conf /etc/systemd/system/nginx.service.d/fastsocket.conf &&
+	systemctl daemon-reload'
+step "systemctl start nginx" systemctl start nginx
+step "nginx workers carry libfsocket.so" sh -c \
+	'grep -q libfsocket "/proc/$(pgrep -f "nginx: worker" | head -n 1)/maps"'
+accepts() { fastsocketctl stats | awk '$1 == "total" { print $3, $4 }'; }
+read -r local0 global0 <<<"$(accepts)"
+step "wrk: 4 threads, 32 connections, 5 s" sh -c \
+	'wrk -t 4 -c 32 -d 5s -H "Connection: close" http://127.0.0.1:80/ >/tmp/wrk.out; cat /tmp/wrk.out'
+grep -q "Socket errors\|Non-2xx" /tmp/wrk.out && fail "wrk saw errors: $(cat /tmp/wrk.out)"
+requests=$(awk '/requests in/ { print $1 }' /tmp/wrk.out)
+[ "${requests:-0}" -gt 0 ] || fail "wrk made no request: $(cat /tmp/wrk.out)"
+fastsocketctl stats >"$out/stats.txt"
+read -r local1 global1 <<<"$(accepts)"
+locals=$((local1 - local0)) globals=$((global1 - global0))
+say "wrk: $requests requests; fastsocketctl stats: $locals local and $globals global accepts"
+sed 's/^/@@   | /' "$out/stats.txt"
+# Every answered request was accepted through the module, and over
+# loopback (the SYN handled on the sending CPU, a worker on each CPU)
+# nearly all locally.
+[ $((locals + globals)) -ge "$requests" ] ||
+	fail "the module accepted $((locals + globals)) connections for $requests requests"
+[ $((locals * 100)) -ge $(((locals + globals) * 99)) ] ||
+	fail "only $locals of $((locals + globals)) accepts were local"
+say "ok: nginx under the drop-in: $locals of $((locals + globals)) accepts local"
+step "systemctl stop nginx" systemctl stop nginx
+
+step "apt remove fastsocket fastsocket-dkms" apt-get remove -y fastsocket fastsocket-dkms
+step "no module loaded, no device" unloaded
+step "no module left in DKMS or /lib/modules" no_module_files
+step "no tuning left" same_tuning remove
+finish PASS
