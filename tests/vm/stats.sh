@@ -1,7 +1,6 @@
 # Reading /proc/net/fastsocket in test cases (sourced after lib.sh).
 # shellcheck shell=bash
 
-# fs_stat NAME: the "total" line's value of column NAME.
 # fs_losses_ok FAILED DONE: a known rare loss (docs/listen-table.md, "What
 # is left") is tolerated at 1 in 10 000 connections and named in a NOTE,
 # so that it stays visible; anything more fails the case.
@@ -11,6 +10,7 @@ fs_losses_ok() {
 	[ "$1" -le $(($2 / 10000)) ]
 }
 
+# fs_stat NAME: the "total" line's value of column NAME.
 fs_stat() {
 	awk -v name="$1" '
 		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i }
