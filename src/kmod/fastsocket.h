@@ -4,6 +4,7 @@
 #define _FASTSOCKET_H
 
 #include <linux/fs.h>
+#include <linux/net.h>
 
 /* device.c: the misc device /dev/fastsocket */
 int fsocket_device_register(void);
@@ -40,6 +41,7 @@ void fsocket_groups_wake(void);
 void fsocket_local_ops_init(void);
 void fsocket_local_ops_set(struct socket *sock);
 void fsocket_local_ops_clear(struct socket *sock);
+int fsocket_listener_stop(struct socket *sock, enum sock_shutdown_cmd how);
 
 /* accept.c */
 long fsocket_accept(struct fsocket_ioctl_arg *arg);

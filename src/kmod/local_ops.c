@@ -16,6 +16,7 @@
  * not const only because its contents come from the running kernel.
  */
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/net.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
@@ -35,6 +36,25 @@ static int fsocket_ops_index(const struct socket *sock)
 	       FSOCKET_OPS_INET6 : FSOCKET_OPS_INET;
 }
 
+/*
+ * One listener stops at a time. A stopping listener's queue moves to a
+ * member the kernel picks; if that member stopped in the meantime, what
+ * it was handed is reset (inet_csk_reqsk_queue_add() on a listener that
+ * left TCP_LISTEN). Workers that exit together, as at an nginx reload,
+ * would otherwise close their local listeners at the same instant.
+ */
+static DEFINE_MUTEX(fsocket_stop_lock);
+
+int fsocket_listener_stop(struct socket *sock, enum sock_shutdown_cmd how)
+{
+	int ret;
+
+	mutex_lock(&fsocket_stop_lock);
+	ret = kernel_sock_shutdown(sock, how);
+	mutex_unlock(&fsocket_stop_lock);
+	return ret;
+}
+
 static int fsocket_local_release(struct socket *sock)
 {
 	const struct proto_ops *family =
@@ -42,7 +62,7 @@ static int fsocket_local_release(struct socket *sock)
 
 	/* inet_shutdown() looks at the state again, under the socket lock. */
 	if (sock->sk && READ_ONCE(sock->sk->sk_state) == TCP_LISTEN)
-		kernel_sock_shutdown(sock, SHUT_RD);
+		fsocket_listener_stop(sock, SHUT_RD);
 	return family->release(sock);
 }
 

@@ -309,7 +309,7 @@ long fsocket_shutdown_listen(struct fsocket_ioctl_arg *arg)
 		return PTR_ERR(sock);
 	ret = -EBUSY;
 	if (fsocket_has_peer(sock->sk)) {
-		ret = kernel_sock_shutdown(sock, how);
+		ret = fsocket_listener_stop(sock, how);
 		fsocket_groups_wake();
 	}
 	sockfd_put(sock);

@@ -14,16 +14,6 @@ trap fs_netns_down EXIT
 fs_netns_up || fail "cannot set up the namespaces"
 fs_load || fail "load failed"
 
-# tcpstat NAME...: those Tcp and TcpExt counters of the server's namespace
-# (each group is a line of names, then a line of values).
-tcpstat() {
-	ip netns exec srv cat /proc/net/netstat /proc/net/snmp | awk -v keys="$*" '
-		$1 !~ /^Tcp/ { next }
-		!($1 in hdr) { hdr[$1] = 1; for (i = 2; i <= NF; i++) name[$1, i] = $i; next }
-		{ for (i = 2; i <= NF; i++) val[name[$1, i]] = $i }
-		END { n = split(keys, k, " "); for (j = 1; j <= n; j++) printf "%s=%s ", k[j], val[k[j]] }'
-}
-
 # run PORT CONNS [off]: prints the client's and the server's summary.
 run() {
 	local out; out=$(mktemp)
@@ -48,7 +38,7 @@ kills=$(echo "$result" | awk '/^served/ { print $4 }')
 [ "${kills:-0}" -gt 0 ] || fail "no worker was killed"
 failed=$(echo "$result" | awk '/^connections/ { print $4 }')
 note "module: $(echo "$result" | tr '\n' ' ')(stranded queues woken: $(fs_stat stranded_wakeups))"
-note "kernel: $(tcpstat TCPMigrateReqSuccess TCPMigrateReqFailure ListenOverflows ListenDrops TCPReqQFullDrop TCPAbortOnClose TCPAbortOnData OutRsts)"
+note "kernel: $(fs_tcp_counters)"
 [ "$(ip netns exec srv sysctl -n net.ipv4.tcp_migrate_req)" = 1 ] ||
 	fail "the module did not turn tcp_migrate_req on"
 # Zero, but for the rare loss that docs/listen-table.md describes.

@@ -33,7 +33,10 @@ kill -HUP "$(cat /run/nginx.pid)"
 wait $wrk
 set -- $(cat /tmp/reload.res)
 [ "${2:-0}" -gt 0 ] || { cat /tmp/wrk.out; fail "no requests during the reloads"; }
-[ "$4" = 0 ] || { cat /tmp/wrk.out; fail "$4 of $2 requests failed across two reloads"; }
+[ "$4" = 0 ] || {
+	cat /tmp/wrk.out
+	fail "$4 of $2 requests failed across two reloads (kernel: $(fs_tcp_counters))"
+}
 echo "ok: two reloads under load: $2 requests, 0 errors"
 
 for _ in $(seq 100); do

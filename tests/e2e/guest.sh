@@ -16,7 +16,13 @@ finish() {
 	say "e2e $1"
 	exit 0
 }
-fail() { say "FAIL: $*"; finish FAIL; }
+fail() {
+	say "FAIL: $*"
+	# What else went wrong in the guest, for a log read from afar.
+	systemctl --failed --no-legend --plain | sed 's/^/@@   failed unit: /'
+	journalctl -b -p warning --no-pager 2>/dev/null | tail -n 20 | sed 's/^/@@   journal: /'
+	finish FAIL
+}
 step() {	# step WHAT CMD...: CMD's output goes to the step log
 	local what=$1; shift
 	if "$@" >>"$out/steps.log" 2>&1; then
@@ -57,7 +63,9 @@ no_module_files() {
 	! dkms status fastsocket | grep -q . &&
 		[ -z "$(find /lib/modules -name 'fastsocket.ko*')" ]
 }
-install_debs() { apt-get install -y "$src"/build/deb/fastsocket_*.deb "$src"/build/deb/fastsocket-dkms_*.deb; }
+# Nothing else should hold dpkg's lock in this system; if something does,
+# wait for it rather than fail.
+install_debs() { apt-get install -y -o DPkg::Lock::Timeout=300 "$src"/build/deb/fastsocket_*.deb "$src"/build/deb/fastsocket-dkms_*.deb; }
 
 say "guest up: $(uname -r), $(nproc) CPUs, mode $mode"
 : >"$out/steps.log"
@@ -131,7 +139,7 @@ sed 's/^/@@   | /' "$out/stats.txt"
 say "ok: nginx under the drop-in: $locals of $((locals + globals)) accepts local"
 step "systemctl stop nginx" systemctl stop nginx
 
-step "apt remove fastsocket fastsocket-dkms" apt-get remove -y fastsocket fastsocket-dkms
+step "apt remove fastsocket fastsocket-dkms" apt-get remove -y -o DPkg::Lock::Timeout=300 fastsocket fastsocket-dkms
 step "no module loaded, no device" unloaded
 step "no module left in DKMS or /lib/modules" no_module_files
 step "no tuning left" same_tuning remove

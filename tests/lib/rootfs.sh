@@ -23,7 +23,7 @@ apt_mirror() {
 }
 
 # Raise when rootfs_make changes what it makes.
-FS_E2E_ROOTFS_FORMAT=1
+FS_E2E_ROOTFS_FORMAT=2
 
 # rootfs_stamp KERNEL-DEBS...: what the cached disk was made from.
 rootfs_stamp() {

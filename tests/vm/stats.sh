@@ -18,6 +18,18 @@ fs_stat() {
 		END { exit !found }' /proc/net/fastsocket
 }
 
+# fs_tcp_counters [NS]: the Tcp and TcpExt counters that tell how a
+# listener's connections went, in namespace NS (default: srv). Each group
+# in /proc/net/netstat and snmp is a line of names, then one of values.
+fs_tcp_counters() {
+	ip netns exec "${1:-srv}" cat /proc/net/netstat /proc/net/snmp | awk \
+		-v keys="TCPMigrateReqSuccess TCPMigrateReqFailure ListenOverflows ListenDrops TCPReqQFullDrop TCPAbortOnClose TCPAbortOnData OutRsts" '
+		$1 !~ /^Tcp/ { next }
+		!($1 in hdr) { hdr[$1] = 1; for (i = 2; i <= NF; i++) name[$1, i] = $i; next }
+		{ for (i = 2; i <= NF; i++) val[name[$1, i]] = $i }
+		END { n = split(keys, k, " "); for (j = 1; j <= n; j++) printf "%s=%s ", k[j], val[k[j]] }'
+}
+
 # fs_listeners: how many listeners the module still watches.
 fs_listeners() { awk '$1 == "listeners" { print $2 }' /proc/net/fastsocket; }
 
