@@ -15,9 +15,12 @@
  * made at load and read-only after (__ro_after_init): an ops table, so
  * not const only because its contents come from the running kernel.
  */
+#include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/net.h>
+#include <linux/netdevice.h>
+#include <net/inet_connection_sock.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
@@ -37,22 +40,43 @@ static int fsocket_ops_index(const struct socket *sock)
 }
 
 /*
- * One listener stops at a time. A stopping listener's queue moves to a
- * member the kernel picks; if that member stopped in the meantime, what
- * it was handed is reset (inet_csk_reqsk_queue_add() on a listener that
- * left TCP_LISTEN). Workers that exit together, as at an nginx reload,
- * would otherwise close their local listeners at the same instant.
+ * The kernel resets a connection whose handshake completes on a listener
+ * that stops meanwhile: the final ACK is processed without the listener's
+ * lock, and inet_csk_complete_hashdance() drops the new child when the
+ * listener it chose (the connection's own, or the member its queue was
+ * moved to) has left TCP_LISTEN by the time the child is queued. Traced
+ * in tests/cases/160's churn. So before a listener stops it quiesces:
+ *  - it leaves the group's listening members (unhash: with tcp_migrate_req
+ *    it stays in the group's closed part, so its queue can still move), so
+ *    new SYNs and other listeners' queues go elsewhere;
+ *  - softirqs that chose it before run under RCU: a grace period ends them;
+ *  - its own half-open connections complete into its queue, for at most
+ *    FSOCKET_DRAIN_MS, since a slow or vanished client may never answer.
+ * Its queue then moves to a member that is not stopping.
  */
-static DEFINE_MUTEX(fsocket_stop_lock);
+#define FSOCKET_DRAIN_MS 100
+
+static void fsocket_listener_quiesce(struct sock *sk)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(FSOCKET_DRAIN_MS);
+	bool listening;
+
+	lock_sock(sk);
+	listening = sk->sk_state == TCP_LISTEN;
+	if (listening)
+		sk->sk_prot->unhash(sk);
+	release_sock(sk);
+	if (!listening)
+		return;
+	synchronize_net();
+	while (inet_csk_reqsk_queue_len(sk) && time_before(jiffies, end))
+		usleep_range(500, 1000);
+}
 
 int fsocket_listener_stop(struct socket *sock, enum sock_shutdown_cmd how)
 {
-	int ret;
-
-	mutex_lock(&fsocket_stop_lock);
-	ret = kernel_sock_shutdown(sock, how);
-	mutex_unlock(&fsocket_stop_lock);
-	return ret;
+	fsocket_listener_quiesce(sock->sk);
+	return kernel_sock_shutdown(sock, how);
 }
 
 static int fsocket_local_release(struct socket *sock)

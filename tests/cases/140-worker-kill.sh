@@ -41,7 +41,7 @@ note "module: $(echo "$result" | tr '\n' ' ')(stranded queues woken: $(fs_stat s
 note "kernel: $(fs_tcp_counters)"
 [ "$(ip netns exec srv sysctl -n net.ipv4.tcp_migrate_req)" = 1 ] ||
 	fail "the module did not turn tcp_migrate_req on"
-# Zero, but for the rare loss that docs/listen-table.md describes.
+# None may be lost.
 fs_losses_ok "$failed" "$n" ||
 	fail "connections failed while workers were killed: $result"
 

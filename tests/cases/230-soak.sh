@@ -5,8 +5,7 @@
 # SO_RCVBUF every 25 connections and replaces the listener itself (the old
 # one closing under load) every 100. Afterwards the namespace holds no
 # socket (the count is back to where it started), the module no listener,
-# and its counters agree with what was served. No connection may fail
-# (but for the rare loss of docs/listen-table.md, 1 in 10 000 at most).
+# and its counters agree with what was served. No connection may fail.
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 
