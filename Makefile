@@ -57,6 +57,7 @@ install: lib tools
 	install -D -m 0644 man/fastsocketctl.8 $(DESTDIR)$(MANDIR)/man8/fastsocketctl.8
 	install -D -m 0644 man/fastsocket.1 $(DESTDIR)$(MANDIR)/man1/fastsocket.1
 	install -D -m 0644 man/libfsocket.7 $(DESTDIR)$(MANDIR)/man7/libfsocket.7
+	install -D -m 0644 man/fastsocket.conf.5 $(DESTDIR)$(MANDIR)/man5/fastsocket.conf.5
 	install -D -m 0755 src/libfsocket/libfsocket.so $(DESTDIR)$(LIBDIR)/libfsocket.so.1
 	ln -sf libfsocket.so.1 $(DESTDIR)$(LIBDIR)/libfsocket.so
 	install -D -m 0644 include/uapi/linux/fastsocket.h $(DESTDIR)$(INCDIR)/linux/fastsocket.h

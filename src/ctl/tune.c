@@ -2,8 +2,8 @@
  * tune / untune: spread receive and transmit work over the CPUs, as the
  * original's nic.sh did. For every interface but lo: RPS on every online
  * CPU for each receive queue, with an RFS flow count per queue; XPS, one
- * CPU per transmit queue in turn; the NIC's interrupts (its MSI vectors)
- * one CPU each in turn; and the RFS table (net.core.rps_sock_flow_entries).
+ * CPU per transmit queue in turn; the NIC's interrupts (its MSI vectors,
+ * a virtio-net's on its PCI function) one CPU each in turn; and the RFS table (net.core.rps_sock_flow_entries).
  * Every file's old value is written to CTL_STATE before anything changes,
  * and untune writes them back, last change first.
  */
@@ -110,6 +110,31 @@ static int cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
+/*
+ * Where the interface's MSI vectors are listed: its device's msi_irqs, or
+ * for virtio-net (a virtio device on a PCI function) its parent's. Only a
+ * virtio device looks up: another's parent may be a bridge with vectors
+ * of its own.
+ */
+static void msi_dir(char *dir, size_t size, const char *ifname)
+{
+	char link[PATH_MAX], sub[256];
+	const char *bus;
+	ssize_t len;
+
+	snprintf(dir, size, "/sys/class/net/%.64s/device/msi_irqs", ifname);
+	if (ctl_exists(dir))
+		return;
+	snprintf(sub, sizeof(sub), "/sys/class/net/%.64s/device/subsystem", ifname);
+	len = readlink(ctl_path(sub), link, sizeof(link) - 1);
+	if (len <= 0)
+		return;
+	link[len] = '\0';
+	bus = strrchr(link, '/');
+	if (!strcmp(bus ? bus + 1 : link, "virtio"))
+		snprintf(dir, size, "/sys/class/net/%.64s/device/../msi_irqs", ifname);
+}
+
 /* The interface's interrupts, by its MSI vectors, one CPU each in turn. */
 static int plan_irqs(struct plan *p, const char *ifname)
 {
@@ -118,7 +143,7 @@ static int plan_irqs(struct plan *p, const char *ifname)
 	struct dirent *e;
 	DIR *d;
 
-	snprintf(dir, sizeof(dir), "/sys/class/net/%.64s/device/msi_irqs", ifname);
+	msi_dir(dir, sizeof(dir), ifname);
 	d = opendir(ctl_path(dir));
 	if (!d)
 		return 0;	/* a virtual interface: no interrupts of its own */
@@ -175,7 +200,10 @@ static int make_plan(struct plan *p)
 		return -1;
 	}
 	snprintf(flows, sizeof(flows), "%d", CTL_FLOWS);
-	if (plan_add(p, flows, "/proc/sys/net/core/rps_sock_flow_entries"))
+	/* Only the initial network namespace has the RFS table. */
+	if (!ctl_exists("/proc/sys/net/core/rps_sock_flow_entries"))
+		fprintf(stderr, "fastsocketctl tune: no net.core.rps_sock_flow_entries in this network namespace (only the initial one has it): RFS stays off unless it is set there\n");
+	else if (plan_add(p, flows, "/proc/sys/net/core/rps_sock_flow_entries"))
 		return -1;
 	d = opendir(ctl_path("/sys/class/net"));
 	if (!d) {

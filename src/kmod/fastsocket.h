@@ -30,12 +30,16 @@ void fsocket_commit_fd(const struct fsocket_new_fd *nfd);
 void fsocket_abort_fd(const struct fsocket_new_fd *nfd);
 
 /* group.c: the listeners the module watches */
-int fsocket_groups_init(void);
 void fsocket_groups_exit(void);
 int fsocket_group_add(struct sock *sk);
 bool fsocket_group_watched(const struct sock *sk);
 unsigned int fsocket_group_count(void);
 void fsocket_groups_wake(void);
+
+/* netns.c: the per-namespace sysctls the module turns on */
+int fsocket_net_init(void);
+void fsocket_net_cleanup(void);
+void fsocket_net_adopt(struct net *net);
 
 /* local_ops.c: how local listeners close */
 void fsocket_local_ops_init(void);

@@ -8,7 +8,7 @@
  * Nothing is lost when a worker dies: with net.ipv4.tcp_migrate_req the
  * kernel moves a closing listener's queue to another member of the group,
  * which the module turns on in each namespace that has a watched listener
- * (and turns back off at unload when it was off). The kernel does not wake
+ * (netns.c). The kernel does not wake
  * the receiving listener's waiters, though, so a sweep every
  * FSOCKET_SWEEP_MS wakes any member whose queue has not moved since the
  * previous sweep. The sweep also forgets listeners that stopped listening.
@@ -20,8 +20,6 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <net/inet_connection_sock.h>
-#include <net/net_namespace.h>
-#include <net/netns/generic.h>
 #include <net/sock.h>
 #include <net/sock_reuseport.h>
 #include <net/tcp_states.h>
@@ -41,15 +39,10 @@ struct fsocket_group {
 	} seen[];
 };
 
-struct fsocket_net {
-	bool migrate_set;		/* this module turned tcp_migrate_req on */
-};
-
 static LIST_HEAD(fsocket_groups);
 static atomic_t fsocket_wake_all = ATOMIC_INIT(0);
 static unsigned int fsocket_nr_groups;
 static DEFINE_MUTEX(fsocket_groups_lock);
-static unsigned int fsocket_net_id __read_mostly;
 
 static void fsocket_sweep(struct work_struct *work);
 static DECLARE_DELAYED_WORK(fsocket_sweep_work, fsocket_sweep);
@@ -59,32 +52,6 @@ static void fsocket_sweep_schedule(void)
 	schedule_delayed_work(&fsocket_sweep_work,
 			      msecs_to_jiffies(FSOCKET_SWEEP_MS));
 }
-
-/* A closing listener's queue must move, not be reset. */
-static void fsocket_net_migrate(struct net *net)
-{
-	struct fsocket_net *fn = net_generic(net, fsocket_net_id);
-
-	if (READ_ONCE(net->ipv4.sysctl_tcp_migrate_req))
-		return;
-	WRITE_ONCE(net->ipv4.sysctl_tcp_migrate_req, 1);
-	fn->migrate_set = true;
-	fsocket_log(INFO, "turned net.ipv4.tcp_migrate_req on in a namespace\n");
-}
-
-static void __net_exit fsocket_net_exit(struct net *net)
-{
-	struct fsocket_net *fn = net_generic(net, fsocket_net_id);
-
-	if (fn->migrate_set)
-		WRITE_ONCE(net->ipv4.sysctl_tcp_migrate_req, 0);
-}
-
-static struct pernet_operations fsocket_net_ops = {
-	.exit = fsocket_net_exit,
-	.id = &fsocket_net_id,
-	.size = sizeof(struct fsocket_net),
-};
 
 static struct fsocket_group *fsocket_group_find(const struct sock *sk)
 {
@@ -116,7 +83,7 @@ int fsocket_group_add(struct sock *sk)
 	list_add(&g->node, &fsocket_groups);
 	if (fsocket_nr_groups++ == 0)
 		fsocket_sweep_schedule();
-	fsocket_net_migrate(sock_net(sk));
+	fsocket_net_adopt(sock_net(sk));
 unlock:
 	mutex_unlock(&fsocket_groups_lock);
 	return err;
@@ -216,11 +183,6 @@ void fsocket_groups_wake(void)
 	mod_delayed_work(system_wq, &fsocket_sweep_work, 0);
 }
 
-int fsocket_groups_init(void)
-{
-	return register_pernet_subsys(&fsocket_net_ops);
-}
-
 void fsocket_groups_exit(void)
 {
 	struct fsocket_group *g, *next;
@@ -230,5 +192,4 @@ void fsocket_groups_exit(void)
 	list_for_each_entry_safe(g, next, &fsocket_groups, node)
 		fsocket_group_free(g);
 	mutex_unlock(&fsocket_groups_lock);
-	unregister_pernet_subsys(&fsocket_net_ops);
 }

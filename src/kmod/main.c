@@ -16,12 +16,12 @@ static int __init fsocket_init(void)
 	int err;
 
 	fsocket_local_ops_init();
-	err = fsocket_groups_init();
+	err = fsocket_net_init();
 	if (err)
 		return err;
 	err = fsocket_stats_register();
 	if (err)
-		goto groups;
+		goto net;
 	/* Last: once the device is there, ioctls may come. */
 	err = fsocket_device_register();
 	if (err) {
@@ -33,8 +33,8 @@ static int __init fsocket_init(void)
 	return 0;
 stats:
 	fsocket_stats_unregister();
-groups:
-	fsocket_groups_exit();
+net:
+	fsocket_net_cleanup();
 	return err;
 }
 
@@ -43,6 +43,7 @@ static void __exit fsocket_exit(void)
 	fsocket_device_unregister();
 	fsocket_stats_unregister();
 	fsocket_groups_exit();
+	fsocket_net_cleanup();
 	fsocket_log(INFO, "unloaded\n");
 }
 

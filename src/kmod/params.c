@@ -48,18 +48,21 @@ static const struct kernel_param_ops fsocket_param_ops = {
 #define FSOCKET_RANGE(def, lo, hi) { .value = (def), .min = (lo), .max = (hi) }
 
 /*
- * Read-only in sysfs for now: no switch may change under live sockets
- * until its feature says it can.
+ * Writable in sysfs (0644) only where a change at run time is safe: the
+ * log level, and listen spawn, which each LISTEN and SPAWN reads afresh
+ * (listeners made before keep what they have). The others act when a
+ * namespace or listener is set up and are read-only (0444): set them in
+ * /etc/modprobe.d and reload.
  */
 struct fsocket_param enable_fastsocket_debug = FSOCKET_RANGE(3, 0, 4);
 module_param_cb(enable_fastsocket_debug, &fsocket_param_ops,
-		&enable_fastsocket_debug, 0444);
+		&enable_fastsocket_debug, 0644);
 MODULE_PARM_DESC(enable_fastsocket_debug,
 		 "Log level: messages below it are printed, rate-limited (0 = silent, 1 = errors, 2 = +warnings, 3 = +notices [default], 4 = +debug)");
 
 struct fsocket_param enable_listen_spawn = FSOCKET_RANGE(2, 0, 2);
 module_param_cb(enable_listen_spawn, &fsocket_param_ops,
-		&enable_listen_spawn, 0444);
+		&enable_listen_spawn, 0644);
 MODULE_PARM_DESC(enable_listen_spawn,
 		 "Listen-Spawn: 0 = disabled, 1 = process affinity required, 2 = fastsocket sets process affinity [default]");
 
@@ -79,7 +82,7 @@ struct fsocket_param enable_direct_tcp = FSOCKET_RANGE(0, 0, 1);
 module_param_cb(enable_direct_tcp, &fsocket_param_ops,
 		&enable_direct_tcp, 0444);
 MODULE_PARM_DESC(enable_direct_tcp,
-		 "Direct-TCP: 0 = disabled [default], 1 = enabled");
+		 "Direct-TCP: 1 = turn on early demux (net.ipv4.tcp_early_demux) where listeners are watched, 0 = leave it as it is [default]");
 
 struct fsocket_param enable_skb_pool = FSOCKET_RANGE(0, 0, 3);
 module_param_cb(enable_skb_pool, &fsocket_param_ops, &enable_skb_pool, 0444);

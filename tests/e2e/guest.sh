@@ -53,6 +53,26 @@ tuned() {	# tune changed something (RPS on the 4-queue veth, at least)
 	! cmp -s /tmp/tuning.before /tmp/tuning.now &&
 		[ "$(cat /sys/class/net/fse0/queues/rx-3/rps_cpus)" != 0 ]
 }
+# The MSI-X vectors of the guest's virtio-net NIC (qemu's, on an isolated
+# hub), in order: they sit on the PCI function above the virtio device.
+nic_irqs() {
+	local n
+	for n in /sys/class/net/*/device; do
+		[ "$(basename "$(readlink -f "$n/subsystem")")" = virtio ] &&
+			ls "$n/../msi_irqs" 2>/dev/null
+	done | sort -n
+}
+has_nic_irqs() { [ "$(nic_irqs | wc -l)" -ge 2 ]; }
+irqs_spread() {	# tune gave the NIC's vectors one CPU each, in turn
+	local irq i=0 ncpu
+	ncpu=$(nproc)
+	for irq in $(nic_irqs); do
+		echo "irq $irq: $(cat "/proc/irq/$irq/smp_affinity_list")"
+		[ "$(cat "/proc/irq/$irq/smp_affinity_list")" = $((i % ncpu)) ] || return 1
+		i=$((i + 1))
+	done
+	[ $i -ge 2 ]
+}
 loaded() { [ -d /sys/module/fastsocket ]; }
 unloaded() { ! loaded && [ ! -e /dev/fastsocket ]; }
 device_ok() {	# the udev rule's node: root:root 0666 (docs/security.md)
@@ -69,9 +89,11 @@ install_debs() { apt-get install -y -o DPkg::Lock::Timeout=300 "$src"/build/deb/
 
 say "guest up: $(uname -r), $(nproc) CPUs, mode $mode"
 : >"$out/steps.log"
-# A NIC with 4 queues for the tuning to act on (the guest has no other).
+# A NIC with 4 queues for RPS and XPS to act on (the virtio-net NIC has one).
 step "a veth pair with 4 queues" ip link add fse0 numrxqueues 4 numtxqueues 4 \
 	type veth peer name fse1 numrxqueues 4 numtxqueues 4
+# shellcheck disable=SC2046 # the numbers, one word each
+step "a virtio-net NIC with MSI-X vectors: $(echo $(nic_irqs))" has_nic_irqs
 tuning >/tmp/tuning.before
 # The disk holds both kernels' headers, and DKMS builds for every kernel
 # that has them; each boot sets the other's aside (on its throw-away
@@ -96,6 +118,7 @@ step "module loaded" loaded
 step "/dev/fastsocket from the udev rule" udevadm settle
 step "device root:root 0666" device_ok
 step "tuning applied" tuned
+step "the NIC's interrupts spread one CPU each, in turn" irqs_spread
 step "fastsocketctl status says tuned" sh -c 'fastsocketctl status | grep -q "^tuning: on"'
 step "systemctl restart fastsocket" systemctl restart fastsocket
 step "module loaded after restart" loaded

@@ -1,6 +1,7 @@
 # fastsocketctl against a made-up /sys and /proc ($FASTSOCKETCTL_ROOT):
 # tune sets RPS on every online CPU, RFS flow counts, XPS and the NIC's
-# interrupt affinity one CPU each in turn, and the RFS table; it saves
+# interrupt affinity one CPU each in turn (a virtio-net's on its PCI
+# function, never a bridge's), and the RFS table; it saves
 # every old value first, and untune puts every file back byte for byte.
 # stats --json, status, and a caller without capabilities.
 . "$(dirname "$0")/../lib/common.sh"
@@ -28,6 +29,28 @@ for irq in 40 41 42 43 44 45 46 47; do
 	put /sys/class/net/eth0/device/msi_irqs/$irq msix
 	put /proc/irq/$irq/smp_affinity_list 0-5,33
 done
+# A virtio-net NIC: its vectors are on the PCI function above it.
+pci=/sys/devices/pci0000:00/0000:00:03.0
+mkdir -p "$R$pci/virtio1" "$R/sys/class/net/eth1" "$R/sys/bus/virtio"
+ln -s ../../../bus/virtio "$R$pci/virtio1/subsystem"
+ln -s "../../../..$pci/virtio1" "$R/sys/class/net/eth1/device"
+put /sys/class/net/eth1/queues/rx-0/rps_cpus 0
+put /sys/class/net/eth1/queues/rx-0/rps_flow_cnt 0
+put /sys/class/net/eth1/queues/tx-0/xps_cpus 0
+for irq in 50 51 52; do
+	put $pci/msi_irqs/$irq msix
+	put /proc/irq/$irq/smp_affinity_list 0-5,33
+done
+# A device of another bus with no vectors, under a bridge that has some:
+# the bridge's are not the NIC's.
+bridge=/sys/devices/pci0000:00/0000:00:1c.0
+mkdir -p "$R$bridge/usb1" "$R/sys/class/net/usb0"
+ln -s ../../../bus/usb "$R$bridge/usb1/subsystem"
+ln -s "../../../..$bridge/usb1" "$R/sys/class/net/usb0/device"
+put /sys/class/net/usb0/queues/rx-0/rps_cpus 0
+put /sys/class/net/usb0/queues/rx-0/rps_flow_cnt 0
+put $bridge/msi_irqs/60 msi
+put /proc/irq/60/smp_affinity_list 0-5,33
 snapshot() { (cd "$R" && find sys proc -type f | sort | xargs md5sum); }
 before=$(snapshot)
 
@@ -45,13 +68,17 @@ want /proc/irq/46/smp_affinity_list 33
 want /proc/irq/47/smp_affinity_list 0
 want /proc/sys/net/core/rps_sock_flow_entries 32768
 want /sys/class/net/lo/queues/rx-0/rps_cpus 0
+want /proc/irq/50/smp_affinity_list 0
+want /proc/irq/52/smp_affinity_list 2
+want /sys/class/net/usb0/queues/rx-0/rps_cpus 2,0000003f
+want /proc/irq/60/smp_affinity_list 0-5,33
 [ ! -e "$R/sys/class/net/eth0/queues/tx-2/xps_cpus" ] || fail "tune made a file"
-echo "ok: tune: RPS on CPUs 0-5,33 (mask 2,0000003f), flow counts, XPS and 8 IRQs in turn, RFS table; lo untouched"
+echo "ok: tune: RPS on CPUs 0-5,33 (mask 2,0000003f), flow counts, XPS, 8 IRQs in turn and a virtio NIC's 3 on its PCI function, RFS table; lo and a bridge's IRQ untouched"
 saved=$(wc -l <"$R/run/fastsocket/tune.saved")
-[ "$saved" = 17 ] || fail "tune saved $saved values, want 17"
-"$ctl" status | grep -qx "tuning: on (17 values saved in /run/fastsocket/tune.saved)" || fail "status: $("$ctl" status)"
+[ "$saved" = 25 ] || fail "tune saved $saved values, want 25"
+"$ctl" status | grep -qx "tuning: on (25 values saved in /run/fastsocket/tune.saved)" || fail "status: $("$ctl" status)"
 "$ctl" tune | grep -q "already tuned" || fail "a second tune did not say it was tuned"
-[ "$(wc -l <"$R/run/fastsocket/tune.saved")" = 17 ] || fail "a second tune changed the saved values"
+[ "$(wc -l <"$R/run/fastsocket/tune.saved")" = 25 ] || fail "a second tune changed the saved values"
 echo "ok: status says tuned; a second tune changes nothing"
 
 "$ctl" untune || fail "untune"
@@ -59,7 +86,7 @@ echo "ok: status says tuned; a second tune changes nothing"
 [ ! -e "$R/run/fastsocket/tune.saved" ] || fail "untune left the saved values"
 "$ctl" untune | grep -q "not tuned" || fail "a second untune"
 "$ctl" status | grep -qx "tuning: off" || fail "status after untune"
-echo "ok: untune restored all 17 files exactly"
+echo "ok: untune restored all 25 files exactly"
 
 if command -v setpriv >/dev/null; then
 	msg=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$ctl" tune 2>&1) &&
@@ -68,6 +95,18 @@ if command -v setpriv >/dev/null; then
 	[ "$(snapshot)" = "$before" ] || fail "tune as nobody changed files"
 	echo "ok: tune as nobody: '$(echo "$msg" | head -n 1)', nothing changed"
 fi
+
+# In a network namespace other than the first, there is no RFS table:
+# tune says so and does the rest.
+mv "$R/proc/sys/net/core/rps_sock_flow_entries" "$R/flows"
+msg=$("$ctl" tune 2>&1) || fail "tune without the RFS table: $msg"
+echo "$msg" | grep -q "no net.core.rps_sock_flow_entries in this network namespace" ||
+	fail "tune without the RFS table said: $msg"
+[ "$(get /sys/class/net/eth0/queues/rx-1/rps_flow_cnt)" = 16384 ] || fail "tune without the RFS table did not tune the rest"
+"$ctl" untune >/dev/null || fail "untune after tune without the RFS table"
+mv "$R/flows" "$R/proc/sys/net/core/rps_sock_flow_entries"
+[ "$(snapshot)" = "$before" ] || fail "untune after tune without the RFS table did not restore every file"
+echo "ok: without the RFS table (another network namespace), tune says so and tunes the rest"
 
 put /proc/net/fastsocket "cpu      spawns local_accepts global_accepts stranded_wakeups errors
 cpu0          1             7              2                0      0

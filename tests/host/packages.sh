@@ -26,6 +26,7 @@ for f in etc/modprobe.d/fastsocket.conf lib/systemd/system/fastsocket.service \
 	usr/lib/udev/rules.d/60-fastsocket.rules usr/lib/x86_64-linux-gnu/libfsocket.so.1 \
 	usr/bin/fastsocket usr/share/man/man1/fastsocket.1.gz usr/share/man/man7/libfsocket.7.gz \
 	usr/sbin/fastsocketctl usr/share/man/man8/fastsocketctl.8.gz \
+	usr/share/man/man5/fastsocket.conf.5.gz usr/share/doc/fastsocket/features.md \
 	usr/share/doc/fastsocket/examples/nginx-fastsocket.conf; do
 	echo "$files" | grep -qx "./$f" || fail "$deb lacks $f"
 done
@@ -50,9 +51,10 @@ rdkms=build/rpm/RPMS/noarch/fastsocket-dkms-$V-1.noarch.rpm
 files=$(rpm -qlp "$rpm" 2>/dev/null)
 for f in /etc/modprobe.d/fastsocket.conf /usr/lib/systemd/system/fastsocket.service \
 	/usr/lib/udev/rules.d/60-fastsocket.rules /usr/lib64/libfsocket.so.1 /usr/bin/fastsocket \
-	/usr/sbin/fastsocketctl; do
+	/usr/sbin/fastsocketctl /usr/share/doc/fastsocket/features.md; do
 	echo "$files" | grep -qx "$f" || fail "$rpm lacks $f"
 done
+echo "$files" | grep -q '^/usr/share/man/man5/fastsocket.conf.5' || fail "$rpm lacks fastsocket.conf(5)"
 rpm -qp --configfiles "$rpm" 2>/dev/null | grep -qx /etc/modprobe.d/fastsocket.conf ||
 	fail "/etc/modprobe.d/fastsocket.conf is not %config in $rpm"
 echo "ok: $rpm has the library, command, unit, udev rule and modprobe.d config"

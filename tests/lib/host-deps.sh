@@ -5,7 +5,7 @@ FS_HOST_PACKAGES=(
 	build-essential gcc-12 gcc-multilib make dwarves sparse perl file
 	kmod cpio gzip xz-utils busybox-static qemu-system-x86
 	iproute2 iputils-ping util-linux procps
-	nginx-light lighttpd haproxy wrk valgrind man-db
+	nginx-light lighttpd haproxy wrk valgrind man-db strace
 	debhelper dh-dkms dkms lintian rpm git libcap-dev debootstrap e2fsprogs
 )
 

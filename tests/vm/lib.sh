@@ -34,17 +34,18 @@ fs_unload() {
 }
 fs_loaded() { [ -d /sys/module/fastsocket ]; }
 
-# The seeds' defaults, one "name value" per line.
+# The seeds' defaults, one "name value mode" per line: mode 644 where a
+# change at run time is safe (docs/features.md says what it affects).
 fs_param_defaults() {
 	cat <<-DEFAULTS
-	enable_fastsocket_debug 3
-	enable_listen_spawn 2
-	enable_receive_flow_deliver 0
-	enable_fast_epoll 1
-	enable_direct_tcp 0
-	enable_skb_pool 0
-	enable_receive_cpu_selection 0
-	enable_socket_pool_size 0
+	enable_fastsocket_debug 3 644
+	enable_listen_spawn 2 644
+	enable_receive_flow_deliver 0 444
+	enable_fast_epoll 1 444
+	enable_direct_tcp 0 444
+	enable_skb_pool 0 444
+	enable_receive_cpu_selection 0 444
+	enable_socket_pool_size 0 444
 	DEFAULTS
 }
 
