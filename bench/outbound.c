@@ -10,10 +10,14 @@
  * modulo the CPU count, each make CONNECTIONS (default 200) short
  * connections to an echo server at ADDR:PORT: connect, send a byte, read
  * it back, close. After the reply each compares the CPU that processed
- * it (SO_INCOMING_CPU) with its own (sched_getcpu()). Prints
- *   connections N local L pct P
+ * it (SO_INCOMING_CPU) with its own (sched_getcpu()), and checks whether
+ * its local port names its CPU (port % possible CPUs, as receive flow
+ * deliver chooses it). Prints
+ *   connections N local L pct P port_cpu M rate R
+ * (R: connections per second, all workers together)
  * Exit status 0 unless a connection failed.
  */
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,15 +25,36 @@
 #include <sys/socket.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../tests/progs/check.h"
 
 struct tally {
-	long done, local, failed;
+	long done, local, failed, port_cpu;
 };
 
-/* One connection: 1 when its reply came in on this CPU, 0 when not, -1. */
+static int possible_cpus;
+
+/* Does @fd's local port name this CPU? */
+static int port_names_cpu(int fd)
+{
+	struct sockaddr_storage me;
+	socklen_t len = sizeof(me);
+	unsigned int port;
+
+	if (getsockname(fd, (struct sockaddr *)&me, &len))
+		return 0;
+	port = ntohs(me.ss_family == AF_INET ?
+		     ((struct sockaddr_in *)&me)->sin_port :
+		     ((struct sockaddr_in6 *)&me)->sin6_port);
+	return (int)(port % (unsigned int)possible_cpus) == sched_getcpu();
+}
+
+/*
+ * One connection: bit 0 set when its reply came in on this CPU, bit 1
+ * when its port names this CPU; -1 when it failed.
+ */
 static int one(const struct sockaddr_storage *ss, socklen_t len)
 {
 	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -42,7 +67,7 @@ static int one(const struct sockaddr_storage *ss, socklen_t len)
 	if (!connect(fd, (const struct sockaddr *)ss, len) &&
 	    write(fd, &c, 1) == 1 && read(fd, &c, 1) == 1 &&
 	    !getsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, &cl))
-		ret = cpu == sched_getcpu();
+		ret = (cpu == sched_getcpu()) | port_names_cpu(fd) << 1;
 	close(fd);
 	return ret;
 }
@@ -65,9 +90,28 @@ static void worker(int cpu, const struct sockaddr_storage *ss,
 			continue;
 		}
 		t.done++;
-		t.local += r;
+		t.local += r & 1;
+		t.port_cpu += r >> 1;
 	}
 	_exit(write(out, &t, sizeof(t)) == sizeof(t) ? 0 : 1);
+}
+
+/* The highest possible CPU plus one, from a list such as "0-3". */
+static int possible(void)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "r");
+	char buf[256] = "0", *dash, *comma;
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			strcpy(buf, "0");
+		fclose(f);
+	}
+	dash = strrchr(buf, '-');
+	comma = strrchr(buf, ',');
+	if (dash && (!comma || dash > comma))
+		return atoi(dash + 1) + 1;
+	return atoi(comma ? comma + 1 : buf) + 1;
 }
 
 int main(int argc, char **argv)
@@ -76,8 +120,10 @@ int main(int argc, char **argv)
 	struct tally sum = { 0 }, t;
 	const char *addr = NULL;
 	struct sockaddr_storage ss;
+	struct timespec t0, t1;
 	long n = 200;
 	socklen_t len;
+	double secs;
 
 	while ((opt = getopt(argc, argv, "a:p:w:n:")) != -1) {
 		switch (opt) {
@@ -90,6 +136,8 @@ int main(int argc, char **argv)
 	}
 	if (!addr || parse_addr(addr, port, &ss, &len) || workers < 1 || n < 1)
 		goto usage;
+	possible_cpus = possible();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (pipe(pfd))
 		return 1;
 	for (i = 0; i < workers; i++)
@@ -104,11 +152,16 @@ int main(int argc, char **argv)
 		sum.done += t.done;
 		sum.local += t.local;
 		sum.failed += t.failed;
+		sum.port_cpu += t.port_cpu;
 	}
 	while (wait(NULL) > 0)
 		;
-	printf("connections %ld local %ld pct %.1f\n", sum.done, sum.local,
-	       sum.done ? 100.0 * sum.local / sum.done : 0.0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("connections %ld local %ld pct %.1f port_cpu %ld rate %.0f\n",
+	       sum.done, sum.local,
+	       sum.done ? 100.0 * sum.local / sum.done : 0.0, sum.port_cpu,
+	       secs > 0 ? sum.done / secs : 0.0);
 	if (sum.failed)
 		fprintf(stderr, "outbound: %ld connections failed\n", sum.failed);
 	return sum.failed ? 1 : 0;

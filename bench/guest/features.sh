@@ -10,8 +10,11 @@
 #  - receive CPU selection (RFS) and the baseline of receive flow deliver:
 #    a worker pinned on each CPU of namespace srv makes short connections
 #    to an echo server in cli (bench/outbound.c); the share of replies
-#    processed on the worker's CPU with no RPS, with RPS alone, and after
-#    fastsocketctl tune (RPS and RFS), as the unit applies it.
+#    processed on the worker's CPU with no RPS, with RPS alone, after
+#    fastsocketctl tune (RPS and RFS), as the unit applies it, and with
+#    receive flow deliver (the module loaded with enable_receive_flow_deliver=1,
+#    the worker under libfsocket.so, fastsocketctl tune putting RFD on the
+#    device instead of RPS); with the connection rate of each.
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 . "$FS_ROOT/tests/vm/servers.sh"
@@ -64,12 +67,12 @@ ctl=$FS_ROOT/src/ctl/fastsocketctl
 rps=/sys/class/net/veth-srv/queues/rx-0/rps_cpus
 ip netns exec cli "$FS_BIN/rr" server -a 10.77.0.2 -p 7000 >/tmp/echo.out &
 wait_for_line /tmp/echo.out ready || fail "the echo server did not start"
-outbound() {	# outbound SETUP: one result line
+outbound() {	# outbound SETUP [PRELOAD]: one result line
 	local res
-	res=$(ip netns exec srv "$FS_BUILD/bench/outbound" -a 10.77.0.2 -p 7000 -n 200) ||
+	res=$(ip netns exec srv env ${2:+LD_PRELOAD=$2} "$FS_BUILD/bench/outbound" -a 10.77.0.2 -p 7000 -n 200) ||
 		fail "$1: outbound connections failed"
 	set -- "$1" $res
-	echo "feature,outbound,setup=$1,connections=$3,replies_local=$5,pct=$7"
+	echo "feature,outbound,setup=$1,connections=$3,replies_local=$5,pct=$7,port_names_cpu=$9,conn_per_s=${11}"
 }
 mask=$(ip netns exec srv cat "$rps")
 ip netns exec srv sh -c "echo 0 >$rps" && outbound no-rps
@@ -82,4 +85,10 @@ ip netns exec srv "$ctl" tune >/dev/null 2>&1 || fail "fastsocketctl tune failed
 outbound tuned
 ip netns exec srv "$ctl" untune >/dev/null || fail "fastsocketctl untune failed"
 echo "$flows" >/proc/sys/net/core/rps_sock_flow_entries
+fs_unload || fail "the module does not unload"
+fs_load enable_receive_flow_deliver=1 || fail "the module does not load with enable_receive_flow_deliver=1"
+ip netns exec srv "$ctl" tune >/dev/null 2>&1 || fail "fastsocketctl tune (RFD) failed"
+ip netns exec srv ip link show veth-srv | grep -q xdpgeneric || fail "tune did not put RFD on veth-srv"
+outbound rfd "$FS_LIB"
+ip netns exec srv "$ctl" untune >/dev/null || fail "fastsocketctl untune (RFD) failed"
 pkill -f "rr server"

@@ -22,6 +22,15 @@ int ctl_status(int argc, char **argv);
 int ctl_stats(int argc, char **argv);
 int ctl_tune(int argc, char **argv);
 int ctl_untune(int argc, char **argv);
+int ctl_rfd(int argc, char **argv);
+
+/* rfd.c, for tune: 0, or says why and returns -1 */
+bool ctl_rfd_wanted(void);
+int ctl_rfd_on(const char *dev);
+int ctl_rfd_off(const char *dev);
+/* rfd.c, for status too: which devices have it, one line each */
+int ctl_rfd_status(void);
+#define CTL_RFD_MARK "rfd:"	/* a CTL_STATE line "rfd:DEV<TAB>on" */
 
 #define CTL_STATE "/run/fastsocket/tune.saved"
 

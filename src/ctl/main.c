@@ -16,6 +16,7 @@ static const struct {
 	{ "stats", ctl_stats, "per-CPU counters [--json] [-w] [-n COUNT]" },
 	{ "tune", ctl_tune, "spread RPS, XPS and NIC interrupts over the CPUs" },
 	{ "untune", ctl_untune, "restore what tune changed" },
+	{ "rfd", ctl_rfd, "on|off DEVICE...: steer replies by port (RFD); status" },
 };
 
 static int usage(FILE *out)

@@ -1,4 +1,7 @@
-/* status: the module, its parameters, the device and the tuning state. */
+/*
+ * status: the module, its parameters, the device, the tuning state and
+ * where receive flow deliver is on.
+ */
 #include <dirent.h>
 #include <grp.h>
 #include <pwd.h>
@@ -79,5 +82,6 @@ int ctl_status(int argc, char **argv)
 	}
 	show_device();
 	show_tuning();
+	ctl_rfd_status();
 	return ctl_exists(CTL_MODULE) ? 0 : 3;
 }

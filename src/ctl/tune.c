@@ -3,9 +3,12 @@
  * original's nic.sh did. For every interface but lo: RPS on every online
  * CPU for each receive queue, with an RFS flow count per queue; XPS, one
  * CPU per transmit queue in turn; the NIC's interrupts (its MSI vectors,
- * a virtio-net's on its PCI function) one CPU each in turn; and the RFS table (net.core.rps_sock_flow_entries).
+ * a virtio-net's on its PCI function) one CPU each in turn; and the RFS
+ * table (net.core.rps_sock_flow_entries). With enable_receive_flow_deliver=1
+ * an interface gets RFD (rfd.c) instead of RPS and RFS, which would move
+ * its packets on again: RPS is set to none there.
  * Every file's old value is written to CTL_STATE before anything changes,
- * and untune writes them back, last change first.
+ * and untune writes them back, last change first; RFD goes first.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -31,6 +34,7 @@ struct change {
 struct plan {
 	struct change *c;
 	int n;
+	bool rfd;		/* RFD instead of RPS on every interface */
 	int cpu[CTL_MAX_CPUS];	/* the online CPUs, in order */
 	int ncpu;
 };
@@ -172,6 +176,10 @@ static int plan_interface(struct plan *p, const char *ifname)
 		return 0;
 	cpu_mask(mask, sizeof(mask), p->cpu, p->ncpu);
 	snprintf(flows, sizeof(flows), "%d", CTL_FLOWS / nrx);
+	if (p->rfd) {
+		strcpy(mask, "0");
+		strcpy(flows, "0");
+	}
 	for (i = 0; i < nrx; i++)
 		if (plan_add(p, mask, "%s/rx-%d/rps_cpus", dir, i) ||
 		    plan_add(p, flows, "%s/rx-%d/rps_flow_cnt", dir, i))
@@ -200,6 +208,7 @@ static int make_plan(struct plan *p)
 		return -1;
 	}
 	snprintf(flows, sizeof(flows), "%d", CTL_FLOWS);
+	p->rfd = ctl_rfd_wanted();
 	/* Only the initial network namespace has the RFS table. */
 	if (!ctl_exists("/proc/sys/net/core/rps_sock_flow_entries"))
 		fprintf(stderr, "fastsocketctl tune: no net.core.rps_sock_flow_entries in this network namespace (only the initial one has it): RFS stays off unless it is set there\n");
@@ -266,6 +275,37 @@ static int restore(const struct change *old, int n)
 	return failed;
 }
 
+/*
+ * RFD on every interface tune planned (those with receive queues), each
+ * one noted in CTL_STATE for untune. An interface RFD cannot take (one
+ * with another XDP program) is said and left without it: no failure.
+ */
+static void tune_rfd(void)
+{
+	char dir[256];
+	struct dirent *e;
+	FILE *f = fopen(ctl_path(CTL_STATE), "ae");
+	DIR *d = opendir(ctl_path("/sys/class/net"));
+
+	while (f && d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "lo"))
+			continue;
+		snprintf(dir, sizeof(dir), "/sys/class/net/%.64s/queues", e->d_name);
+		if (!count_entries(dir, "rx-"))
+			continue;
+		if (ctl_rfd_on(e->d_name))
+			fprintf(stderr, "fastsocketctl tune: %s goes without RFD\n",
+				e->d_name);
+		else
+			fprintf(f, CTL_RFD_MARK "%s\ton\n", e->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (!f || fclose(f))
+		fprintf(stderr, "fastsocketctl tune: cannot note RFD in %s\n",
+			CTL_STATE);
+}
+
 int ctl_tune(int argc, char **argv)
 {
 	struct plan p = { .c = calloc(CTL_MAX_CHANGES, sizeof(struct change)) };
@@ -304,6 +344,8 @@ int ctl_tune(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (p.rfd)
+		tune_rfd();
 	printf("tuned: %d values changed on %d CPUs (old values in %s)\n",
 	       p.n, p.ncpu, CTL_STATE);
 	ret = 0;
@@ -341,6 +383,10 @@ int ctl_untune(int argc, char **argv)
 		if (!tab)
 			continue;
 		*tab = '\0';
+		if (!strncmp(line, CTL_RFD_MARK, strlen(CTL_RFD_MARK))) {
+			ctl_rfd_off(line + strlen(CTL_RFD_MARK));
+			continue;
+		}
 		if (strlen(line) >= sizeof(old[n].path) ||
 		    strlen(tab + 1) >= sizeof(old[n].value))
 			continue;	/* not written by tune */

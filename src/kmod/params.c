@@ -70,7 +70,7 @@ struct fsocket_param enable_receive_flow_deliver = FSOCKET_RANGE(0, 0, 1);
 module_param_cb(enable_receive_flow_deliver, &fsocket_param_ops,
 		&enable_receive_flow_deliver, 0444);
 MODULE_PARM_DESC(enable_receive_flow_deliver,
-		 "Receive-Flow-Deliver: 0 = disabled [default], 1 = enabled");
+		 "Receive-Flow-Deliver: 0 = disabled [default], 1 = libfsocket picks ports that name the CPU (see fastsocketctl rfd)");
 
 struct fsocket_param enable_fast_epoll = FSOCKET_RANGE(1, 0, 1);
 module_param_cb(enable_fast_epoll, &fsocket_param_ops,

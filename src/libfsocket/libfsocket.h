@@ -15,6 +15,7 @@
 struct fsock_real {
 	int (*socket)(int domain, int type, int protocol);
 	int (*listen)(int fd, int backlog);
+	int (*connect)(int fd, const struct sockaddr *addr, socklen_t len);
 	int (*accept)(int fd, struct sockaddr *addr, socklen_t *len);
 	int (*accept4)(int fd, struct sockaddr *addr, socklen_t *len,
 		       int flags);
@@ -51,6 +52,7 @@ enum fsock_once {
 	FSOCK_ONCE_SPAWN_REFUSED,
 	FSOCK_ONCE_ACCEPT_REFUSED,
 	FSOCK_ONCE_EPOLL_GLOBAL,
+	FSOCK_ONCE_RFD,
 	FSOCK_ONCE_MAX
 };
 
@@ -129,5 +131,8 @@ bool fsock_want_local(int fd, bool from_accept);
 
 /* epoll.c: the global listener in the worker's epoll, next to the local. */
 void fsock_epoll_unwatch(int epfd, int gfd);
+
+/* rfd.c: connect() with a local port that names the connecting CPU. */
+int fsock_rfd_connect(int fd, const struct sockaddr *addr, socklen_t len);
 
 #endif

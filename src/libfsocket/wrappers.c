@@ -80,6 +80,12 @@ static void accelerate_listen(int fd, int backlog)
 	fsock_unlock();
 }
 
+/* Outgoing connections: see rfd.c (a plain connect unless RFD is on). */
+FSOCK_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	return fsock_rfd_connect(fd, addr, len);
+}
+
 FSOCK_EXPORT int listen(int fd, int backlog)
 {
 	int ret = fsock_real()->listen(fd, backlog);

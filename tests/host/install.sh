@@ -18,7 +18,7 @@ for f in usr/lib/x86_64-linux-gnu/libfsocket.so.1 usr/lib/x86_64-linux-gnu/libfs
 done
 lib=$dest/usr/lib/x86_64-linux-gnu/libfsocket.so.1
 exports=$(nm -D --defined-only "$lib" | awk '{ print $3 }' | sort | tr '\n' ' ')
-want="accept accept4 close close_range closefrom dup dup2 dup3 epoll_ctl fcntl fcntl64 listen shutdown socket vfork "
+want="accept accept4 close close_range closefrom connect dup dup2 dup3 epoll_ctl fcntl fcntl64 listen shutdown socket vfork "
 [ "$exports" = "$want" ] || { echo "FAIL: exports are: $exports"; exit 1; }
 echo "ok: exports $exports"
 soname=$(objdump -p "$lib" | awk '$1 == "SONAME" { print $2 }')

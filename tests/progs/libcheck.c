@@ -504,6 +504,64 @@ static void t_not_tcp(void)
 	close(epfd);
 }
 
+/*
+ * connect() with odd arguments, and sockets receive flow deliver must
+ * leave as they are: an error the kernel would give, an application's
+ * own bind and SO_REUSEADDR kept, non-blocking connects.
+ */
+static void t_connect(int lfd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss), elen = sizeof(int);
+	int fd, reuse = 1, err = -1, port;
+
+	getsockname(lfd, (struct sockaddr *)&ss, &len);
+	expect_errno("connect on fd -1", connect(-1, (struct sockaddr *)&ss, len), EBADF);
+	expect_errno("connect on fd 2000000",
+		     connect(2000000, (struct sockaddr *)&ss, len), EBADF);
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	expect_errno("connect with no address", connect(fd, NULL, 0), EINVAL);
+	expect_errno("connect with a bad pointer",
+		     connect(fd, (struct sockaddr *)8, len), EFAULT);
+	close(fd);
+
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
+	check("non-blocking connect",
+	      connect(fd, (struct sockaddr *)&ss, len) == 0 || errno == EINPROGRESS,
+	      strerror(errno));
+	check("  gets a port", port_of(fd) > 0, NULL);
+	reuse = 0;
+	getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, &elen);
+	check("  keeps the application's SO_REUSEADDR", reuse == 1, NULL);
+	usleep(50000);
+	elen = sizeof(err);
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+	check("  connects", err == 0, strerror(err));
+	close(fd);
+
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	{
+		struct sockaddr_storage me = ss;
+		socklen_t mlen = len;
+
+		((struct sockaddr_in *)&me)->sin_port = 0;	/* same offset in v6 */
+		bind(fd, (struct sockaddr *)&me, mlen);
+	}
+	port = port_of(fd);
+	check("connect of a socket the application bound",
+	      port > 0 && connect(fd, (struct sockaddr *)&ss, len) == 0 &&
+	      port_of(fd) == port, strerror(errno));
+	close(fd);
+
+	fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+	check("connect of a UDP socket", connect(fd, (struct sockaddr *)&ss, len) == 0,
+	      strerror(errno));
+	close(fd);
+	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0)
+		close(fd);
+}
+
 /* The listening process itself (no fork): never localized, still served. */
 static void t_listener_process(int lfd)
 {
@@ -572,6 +630,7 @@ int main(int argc, char **argv)
 		in_worker("threads", t_threads, listener(f, SOCK_STREAM | nb));
 		in_worker("shutdown", t_shutdown, listener(f, SOCK_STREAM | nb));
 		in_worker("exec", t_exec, listener(f, SOCK_STREAM | nb));
+		in_worker("connect", t_connect, listener(f, SOCK_STREAM | nb));
 		t_listener_process(listener(f, SOCK_STREAM | nb));
 	}
 	t_not_tcp();
