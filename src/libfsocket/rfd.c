@@ -18,10 +18,10 @@
  * lost for that connection, never the connection itself.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -43,16 +43,23 @@ static unsigned int rfd_ncpu;
 static atomic_bool rfd_no_range_opt;	/* the kernel predates IP_LOCAL_PORT_RANGE */
 static _Thread_local uint32_t rfd_seed;	/* xorshift state, per thread */
 
+/*
+ * A small file's first line, with open and read only: connect() may be
+ * called from a signal handler, and this runs at every connect.
+ */
 static int read_line(const char *path, char *buf, size_t size)
 {
-	FILE *f = fopen(path, "re");
-	int ok;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
 
-	if (!f)
+	if (fd < 0)
 		return -1;
-	ok = fgets(buf, (int)size, f) != NULL;
-	fclose(f);
-	return ok ? 0 : -1;
+	n = read(fd, buf, size - 1);
+	fsock_real()->close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
 }
 
 /* The highest CPU number the system can have, plus one: fastsocketctl's modulus. */
@@ -87,13 +94,14 @@ static void rfd_init(void)
 /* The netns's range, read each time: the administrator may change it. */
 static int port_range(unsigned int *lo, unsigned int *hi)
 {
-	char buf[64];
+	char buf[64], *end;
 
 	if (read_line("/proc/sys/net/ipv4/ip_local_port_range", buf,
-		      sizeof(buf)) ||
-	    sscanf(buf, "%u %u", lo, hi) != 2 || *hi < *lo || *hi > 65535)
+		      sizeof(buf)))
 		return -1;
-	return 0;
+	*lo = (unsigned int)strtoul(buf, &end, 10);
+	*hi = (unsigned int)strtoul(end, &end, 10);
+	return *lo == 0 || *hi < *lo || *hi > 65535 ? -1 : 0;
 }
 
 /*
