@@ -79,14 +79,18 @@ static void serve_one(int fd, struct counters *c)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &incoming, &len))
 		incoming = -1;
+	if (read(fd, buf, sizeof(buf)) > 0 && write(fd, "ok\n", 3) != 3)
+		perror("write");
+	close(fd);
+	/*
+	 * Counted once answered: the parent kills the workers when the count
+	 * is reached, and must not kill one between accept and answer.
+	 */
 	if (incoming >= 0 && incoming < MAX_CPUS)
 		atomic_fetch_add(&c->incoming[incoming], 1);
 	if (incoming == cpu)
 		atomic_fetch_add(&c->local, 1);
 	atomic_fetch_add(&c->accepted, 1);
-	if (read(fd, buf, sizeof(buf)) > 0 && write(fd, "ok\n", 3) != 3)
-		perror("write");
-	close(fd);
 }
 
 /* Replace the inherited listener by a local one for @cpu. */
