@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../src/common/cpu_list.h"
 #include "../tests/progs/check.h"
 
 struct tally {
@@ -100,18 +101,14 @@ static void worker(int cpu, const struct sockaddr_storage *ss,
 static int possible(void)
 {
 	FILE *f = fopen("/sys/devices/system/cpu/possible", "r");
-	char buf[256] = "0", *dash, *comma;
+	char buf[256] = "0";
 
 	if (f) {
 		if (!fgets(buf, sizeof(buf), f))
 			strcpy(buf, "0");
 		fclose(f);
 	}
-	dash = strrchr(buf, '-');
-	comma = strrchr(buf, ',');
-	if (dash && (!comma || dash > comma))
-		return atoi(dash + 1) + 1;
-	return atoi(comma ? comma + 1 : buf) + 1;
+	return (int)cpu_list_span(buf);
 }
 
 int main(int argc, char **argv)

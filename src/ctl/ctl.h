@@ -13,6 +13,7 @@ const char *ctl_path(const char *path);
 int ctl_read(const char *path, char *buf, size_t size);
 int ctl_write(const char *path, const char *value);
 bool ctl_exists(const char *path);
+int ctl_param(const char *name);
 
 /* caps.c: 0, or says which capability is missing and returns -1 */
 int ctl_need_caps(const char *command);
@@ -25,7 +26,6 @@ int ctl_untune(int argc, char **argv);
 int ctl_rfd(int argc, char **argv);
 
 /* rfd.c, for tune: 0, or says why and returns -1 */
-bool ctl_rfd_wanted(void);
 int ctl_rfd_on(const char *dev);
 int ctl_rfd_off(const char *dev);
 /* rfd.c, for status too: which devices have it, one line each */

@@ -69,3 +69,12 @@ bool ctl_exists(const char *path)
 {
 	return access(ctl_path(path), F_OK) == 0;
 }
+
+/* A parameter of the loaded module; 0 (off) when it is not loaded. */
+int ctl_param(const char *name)
+{
+	char path[128], v[32];
+
+	snprintf(path, sizeof(path), "/sys/module/fastsocket/parameters/%s", name);
+	return ctl_read(path, v, sizeof(v)) ? 0 : atoi(v);
+}

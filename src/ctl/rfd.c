@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../common/cpu_list.h"
 #include "ctl.h"
 
 #define RFD_NAME "fastsocket_rfd"
@@ -146,17 +147,6 @@ static void rfd_assemble(struct rfd_prog *p, int map_fd,
 			p->insn[i].off = (int16_t)(p->label[p->target[i]] - i - 1);
 }
 
-/* The highest number in a CPU list such as "0-3,8", plus one. */
-static int cpu_list_span(const char *list)
-{
-	const char *s = strrchr(list, '-');
-	const char *c = strrchr(list, ',');
-
-	if (s && (!c || s > c))
-		return atoi(s + 1) + 1;
-	return atoi(c ? c + 1 : list) + 1;
-}
-
 static int rfd_read_range(struct rfd_range *r)
 {
 	char buf[64];
@@ -171,7 +161,7 @@ static int rfd_read_range(struct rfd_range *r)
 		perror("fastsocketctl rfd: /sys/devices/system/cpu/possible");
 		return -1;
 	}
-	r->ncpu = (unsigned int)cpu_list_span(buf);
+	r->ncpu = cpu_list_span(buf);
 	if (r->hi < r->lo || r->hi - r->lo + 1 < r->ncpu) {
 		fprintf(stderr,
 			"fastsocketctl rfd: net.ipv4.ip_local_port_range %u-%u has fewer ports than the %u CPUs, so some CPU would have no port; widen it\n",
@@ -510,15 +500,6 @@ int ctl_rfd_status(void)
 	if (!n)
 		printf("rfd: off on every device of this network namespace\n");
 	return 0;
-}
-
-/* Was the module loaded with enable_receive_flow_deliver=1? */
-bool ctl_rfd_wanted(void)
-{
-	char v[16];
-
-	return !ctl_read("/sys/module/fastsocket/parameters/enable_receive_flow_deliver",
-			 v, sizeof(v)) && !strcmp(v, "1");
 }
 
 int ctl_rfd(int argc, char **argv)

@@ -1,12 +1,18 @@
 /*
  * tune / untune: spread receive and transmit work over the CPUs, as the
  * original's nic.sh did. For every interface but lo: RPS on every online
- * CPU for each receive queue, with an RFS flow count per queue; XPS, one
- * CPU per transmit queue in turn; the NIC's interrupts (its MSI vectors,
- * a virtio-net's on its PCI function) one CPU each in turn; and the RFS
- * table (net.core.rps_sock_flow_entries). With enable_receive_flow_deliver=1
- * an interface gets RFD (rfd.c) instead of RPS and RFS, which would move
- * its packets on again: RPS is set to none there.
+ * CPU for each receive queue; XPS, one CPU per transmit queue in turn; the
+ * NIC's interrupts (its MSI vectors, a virtio-net's on its PCI function)
+ * one CPU each in turn. Two of the module's switches are mechanisms the
+ * kernel has grown since, and tune turns them on:
+ *  - enable_receive_cpu_selection=1 is RFS: the table
+ *    (net.core.rps_sock_flow_entries) and a flow count per receive queue;
+ *  - enable_skb_pool with its receive bit is the deferred free of received
+ *    skbs on the CPU that allocated them (net.core.skb_defer_max, back to its
+ *    default, 64, where it was set to 0).
+ * With enable_receive_flow_deliver=1 an interface gets RFD (rfd.c) instead
+ * of RPS and RFS, which would move its packets on again: RPS is set to
+ * none there.
  * Every file's old value is written to CTL_STATE before anything changes,
  * and untune writes them back, last change first; RFD goes first.
  */
@@ -23,6 +29,7 @@
 #include "ctl.h"
 
 #define CTL_FLOWS 32768		/* RFS table entries, shared by the queues */
+#define CTL_DEFER "64"		/* net.core.skb_defer_max's default, 5.19-6.18 */
 #define CTL_MAX_CPUS 4096
 #define CTL_MAX_CHANGES 4096
 
@@ -35,6 +42,7 @@ struct plan {
 	struct change *c;
 	int n;
 	bool rfd;		/* RFD instead of RPS on every interface */
+	bool rfs;		/* RFS: enable_receive_cpu_selection */
 	int cpu[CTL_MAX_CPUS];	/* the online CPUs, in order */
 	int ncpu;
 };
@@ -182,7 +190,8 @@ static int plan_interface(struct plan *p, const char *ifname)
 	}
 	for (i = 0; i < nrx; i++)
 		if (plan_add(p, mask, "%s/rx-%d/rps_cpus", dir, i) ||
-		    plan_add(p, flows, "%s/rx-%d/rps_flow_cnt", dir, i))
+		    ((p->rfs || p->rfd) &&
+		     plan_add(p, flows, "%s/rx-%d/rps_flow_cnt", dir, i)))
 			return -1;
 	for (i = 0; i < ntx; i++) {
 		char path[PATH_MAX];
@@ -197,9 +206,47 @@ static int plan_interface(struct plan *p, const char *ifname)
 	return plan_irqs(p, ifname);
 }
 
-static int make_plan(struct plan *p)
+/* Only the initial network namespace has these two sysctls. */
+static void no_sysctl(const char *name, const char *outcome)
+{
+	fprintf(stderr, "fastsocketctl tune: no net.core.%s in this network namespace (only the initial one has it): %s\n",
+		name, outcome);
+}
+
+/* RFS's table, for enable_receive_cpu_selection=1. */
+static int plan_rfs_table(struct plan *p)
 {
 	char flows[16];
+
+	if (!ctl_exists("/proc/sys/net/core/rps_sock_flow_entries")) {
+		no_sysctl("rps_sock_flow_entries",
+			  "RFS stays off unless it is set there");
+		return 0;
+	}
+	snprintf(flows, sizeof(flows), "%d", CTL_FLOWS);
+	return plan_add(p, flows, "/proc/sys/net/core/rps_sock_flow_entries");
+}
+
+/*
+ * The skb pool's receive half: TCP frees a received skb on the CPU that
+ * allocated it, back into that CPU's caches, unless skb_defer_max is 0.
+ * A value other than 0 is the administrator's and is kept.
+ */
+static int plan_skb_defer(struct plan *p)
+{
+	char v[32];
+
+	if (ctl_read("/proc/sys/net/core/skb_defer_max", v, sizeof(v))) {
+		no_sysctl("skb_defer_max",
+			  "the skb pool's receive half is left as it is");
+		return 0;
+	}
+	return strcmp(v, "0") ? 0 :
+		plan_add(p, CTL_DEFER, "/proc/sys/net/core/skb_defer_max");
+}
+
+static int make_plan(struct plan *p)
+{
 	struct dirent *e;
 	DIR *d;
 
@@ -207,12 +254,11 @@ static int make_plan(struct plan *p)
 		fprintf(stderr, "fastsocketctl tune: cannot read the online CPUs\n");
 		return -1;
 	}
-	snprintf(flows, sizeof(flows), "%d", CTL_FLOWS);
-	p->rfd = ctl_rfd_wanted();
-	/* Only the initial network namespace has the RFS table. */
-	if (!ctl_exists("/proc/sys/net/core/rps_sock_flow_entries"))
-		fprintf(stderr, "fastsocketctl tune: no net.core.rps_sock_flow_entries in this network namespace (only the initial one has it): RFS stays off unless it is set there\n");
-	else if (plan_add(p, flows, "/proc/sys/net/core/rps_sock_flow_entries"))
+	p->rfd = ctl_param("enable_receive_flow_deliver") == 1;
+	p->rfs = ctl_param("enable_receive_cpu_selection") == 1 && !p->rfd;
+	if (p->rfs && plan_rfs_table(p))
+		return -1;
+	if ((ctl_param("enable_skb_pool") & 1) && plan_skb_defer(p))
 		return -1;
 	d = opendir(ctl_path("/sys/class/net"));
 	if (!d) {

@@ -87,13 +87,13 @@ MODULE_PARM_DESC(enable_direct_tcp,
 struct fsocket_param enable_skb_pool = FSOCKET_RANGE(0, 0, 3);
 module_param_cb(enable_skb_pool, &fsocket_param_ops, &enable_skb_pool, 0444);
 MODULE_PARM_DESC(enable_skb_pool,
-		 "Skb-Pool: 0 = disabled [default], 1 = receive, 2 = send, 3 = both");
+		 "Skb-Pool: 0 = disabled [default], 1 = receive (fastsocketctl tune turns net.core.skb_defer_max on), 2 = send (no effect), 3 = both");
 
 struct fsocket_param enable_receive_cpu_selection = FSOCKET_RANGE(0, 0, 1);
 module_param_cb(enable_receive_cpu_selection, &fsocket_param_ops,
 		&enable_receive_cpu_selection, 0444);
 MODULE_PARM_DESC(enable_receive_cpu_selection,
-		 "Receive-CPU-Selection: 0 = disabled [default], 1 = enabled");
+		 "Receive-CPU-Selection: 0 = disabled [default], 1 = RFS (fastsocketctl tune turns it on)");
 
 struct fsocket_param enable_socket_pool_size = FSOCKET_RANGE(0, 0, 65536);
 module_param_cb(enable_socket_pool_size, &fsocket_param_ops,

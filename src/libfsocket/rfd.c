@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/cpu_list.h"
 #include "libfsocket.h"
 
 #ifndef IP_LOCAL_PORT_RANGE
@@ -65,15 +66,11 @@ static int read_line(const char *path, char *buf, size_t size)
 /* The highest CPU number the system can have, plus one: fastsocketctl's modulus. */
 static unsigned int possible_cpus(void)
 {
-	char buf[256], *dash, *comma;
+	char buf[256];
 
 	if (read_line("/sys/devices/system/cpu/possible", buf, sizeof(buf)))
 		return 0;
-	dash = strrchr(buf, '-');
-	comma = strrchr(buf, ',');
-	if (dash && (!comma || dash > comma))
-		return (unsigned int)atoi(dash + 1) + 1;
-	return (unsigned int)atoi(comma ? comma + 1 : buf) + 1;
+	return cpu_list_span(buf);
 }
 
 static void rfd_init(void)

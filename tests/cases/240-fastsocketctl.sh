@@ -1,14 +1,21 @@
 # fastsocketctl on a real kernel: status names the loaded module and its
 # parameters, stats --json carries the same totals as /proc/net/fastsocket,
 # and tune then untune on a veth pair with 4 queues each way leave every
-# file it touched (RPS, flow counts, XPS, net.core.rps_sock_flow_entries)
-# as it was, after setting RPS to every online CPU.
+# file it touched (RPS, flow counts, XPS, net.core.rps_sock_flow_entries,
+# net.core.skb_defer_max) as it was, after setting RPS to every online
+# CPU; RFS and the deferred skb free only with their switches
+# (enable_receive_cpu_selection=1, enable_skb_pool=1).
 # Sanitizer kernels: skipped: fastsocketctl is userspace; 030 reads the parameters
 . "$FS_ROOT/tests/vm/lib.sh"
 
 ctl=$FS_ROOT/src/ctl/fastsocketctl
 [ -x "$ctl" ] || fail "$ctl not built"
-cleanup() { "$ctl" untune >/dev/null 2>&1; ip link del fsctl0 2>/dev/null; }
+defer=''
+cleanup() {
+	"$ctl" untune >/dev/null 2>&1
+	ip link del fsctl0 2>/dev/null
+	[ -z "$defer" ] || echo "$defer" >/proc/sys/net/core/skb_defer_max
+}
 trap cleanup EXIT
 fs_load || fail "load failed"
 
@@ -27,20 +34,40 @@ ip link add fsctl0 numrxqueues 4 numtxqueues 4 type veth peer name fsctl1 \
 	numrxqueues 4 numtxqueues 4 || fail "cannot make a veth pair"
 snapshot() {
 	for f in /sys/class/net/fsctl*/queues/*/rps_cpus /sys/class/net/fsctl*/queues/*/rps_flow_cnt \
-		/sys/class/net/fsctl*/queues/*/xps_cpus /proc/sys/net/core/rps_sock_flow_entries; do
+		/sys/class/net/fsctl*/queues/*/xps_cpus /proc/sys/net/core/rps_sock_flow_entries \
+		/proc/sys/net/core/skb_defer_max; do
 		[ -r "$f" ] && echo "$f $(cat "$f" 2>/dev/null)"
 	done
 }
-before=$(snapshot)
-"$ctl" tune || fail "tune"
 mask=$(printf '%x' $(( (1 << $(nproc)) - 1 )))
-have=$(cat /sys/class/net/fsctl0/queues/rx-3/rps_cpus)
-[ "$((16#${have//,/}))" = "$((16#$mask))" ] || fail "rx-3 rps_cpus $have, want $mask"
+check_rps() {
+	local have
+	have=$(cat /sys/class/net/fsctl0/queues/rx-3/rps_cpus)
+	[ "$((16#${have//,/}))" = "$((16#$mask))" ] || fail "$1: rx-3 rps_cpus $have, want $mask"
+}
+defer=$(cat /proc/sys/net/core/skb_defer_max)
+echo 0 >/proc/sys/net/core/skb_defer_max
+before=$(snapshot)
+"$ctl" tune >/dev/null || fail "tune with the default switches"
+check_rps "default switches"
+[ "$(cat /sys/class/net/fsctl0/queues/rx-3/rps_flow_cnt)" = 0 ] || fail "rps_flow_cnt set with enable_receive_cpu_selection=0"
+[ "$(cat /proc/sys/net/core/rps_sock_flow_entries)" = 0 ] || fail "rps_sock_flow_entries set with enable_receive_cpu_selection=0"
+[ "$(cat /proc/sys/net/core/skb_defer_max)" = 0 ] || fail "skb_defer_max set with enable_skb_pool=0"
+"$ctl" untune >/dev/null || fail "untune with the default switches"
+[ "$(snapshot)" = "$before" ] || fail "untune with the default switches did not restore every file"
+echo "ok: tune with the default switches: RPS mask $mask; no RFS, skb_defer_max left at 0"
+
+fs_unload || fail "unload"
+fs_load enable_receive_cpu_selection=1 enable_skb_pool=1 || fail "load with enable_receive_cpu_selection=1 enable_skb_pool=1"
+"$ctl" tune || fail "tune"
+check_rps "RCS and skb pool"
 [ "$(cat /sys/class/net/fsctl0/queues/rx-3/rps_flow_cnt)" = 8192 ] || fail "rps_flow_cnt not 32768/4"
 [ "$(cat /proc/sys/net/core/rps_sock_flow_entries)" = 32768 ] || fail "rps_sock_flow_entries not set"
-echo "ok: tune: RPS mask $have on all 4 receive queues, 8192 flows each, RFS table 32768"
+[ "$(cat /proc/sys/net/core/skb_defer_max)" = 64 ] || fail "skb_defer_max not turned back on"
+echo "ok: tune with enable_receive_cpu_selection=1 enable_skb_pool=1: RPS on all 4 receive queues, 8192 flows each, RFS table 32768, skb_defer_max 0 -> 64"
 "$ctl" status | grep -q "^tuning: on" || fail "status does not say tuned"
 "$ctl" untune || fail "untune"
 after=$(snapshot)
 [ "$after" = "$before" ] || { diff <(echo "$before") <(echo "$after"); fail "untune did not restore every file"; }
 echo "ok: untune restored $(echo "$before" | wc -l) files exactly"
+echo "$defer" >/proc/sys/net/core/skb_defer_max

@@ -2,12 +2,16 @@
 # net.ipv4.ip_early_demux and tcp_early_demux on in a namespace where it
 # watches a listener (here an admin had turned them off), leaves a
 # namespace without one alone, and turns them back off at unload; with the
-# default 0 it leaves them as they are. Prints the request/response rate
-# with early demux off and on, alternating in this run: a figure, not a
-# verdict.
+# default 0 it leaves them as they are. Then 1-byte request/response with
+# early demux off and on in alternate rounds, counting route lookups
+# (ip_route_input_noref) and received TCP segments (tcp_v4_rcv) with
+# kprobes: with early demux on, an established connection's segments must
+# skip the route lookup (fewer than half the lookups per segment that it
+# takes off), which is what the original's direct TCP did. The rate is
+# printed: a figure, not a verdict.
 . "$FS_ROOT/tests/vm/lib.sh"
 
-trap fs_netns_down EXIT
+trap 'fs_kprobes_off; fs_netns_down' EXIT
 fs_netns_up || fail "cannot set up the namespaces"
 out=$(mktemp)
 demux() { ip netns exec "$1" sysctl -n net.ipv4.ip_early_demux net.ipv4.tcp_early_demux | paste -sd ' '; }
@@ -35,26 +39,39 @@ serve 8102
 want_demux srv "1 1" "enable_direct_tcp=1, a listener watched"
 want_demux cli "0 0" "enable_direct_tcp=1, a namespace without a listener"
 
-# rate DEMUX: transactions/s over 4 connections for 2 s.
-rate() {
-	local r
-	set_demux srv "$1" && set_demux cli "$1" &&
-		r=$(ip netns exec cli "$FS_BIN/rr" client -a 10.77.0.1 -p 8102 -c 4 -t 2) &&
-		echo "${r##* }"
+# round DEMUX: "RATE LOOKUPS SEGMENTS": transactions/s over 4 connections
+# for 2 s, the route lookups and the TCP segments received meanwhile.
+round() {
+	local r l0 s0
+	set_demux srv "$1" && set_demux cli "$1" || return 1
+	l0=$(fs_hits ip_route_input_noref) s0=$(fs_hits tcp_v4_rcv)
+	r=$(ip netns exec cli "$FS_BIN/rr" client -a 10.77.0.1 -p 8102 -c 4 -t 2) || return 1
+	echo "${r##* } $(($(fs_hits ip_route_input_noref) - l0)) $(($(fs_hits tcp_v4_rcv) - s0))"
 }
+fs_kprobe ip_route_input_noref tcp_v4_rcv || fail "cannot probe the route lookup and tcp_v4_rcv"
 rounds=3
 [ "$FS_DEBUG_KERNEL" = 1 ] && rounds=1
 off=() on=()
+lookups=(0 0) segments=(0 0)
 for _ in $(seq $rounds); do
-	r=$(rate 0) || fail "the client failed (early demux off)"
-	off+=("$r")
-	r=$(rate 1) || fail "the client failed (early demux on)"
-	on+=("$r")
+	for d in 0 1; do
+		read -r r l n <<<"$(round $d)"
+		[ -n "${n:-}" ] || fail "the client failed (early demux $d)"
+		if [ $d = 0 ]; then off+=("$r"); else on+=("$r"); fi
+		lookups[d]=$((lookups[d] + l)) segments[d]=$((segments[d] + n))
+	done
 done
+per_seg() { awk -v l="${lookups[$1]}" -v n="${segments[$1]}" 'BEGIN { printf "%.3f", n ? l / n : 0 }'; }
+p_off=$(per_seg 0) p_on=$(per_seg 1)
+[ "${segments[0]}" -gt 0 ] && [ "${segments[1]}" -gt 0 ] || fail "no TCP segment counted: off ${segments[0]}, on ${segments[1]}"
+awk -v a="$p_on" -v b="$p_off" 'BEGIN { exit !(a < b / 2) }' ||
+	fail "early demux on did not skip the route lookup: $p_on lookups per segment on, $p_off off"
+echo "ok: route lookups per received TCP segment: $p_off with early demux off (${lookups[0]} for ${segments[0]}), $p_on on (${lookups[1]} for ${segments[1]})"
 median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 m_off=$(median "${off[@]}") m_on=$(median "${on[@]}")
 [ "$m_off" -gt 0 ] && [ "$m_on" -gt 0 ] || fail "no transaction: off ${off[*]}, on ${on[*]}"
-note "direct TCP (early demux), 1-byte request/response, 4 connections, median of $rounds x 2 s: off $m_off/s, on $m_on/s, on/off $(awk -v a="$m_on" -v b="$m_off" 'BEGIN { printf "%.3f", a / b }') (rounds off: ${off[*]}; on: ${on[*]})"
+note "direct TCP (early demux), 1-byte request/response, 4 connections, $rounds x 2 s each way: route lookups per received segment off $p_off, on $p_on; median rate off $m_off/s, on $m_on/s, on/off $(awk -v a="$m_on" -v b="$m_off" 'BEGIN { printf "%.3f", a / b }') (rounds off: ${off[*]}; on: ${on[*]})"
+fs_kprobes_off
 stop_serving
 fs_unload || fail "unload failed"
 want_demux srv "0 0" "after unload"

@@ -6,7 +6,9 @@
 #  - every port names its worker's CPU, and >= 99 % of replies are
 #    processed there with RFD on (the figure without it is printed);
 #  - rfd refuses a device with RPS on, a port range with fewer ports than
-#    CPUs, a missing device; status and `ip link` show it on, off undoes it;
+#    CPUs, a missing device, a device with another XDP program (which rfd
+#    off, tune and untune leave attached); status and `ip link` show it
+#    on, off undoes it;
 #  - a run of ports the kernel gave out in sequence does not stop it;
 #  - running out of ports ends in EADDRNOTAVAIL, not a hang: the library
 #    falls back to the kernel's choice (said once) before that;
@@ -43,6 +45,28 @@ refuse "3 ports for $(nproc) CPUs" "fewer ports than" in_srv "$ctl" rfd on veth-
 in_srv sh -c "echo '$old_range' >$range"
 refuse "no such device" "no device nosuch" in_srv "$ctl" rfd on nosuch
 in_srv ip link show veth-srv | grep -q xdp && fail "a refused rfd on left a program: $(in_srv ip link show veth-srv)"
+
+# Another XDP program on the device: rfd on refuses it; rfd off, tune and
+# untune leave it where it is (tune goes on without RFD there).
+bpffs=$(mktemp -d)
+mount -t bpf bpf "$bpffs" || fail "cannot mount a bpf file system"
+"$FS_BIN/xdppass" "$bpffs/other" || fail "cannot load another XDP program"
+in_srv ip link set dev veth-srv xdpgeneric pinned "$bpffs/other" || fail "cannot attach another XDP program"
+other() { in_srv ip link show veth-srv | grep -o 'prog/xdp id [0-9]*'; }
+id=$(other)
+[ -n "$id" ] || fail "the other program is not shown: $(in_srv ip link show veth-srv)"
+refuse "another XDP program" "has another XDP program" in_srv "$ctl" rfd on veth-srv
+out=$(in_srv "$ctl" rfd off veth-srv) || fail "rfd off with another program failed: $out"
+grep -q "left alone" <<<"$out" && [ "$(other)" = "$id" ] || fail "rfd off with another program: $out; now '$(other)'"
+echo "ok: rfd off: $out"
+tuned=$(in_srv "$ctl" tune 2>&1) || fail "tune with another program failed: $tuned"
+grep -q "veth-srv goes without RFD" <<<"$tuned" && [ "$(other)" = "$id" ] ||
+	fail "tune with another program: $tuned; now '$(other)'"
+out=$(in_srv "$ctl" untune 2>&1) || fail "untune with another program failed: $out"
+[ "$(other)" = "$id" ] || fail "untune removed the other program: $out"
+echo "ok: tune and untune leave the other program ($id) attached; tune said: $(grep -h "without RFD" <<<"$tuned")"
+in_srv ip link set dev veth-srv xdpgeneric off && umount "$bpffs" && rmdir "$bpffs" ||
+	fail "cannot take the other program off"
 
 # Every interposed call still behaves, connect's odd cases included, with
 # the library choosing ports (tests/progs/libcheck.c, as in case 170).

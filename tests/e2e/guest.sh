@@ -39,7 +39,8 @@ tuning() {
 	local f
 	for f in /sys/class/net/*/queues/rx-*/rps_cpus /sys/class/net/*/queues/rx-*/rps_flow_cnt \
 		/sys/class/net/*/queues/tx-*/xps_cpus /proc/irq/*/smp_affinity_list \
-		/proc/sys/net/core/rps_sock_flow_entries /proc/sys/net/ipv4/tcp_migrate_req; do
+		/proc/sys/net/core/rps_sock_flow_entries /proc/sys/net/core/skb_defer_max \
+		/proc/sys/net/ipv4/tcp_migrate_req; do
 		[ -r "$f" ] && echo "$f $(cat "$f" 2>/dev/null)"
 	done
 }
@@ -52,6 +53,16 @@ tuned() {	# tune changed something (RPS on the 4-queue veth, at least)
 	tuning >/tmp/tuning.now
 	! cmp -s /tmp/tuning.before /tmp/tuning.now &&
 		[ "$(cat /sys/class/net/fse0/queues/rx-3/rps_cpus)" != 0 ]
+}
+# switches_applied TABLE FLOWS DEFER: what tune did for the module's RFS
+# and skb pool switches (the RFS table, a queue's flow count of the
+# 4-queue veth, net.core.skb_defer_max).
+switches_applied() {
+	local have
+	have=$(cat /proc/sys/net/core/rps_sock_flow_entries \
+		/sys/class/net/fse0/queues/rx-3/rps_flow_cnt /proc/sys/net/core/skb_defer_max | paste -sd ' ')
+	echo "RFS table, flow count, skb_defer_max: $have"
+	[ "$have" = "$1 $2 $3" ]
 }
 # The MSI-X vectors of the guest's virtio-net NIC (qemu's, on an isolated
 # hub), in order: they sit on the PCI function above the virtio device.
@@ -94,6 +105,9 @@ step "a veth pair with 4 queues" ip link add fse0 numrxqueues 4 numtxqueues 4 \
 	type veth peer name fse1 numrxqueues 4 numtxqueues 4
 # shellcheck disable=SC2046 # the numbers, one word each
 step "a virtio-net NIC with MSI-X vectors: $(echo $(nic_irqs))" has_nic_irqs
+# An administrator turned the deferred skb free off: the skb pool's switch
+# turns it back on, and removing the packages must put 0 back.
+step "net.core.skb_defer_max 0" sh -c 'echo 0 >/proc/sys/net/core/skb_defer_max'
 tuning >/tmp/tuning.before
 # The disk holds both kernels' headers, and DKMS builds for every kernel
 # that has them; each boot sets the other's aside (on its throw-away
@@ -118,6 +132,7 @@ step "module loaded" loaded
 step "/dev/fastsocket from the udev rule" udevadm settle
 step "device root:root 0666" device_ok
 step "tuning applied" tuned
+step "no RFS and skb_defer_max left at 0 with the default switches" switches_applied 0 0 0
 step "the NIC's interrupts spread one CPU each, in turn" irqs_spread
 step "fastsocketctl status says tuned" sh -c 'fastsocketctl status | grep -q "^tuning: on"'
 step "systemctl restart fastsocket" systemctl restart fastsocket
@@ -128,10 +143,12 @@ step "stop unloaded the module" unloaded
 step "stop restored every tuned value" same_tuning stop
 
 step "module options from /etc/modprobe.d" sh -c \
-	'echo "options fastsocket enable_listen_spawn=2 enable_fastsocket_debug=4" >>/etc/modprobe.d/fastsocket.conf'
+	'echo "options fastsocket enable_listen_spawn=2 enable_fastsocket_debug=4 enable_receive_cpu_selection=1 enable_skb_pool=1" >>/etc/modprobe.d/fastsocket.conf'
 step "systemctl start fastsocket" systemctl start fastsocket
 step "enable_fastsocket_debug=4 taken" \
 	grep -qx 4 /sys/module/fastsocket/parameters/enable_fastsocket_debug
+step "enable_receive_cpu_selection=1 enable_skb_pool=1: RFS on, skb_defer_max 64" \
+	switches_applied 32768 8192 64
 
 # nginx with the packaged drop-in (LD_PRELOAD in its unit) under wrk.
 step "the nginx drop-in installed" sh -c 'mkdir -p /etc/systemd/system/nginx.service.d &&

@@ -1,8 +1,10 @@
 # fastsocketctl against a made-up /sys and /proc ($FASTSOCKETCTL_ROOT):
-# tune sets RPS on every online CPU, RFS flow counts, XPS and the NIC's
-# interrupt affinity one CPU each in turn (a virtio-net's on its PCI
-# function, never a bridge's), and the RFS table; it saves
-# every old value first, and untune puts every file back byte for byte.
+# tune sets RPS on every online CPU, XPS and the NIC's interrupt affinity
+# one CPU each in turn (a virtio-net's on its PCI function, never a
+# bridge's); with enable_receive_cpu_selection=1 RFS (flow counts and the
+# table), with enable_skb_pool's receive bit net.core.skb_defer_max where
+# it is 0, and neither with the switches off; it saves every old value
+# first, and untune puts every file back byte for byte.
 # stats --json, status, and a caller without capabilities.
 . "$(dirname "$0")/../lib/common.sh"
 ctl=$FS_ROOT/src/ctl/fastsocketctl
@@ -16,6 +18,10 @@ put() { mkdir -p "$(dirname "$R$1")" && printf '%s\n' "$2" >"$R$1"; }
 get() { cat "$R$1"; }
 put /sys/devices/system/cpu/online 0-5,33
 put /proc/sys/net/core/rps_sock_flow_entries 0
+put /proc/sys/net/core/skb_defer_max 0
+params=/sys/module/fastsocket/parameters
+put $params/enable_receive_cpu_selection 1
+put $params/enable_skb_pool 3
 put /sys/class/net/lo/queues/rx-0/rps_cpus 0
 for q in 0 1; do
 	put /sys/class/net/eth0/queues/rx-$q/rps_cpus 00000000,00000000
@@ -67,18 +73,19 @@ want /proc/irq/45/smp_affinity_list 5
 want /proc/irq/46/smp_affinity_list 33
 want /proc/irq/47/smp_affinity_list 0
 want /proc/sys/net/core/rps_sock_flow_entries 32768
+want /proc/sys/net/core/skb_defer_max 64
 want /sys/class/net/lo/queues/rx-0/rps_cpus 0
 want /proc/irq/50/smp_affinity_list 0
 want /proc/irq/52/smp_affinity_list 2
 want /sys/class/net/usb0/queues/rx-0/rps_cpus 2,0000003f
 want /proc/irq/60/smp_affinity_list 0-5,33
 [ ! -e "$R/sys/class/net/eth0/queues/tx-2/xps_cpus" ] || fail "tune made a file"
-echo "ok: tune: RPS on CPUs 0-5,33 (mask 2,0000003f), flow counts, XPS, 8 IRQs in turn and a virtio NIC's 3 on its PCI function, RFS table; lo and a bridge's IRQ untouched"
+echo "ok: tune: RPS on CPUs 0-5,33 (mask 2,0000003f), flow counts, XPS, 8 IRQs in turn and a virtio NIC's 3 on its PCI function, RFS table, skb_defer_max 0 -> 64; lo and a bridge's IRQ untouched"
 saved=$(wc -l <"$R/run/fastsocket/tune.saved")
-[ "$saved" = 25 ] || fail "tune saved $saved values, want 25"
-"$ctl" status | grep -qx "tuning: on (25 values saved in /run/fastsocket/tune.saved)" || fail "status: $("$ctl" status)"
+[ "$saved" = 26 ] || fail "tune saved $saved values, want 26"
+"$ctl" status | grep -qx "tuning: on (26 values saved in /run/fastsocket/tune.saved)" || fail "status: $("$ctl" status)"
 "$ctl" tune | grep -q "already tuned" || fail "a second tune did not say it was tuned"
-[ "$(wc -l <"$R/run/fastsocket/tune.saved")" = 25 ] || fail "a second tune changed the saved values"
+[ "$(wc -l <"$R/run/fastsocket/tune.saved")" = 26 ] || fail "a second tune changed the saved values"
 echo "ok: status says tuned; a second tune changes nothing"
 
 "$ctl" untune || fail "untune"
@@ -86,7 +93,29 @@ echo "ok: status says tuned; a second tune changes nothing"
 [ ! -e "$R/run/fastsocket/tune.saved" ] || fail "untune left the saved values"
 "$ctl" untune | grep -q "not tuned" || fail "a second untune"
 "$ctl" status | grep -qx "tuning: off" || fail "status after untune"
-echo "ok: untune restored all 25 files exactly"
+echo "ok: untune restored all 26 files exactly"
+
+# The switches off (the module's defaults): RPS, XPS and IRQs only; an
+# skb_defer_max set by the administrator is kept with the switch on.
+put $params/enable_receive_cpu_selection 0
+put $params/enable_skb_pool 2
+"$ctl" tune >/dev/null || fail "tune with the switches off"
+want /sys/class/net/eth0/queues/rx-1/rps_cpus 2,0000003f
+want /sys/class/net/eth0/queues/rx-1/rps_flow_cnt 0
+want /proc/sys/net/core/rps_sock_flow_entries 0
+want /proc/sys/net/core/skb_defer_max 0
+[ "$(wc -l <"$R/run/fastsocket/tune.saved")" = 19 ] || fail "tune with the switches off saved $(wc -l <"$R/run/fastsocket/tune.saved") values, want 19"
+"$ctl" untune >/dev/null || fail "untune with the switches off"
+put /proc/sys/net/core/skb_defer_max 32
+put $params/enable_skb_pool 1
+"$ctl" tune >/dev/null || fail "tune with skb_defer_max 32"
+want /proc/sys/net/core/skb_defer_max 32
+"$ctl" untune >/dev/null || fail "untune with skb_defer_max 32"
+put /proc/sys/net/core/skb_defer_max 0
+put $params/enable_receive_cpu_selection 1
+put $params/enable_skb_pool 3
+[ "$(snapshot)" = "$before" ] || fail "untune with the switches off did not restore every file"
+echo "ok: switches off: RPS without RFS, skb_defer_max left; an administrator's skb_defer_max 32 kept"
 
 if command -v setpriv >/dev/null; then
 	msg=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$ctl" tune 2>&1) &&
@@ -96,17 +125,21 @@ if command -v setpriv >/dev/null; then
 	echo "ok: tune as nobody: '$(echo "$msg" | head -n 1)', nothing changed"
 fi
 
-# In a network namespace other than the first, there is no RFS table:
-# tune says so and does the rest.
+# In a network namespace other than the first, there is no RFS table and
+# no skb_defer_max: tune says so and does the rest.
 mv "$R/proc/sys/net/core/rps_sock_flow_entries" "$R/flows"
+mv "$R/proc/sys/net/core/skb_defer_max" "$R/defer"
 msg=$("$ctl" tune 2>&1) || fail "tune without the RFS table: $msg"
 echo "$msg" | grep -q "no net.core.rps_sock_flow_entries in this network namespace" ||
 	fail "tune without the RFS table said: $msg"
+echo "$msg" | grep -q "no net.core.skb_defer_max in this network namespace" ||
+	fail "tune without skb_defer_max said: $msg"
 [ "$(get /sys/class/net/eth0/queues/rx-1/rps_flow_cnt)" = 16384 ] || fail "tune without the RFS table did not tune the rest"
 "$ctl" untune >/dev/null || fail "untune after tune without the RFS table"
 mv "$R/flows" "$R/proc/sys/net/core/rps_sock_flow_entries"
+mv "$R/defer" "$R/proc/sys/net/core/skb_defer_max"
 [ "$(snapshot)" = "$before" ] || fail "untune after tune without the RFS table did not restore every file"
-echo "ok: without the RFS table (another network namespace), tune says so and tunes the rest"
+echo "ok: without the RFS table and skb_defer_max (another network namespace), tune says so and tunes the rest"
 
 put /proc/net/fastsocket "cpu      spawns local_accepts global_accepts stranded_wakeups errors
 cpu0          1             7              2                0      0

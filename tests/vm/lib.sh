@@ -83,3 +83,26 @@ wait_for_line() {
 	done
 	return 1
 }
+
+# Counting calls of kernel functions, where Debian's kernels have no
+# counters of their own: a kprobe event per function, tracing off (the
+# hits are counted all the same, nothing is recorded).
+#   fs_kprobe FUNC...: probe each FUNC; fails when one cannot be probed.
+#   fs_hits FUNC: the calls of FUNC since it was probed.
+#   fs_kprobes_off: remove every probe.
+FS_TRACE=/sys/kernel/tracing
+fs_kprobe() {
+	local f
+	[ -e $FS_TRACE/kprobe_events ] || mount -t tracefs nodev $FS_TRACE || return 1
+	echo 0 >$FS_TRACE/tracing_on
+	for f in "$@"; do
+		echo "p:fs_$f $f" >>$FS_TRACE/kprobe_events &&
+			echo 1 >$FS_TRACE/events/kprobes/fs_$f/enable || return 1
+	done
+}
+fs_hits() { awk -v e="fs_$1" '$1 == e { print $2 }' $FS_TRACE/kprobe_profile; }
+fs_kprobes_off() {
+	[ -e $FS_TRACE/kprobe_events ] || return 0
+	echo 0 >$FS_TRACE/events/kprobes/enable 2>/dev/null
+	echo >$FS_TRACE/kprobe_events
+}
