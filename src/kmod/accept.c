@@ -118,41 +118,59 @@ static struct socket *fsocket_accept_either(struct socket *local,
  * connection reset while queued has none: ECONNABORTED, as accept(2).
  */
 static int fsocket_put_peer(struct socket *sock,
-			    const struct fsocket_accept_op *op)
+			    const struct fsocket_accept_op *op, int ulen)
 {
 	struct sockaddr_storage addr;
-	int len, ulen;
+	int len;
 
 	if (!op->addr)
 		return 0;
 	len = kernel_getpeername(sock, (struct sockaddr *)&addr);
 	if (len < 0)
 		return -ECONNABORTED;
-	if (get_user(ulen, (int __user *)u64_to_user_ptr(op->addrlen)))
-		return -EFAULT;
 	if (copy_to_user(u64_to_user_ptr(op->addr), &addr, min(len, ulen)))
 		return -EFAULT;
 	return put_user(len, (int __user *)u64_to_user_ptr(op->addrlen));
 }
 
-/* Refuse what accept4(2) would refuse before taking a connection. */
-static int fsocket_accept_check(const struct fsocket_accept_op *op)
+/*
+ * Refuse what accept4(2) would refuse before taking a connection. The
+ * buffer's length is read here once, in *@ulen: another thread may change
+ * it while the accept blocks, and accept(2) reads it once too.
+ */
+static int fsocket_accept_check(const struct fsocket_accept_op *op, int *ulen)
 {
-	int ulen;
-
+	*ulen = 0;
 	if (op->flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return -EINVAL;
 	if (!op->addr)
 		return 0;
 	if (!op->addrlen)
 		return -EFAULT;
-	if (get_user(ulen, (int __user *)u64_to_user_ptr(op->addrlen)))
+	if (get_user(*ulen, (int __user *)u64_to_user_ptr(op->addrlen)))
 		return -EFAULT;
-	if (ulen < 0)
+	if (*ulen < 0)
 		return -EINVAL;
-	if (!access_ok(u64_to_user_ptr(op->addr), ulen))
+	if (!access_ok(u64_to_user_ptr(op->addr), *ulen))
 		return -EFAULT;
 	return 0;
+}
+
+/*
+ * The connection as the descriptor @fd reserved for it. A failure here
+ * (ENFILE, ENOMEM) releases the connection: kernel_accept() makes its
+ * socket, so its file can only come after.
+ */
+static int fsocket_install_accepted(struct socket *newsock, int fd, int flags)
+{
+	struct file *file = sock_alloc_file(newsock, flags & O_NONBLOCK, NULL);
+
+	if (IS_ERR(file)) {
+		fsocket_stat_inc(FSOCKET_STAT_ERROR);
+		return PTR_ERR(file);
+	}
+	fd_install(fd, file);
+	return fd;
 }
 
 /* Both listeners must be one service: members of one reuseport group. */
@@ -171,10 +189,13 @@ static int fsocket_same_group(struct socket *a, struct socket *b)
 long fsocket_accept(struct fsocket_ioctl_arg *arg)
 {
 	const struct fsocket_accept_op *op = &arg->op.accept_op;
+	int flags = (op->flags & SOCK_CLOEXEC ? O_CLOEXEC : 0) |
+		    (op->flags & SOCK_NONBLOCK ? O_NONBLOCK : 0);
 	struct socket *local, *global = NULL, *newsock;
+	int fd, ulen;
 	long ret;
 
-	ret = fsocket_accept_check(op);
+	ret = fsocket_accept_check(op, &ulen);
 	if (ret)
 		return ret;
 	local = fsocket_lookup_listener(arg->fd);
@@ -190,24 +211,35 @@ long fsocket_accept(struct fsocket_ioctl_arg *arg)
 		if (ret)
 			goto put_global;
 	}
+	/*
+	 * The descriptor first, as accept(2): a full descriptor table
+	 * (EMFILE) leaves the connection queued.
+	 */
+	fd = get_unused_fd_flags(flags & O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto put_global;
+	}
 	newsock = fsocket_accept_either(local, global);
 	if (IS_ERR(newsock)) {
 		ret = PTR_ERR(newsock);
-		goto put_global;
+		goto put_fd;
 	}
 	/*
 	 * As accept(2): a connection already reset has no peer to report
 	 * (ECONNABORTED), and a fault loses the connection and says so.
 	 */
-	ret = fsocket_put_peer(newsock, op);
+	ret = fsocket_put_peer(newsock, op, ulen);
 	if (ret) {
 		sock_release(newsock);
 		fsocket_stat_inc(FSOCKET_STAT_ERROR);
-		goto put_global;
+		goto put_fd;
 	}
-	ret = fsocket_install_fd(newsock,
-				 (op->flags & SOCK_CLOEXEC ? O_CLOEXEC : 0) |
-				 (op->flags & SOCK_NONBLOCK ? O_NONBLOCK : 0));
+	ret = fsocket_install_accepted(newsock, fd, flags);
+	if (ret >= 0)
+		goto put_global;
+put_fd:
+	put_unused_fd(fd);
 put_global:
 	if (global)
 		sockfd_put(global);

@@ -45,7 +45,13 @@ void fsocket_net_adopt(struct net *net);
 void fsocket_local_ops_init(void);
 void fsocket_local_ops_set(struct socket *sock);
 void fsocket_local_ops_clear(struct socket *sock);
+bool fsocket_local_ops_is(const struct sock *sk);
 int fsocket_listener_stop(struct socket *sock, enum sock_shutdown_cmd how);
+
+/* steal.c: a stalled worker's connections go to the global listener */
+unsigned long fsocket_steal_after(void);
+unsigned int fsocket_steal(struct sock *src, struct sock *global,
+			   unsigned long bound);
 
 /* accept.c */
 long fsocket_accept(struct fsocket_ioctl_arg *arg);
@@ -57,11 +63,13 @@ enum fsocket_stat {
 	FSOCKET_STAT_GLOBAL_ACCEPT,	/* ACCEPT from the global listener */
 	FSOCKET_STAT_WAKEUP,		/* stranded queues woken by the sweep */
 	FSOCKET_STAT_ERROR,		/* failed spawns, lost accepts */
+	FSOCKET_STAT_STEAL,		/* handed on from this CPU's queues */
 	FSOCKET_STAT_MAX
 };
 
 void fsocket_stat_inc(enum fsocket_stat stat);
 void fsocket_stat_add(enum fsocket_stat stat, unsigned int n);
+void fsocket_stat_add_cpu(enum fsocket_stat stat, int cpu, unsigned int n);
 int fsocket_stats_register(void);
 void fsocket_stats_unregister(void);
 

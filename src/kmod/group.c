@@ -11,7 +11,9 @@
  * (netns.c). The kernel does not wake
  * the receiving listener's waiters, though, so a sweep every
  * FSOCKET_SWEEP_MS wakes any member whose queue has not moved since the
- * previous sweep. The sweep also forgets listeners that stopped listening.
+ * previous sweep. The sweep also forgets listeners that stopped listening,
+ * and hands a stalled worker's connections to the others (steal.c): it
+ * runs four times per steal_after_ms then, the wake-ups keeping their pace.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,16 +28,21 @@
 
 #include "fastsocket.h"
 #include "log.h"
+#include "params.h"
 
 #define FSOCKET_SWEEP_MS 100
 
 struct fsocket_group {
 	struct list_head node;
 	struct sock *global;		/* held */
-	/* Member listeners and their queue heads at the previous sweep. */
+	/*
+	 * Member listeners and their queue heads at the previous sweep, and
+	 * the local listeners a steal holds meanwhile.
+	 */
 	struct {
 		const struct sock *sk;
 		const struct request_sock *head;
+		struct sock *held;
 	} seen[];
 };
 
@@ -43,14 +50,21 @@ static LIST_HEAD(fsocket_groups);
 static atomic_t fsocket_wake_all = ATOMIC_INIT(0);
 static unsigned int fsocket_nr_groups;
 static DEFINE_MUTEX(fsocket_groups_lock);
+/* When the sweep next looks for stranded queues (jiffies). */
+static unsigned long fsocket_next_wake;
 
 static void fsocket_sweep(struct work_struct *work);
 static DECLARE_DELAYED_WORK(fsocket_sweep_work, fsocket_sweep);
 
+/* Four times per steal bound, so that nothing waits much past it. */
 static void fsocket_sweep_schedule(void)
 {
-	schedule_delayed_work(&fsocket_sweep_work,
-			      msecs_to_jiffies(FSOCKET_SWEEP_MS));
+	unsigned long delay = msecs_to_jiffies(FSOCKET_SWEEP_MS);
+	unsigned long steal = fsocket_steal_after();
+
+	if (steal)
+		delay = clamp(steal / 4, 1UL, delay);
+	schedule_delayed_work(&fsocket_sweep_work, delay);
 }
 
 static struct fsocket_group *fsocket_group_find(const struct sock *sk)
@@ -159,17 +173,73 @@ static void fsocket_group_sweep(struct fsocket_group *g, bool all)
 	rcu_read_unlock();
 }
 
+/*
+ * Holds @g's local listeners that have a queue, in g->seen[].held; returns
+ * how many, or 0 when the group has a member that is neither: another
+ * application listener (its own SO_REUSEPORT listeners per worker), whose
+ * owner the module cannot tell apart from a stalled worker's, so their
+ * connections stay where the kernel put them, as without fastsocket.
+ */
+static unsigned int fsocket_group_hold_locals(struct fsocket_group *g)
+{
+	struct sock_reuseport *reuse;
+	unsigned int i, n = 0, held = 0;
+
+	rcu_read_lock();
+	reuse = rcu_dereference(g->global->sk_reuseport_cb);
+	if (reuse)
+		n = min_t(unsigned int, READ_ONCE(reuse->num_socks),
+			  reuse->max_socks);
+	for (i = 0; i < n && held < nr_cpu_ids + 1; i++) {
+		struct sock *sk = READ_ONCE(reuse->socks[i]);
+
+		if (!sk || sk == g->global)
+			continue;
+		if (!fsocket_local_ops_is(sk)) {
+			while (held)
+				sock_put(g->seen[--held].held);
+			break;
+		}
+		if (!reqsk_queue_empty(&inet_csk(sk)->icsk_accept_queue) &&
+		    refcount_inc_not_zero(&sk->sk_refcnt))
+			g->seen[held++].held = sk;
+	}
+	rcu_read_unlock();
+	return held;
+}
+
+/* Hands @g's local connections that waited @bound jiffies to the global. */
+static void fsocket_group_steal(struct fsocket_group *g, unsigned long bound)
+{
+	unsigned int i, held = fsocket_group_hold_locals(g);
+
+	for (i = 0; i < held; i++) {
+		fsocket_steal(g->seen[i].held, g->global, bound);
+		sock_put(g->seen[i].held);
+		g->seen[i].held = NULL;
+	}
+}
+
 static void fsocket_sweep(struct work_struct *work)
 {
 	bool all = atomic_xchg(&fsocket_wake_all, 0);
+	unsigned long steal = fsocket_steal_after();
 	struct fsocket_group *g, *next;
+	bool wake = all || time_after_eq(jiffies, fsocket_next_wake);
 
+	if (wake)
+		fsocket_next_wake = jiffies + msecs_to_jiffies(FSOCKET_SWEEP_MS);
 	mutex_lock(&fsocket_groups_lock);
 	list_for_each_entry_safe(g, next, &fsocket_groups, node) {
-		if (READ_ONCE(g->global->sk_state) != TCP_LISTEN)
+		if (READ_ONCE(g->global->sk_state) != TCP_LISTEN) {
 			fsocket_group_free(g);
-		else
+			continue;
+		}
+		if (steal)
+			fsocket_group_steal(g, steal);
+		if (wake)
 			fsocket_group_sweep(g, all);
+		cond_resched();
 	}
 	if (fsocket_nr_groups)
 		fsocket_sweep_schedule();

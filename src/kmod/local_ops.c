@@ -155,3 +155,21 @@ void fsocket_local_ops_clear(struct socket *sock)
 	sock->ops = family;
 	module_put(THIS_MODULE);
 }
+
+/*
+ * Is @sk a local listener the module made? The caller holds a reference
+ * on @sk or the RCU read lock: a socket's struct socket is freed after a
+ * grace period, and a closed one has none.
+ */
+bool fsocket_local_ops_is(const struct sock *sk)
+{
+	const struct socket *sock;
+	bool local;
+
+	rcu_read_lock();
+	sock = READ_ONCE(sk->sk_socket);
+	local = sock && (READ_ONCE(sock->ops) == &fsocket_local_ops[FSOCKET_OPS_INET] ||
+			 READ_ONCE(sock->ops) == &fsocket_local_ops[FSOCKET_OPS_INET6]);
+	rcu_read_unlock();
+	return local;
+}

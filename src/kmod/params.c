@@ -49,8 +49,9 @@ static const struct kernel_param_ops fsocket_param_ops = {
 
 /*
  * Writable in sysfs (0644) only where a change at run time is safe: the
- * log level, and listen spawn, which each LISTEN and SPAWN reads afresh
- * (listeners made before keep what they have). The others act when a
+ * log level, listen spawn, which each LISTEN and SPAWN reads afresh
+ * (listeners made before keep what they have), and the steal bound, which
+ * each sweep reads afresh. The others act when a
  * namespace or listener is set up and are read-only (0444): set them in
  * /etc/modprobe.d and reload.
  */
@@ -94,6 +95,16 @@ module_param_cb(enable_receive_cpu_selection, &fsocket_param_ops,
 		&enable_receive_cpu_selection, 0444);
 MODULE_PARM_DESC(enable_receive_cpu_selection,
 		 "Receive-CPU-Selection: 0 = disabled [default], 1 = RFS (fastsocketctl tune turns it on)");
+
+/*
+ * Not one of the original's: a connection that waited this long on a
+ * stalled worker's local listener is handed to the others (steal.c).
+ * Writable: the sweep reads it each time.
+ */
+struct fsocket_param steal_after_ms = FSOCKET_RANGE(FSOCKET_STEAL_AFTER_MS, 0, 60000);
+module_param_cb(steal_after_ms, &fsocket_param_ops, &steal_after_ms, 0644);
+MODULE_PARM_DESC(steal_after_ms,
+		 "Connection stealing: a connection that waited this many ms on a stalled worker's local listener goes to an idle worker (0 = never)");
 
 struct fsocket_param enable_socket_pool_size = FSOCKET_RANGE(0, 0, 65536);
 module_param_cb(enable_socket_pool_size, &fsocket_param_ops,

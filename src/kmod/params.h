@@ -22,6 +22,10 @@ extern struct fsocket_param enable_direct_tcp;
 extern struct fsocket_param enable_skb_pool;
 extern struct fsocket_param enable_receive_cpu_selection;
 extern struct fsocket_param enable_socket_pool_size;
+extern struct fsocket_param steal_after_ms;
+
+/* The default bound of connection stealing, chosen by measurement. */
+#define FSOCKET_STEAL_AFTER_MS 30
 
 #define fsocket_param(name) READ_ONCE((name).value)
 

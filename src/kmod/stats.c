@@ -24,11 +24,30 @@ static const char *const fsocket_stat_names[FSOCKET_STAT_MAX] = {
 	[FSOCKET_STAT_GLOBAL_ACCEPT] = "global_accepts",
 	[FSOCKET_STAT_WAKEUP] = "stranded_wakeups",
 	[FSOCKET_STAT_ERROR] = "errors",
+	[FSOCKET_STAT_STEAL] = "stolen",
 };
 
 void fsocket_stat_add(enum fsocket_stat stat, unsigned int n)
 {
 	this_cpu_add(fsocket_stats.count[stat], n);
+}
+
+/*
+ * Counts on @cpu's line (another CPU's, or this one's when @cpu is not
+ * one): for events that belong to a CPU other than the one they ran on.
+ * Only the sweep counts this way, one at a time, so the remote add races
+ * with nobody.
+ */
+void fsocket_stat_add_cpu(enum fsocket_stat stat, int cpu, unsigned int n)
+{
+	u64 *count;
+
+	if (cpu < 0 || cpu >= nr_cpu_ids || !cpu_possible(cpu)) {
+		fsocket_stat_add(stat, n);
+		return;
+	}
+	count = &per_cpu_ptr(&fsocket_stats, cpu)->count[stat];
+	WRITE_ONCE(*count, READ_ONCE(*count) + n);
 }
 
 void fsocket_stat_inc(enum fsocket_stat stat)

@@ -1,4 +1,4 @@
-# Every seed parameter exists under /sys/module/fastsocket/parameters with
+# Every parameter (the seed's and steal_after_ms) exists under /sys/module/fastsocket/parameters with
 # the seed's default and its mode: the ones safe to change at run time
 # take a valid value there and refuse a bad one (left unchanged), the
 # others refuse any write; a valid value given at load is taken.
@@ -10,7 +10,7 @@ dir=/sys/module/fastsocket/parameters
 count=0
 # writes NAME VALUE: write VALUE to the parameter; its status.
 writes() { sh -c 'echo "$2" >"$1"' - "$dir/$1" "$2" 2>/dev/null; }
-while read -r name want mode; do
+while read -r name want mode bad; do
 	[ -r "$dir/$name" ] || fail "$name missing"
 	have=$(cat "$dir/$name")
 	[ "$have" = "$want" ] || fail "$name is $have, default should be $want"
@@ -19,10 +19,10 @@ while read -r name want mode; do
 	if [ "$mode" = 644 ]; then
 		writes "$name" 1 || fail "writing 1 to $name failed"
 		[ "$(cat "$dir/$name")" = 1 ] || fail "$name did not take 1"
-		! writes "$name" 99 || fail "$name took 99"
+		! writes "$name" "${bad:-99}" || fail "$name took ${bad:-99}"
 		[ "$(cat "$dir/$name")" = 1 ] || fail "a refused write changed $name"
 		writes "$name" "$want" || fail "writing $want back to $name failed"
-		echo "ok: $name = $have (mode $perm): takes 1, refuses 99"
+		echo "ok: $name = $have (mode $perm): takes 1, refuses ${bad:-99}"
 	else
 		! writes "$name" "$want" || fail "$name (read-only) took a write"
 		echo "ok: $name = $have (mode $perm): refuses writes"

@@ -141,13 +141,13 @@ mv "$R/defer" "$R/proc/sys/net/core/skb_defer_max"
 [ "$(snapshot)" = "$before" ] || fail "untune after tune without the RFS table did not restore every file"
 echo "ok: without the RFS table and skb_defer_max (another network namespace), tune says so and tunes the rest"
 
-put /proc/net/fastsocket "cpu      spawns local_accepts global_accepts stranded_wakeups errors
-cpu0          1             7              2                0      0
-cpu1          0             5              0                1      0
-total         1            12              2                1      0
+put /proc/net/fastsocket "cpu      spawns local_accepts global_accepts stranded_wakeups errors stolen
+cpu0          1             7              2                0      0      3
+cpu1          0             5              0                1      0      0
+total         1            12              2                1      0      3
 listeners 1"
 json=$("$ctl" stats --json)
-[ "$json" = '{"cpus":[{"cpu":0,"spawns":1,"local_accepts":7,"global_accepts":2,"stranded_wakeups":0,"errors":0},{"cpu":1,"spawns":0,"local_accepts":5,"global_accepts":0,"stranded_wakeups":1,"errors":0}],"total":{"spawns":1,"local_accepts":12,"global_accepts":2,"stranded_wakeups":1,"errors":0},"listeners":1}' ] ||
+[ "$json" = '{"cpus":[{"cpu":0,"spawns":1,"local_accepts":7,"global_accepts":2,"stranded_wakeups":0,"errors":0,"stolen":3},{"cpu":1,"spawns":0,"local_accepts":5,"global_accepts":0,"stranded_wakeups":1,"errors":0,"stolen":0}],"total":{"spawns":1,"local_accepts":12,"global_accepts":2,"stranded_wakeups":1,"errors":0,"stolen":3},"listeners":1}' ] ||
 	fail "stats --json: $json"
 [ "$("$ctl" stats -n 2 | grep -c '^total')" = 2 ] || fail "stats -n 2 did not print twice"
 rm "$R/proc/net/fastsocket"

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -204,6 +205,32 @@ static void blocking(int port, int local, int global)
 	expect_errno("SO_RCVTIMEO ends the wait", fs_accept(local, global, 0, NULL, NULL), EAGAIN);
 }
 
+/*
+ * A full descriptor table: ACCEPT fails with EMFILE and leaves the
+ * connection queued, as accept(2) does; it is taken once there is room.
+ */
+static void descriptors_full(int port, int local, int global)
+{
+	int fd = dial_now(port, 0), lowest_free = dup(0), got;
+	struct rlimit old, full;
+
+	close(lowest_free);
+	getrlimit(RLIMIT_NOFILE, &old);
+	full = old;
+	full.rlim_cur = lowest_free;	/* every number below is in use */
+	if (setrlimit(RLIMIT_NOFILE, &full)) {
+		perror("setrlimit");
+		exit(1);
+	}
+	expect_errno("descriptor table full", fs_accept(local, global, 0, NULL, NULL), EMFILE);
+	setrlimit(RLIMIT_NOFILE, &old);
+	got = fs_accept(local, global, SOCK_NONBLOCK, NULL, NULL);
+	check("the connection waited for room", got >= 0 &&
+	      port_of(got, 1) == port_of(fd, 0), NULL);
+	close(got);
+	close(fd);
+}
+
 static void *shutdown_later(void *p)
 {
 	struct fsocket_ioctl_arg arg;
@@ -257,6 +284,7 @@ int main(void)
 	bad_input(local, global);
 	queues(port, local, global);
 	blocking(port, local, global);
+	descriptors_full(port, local, global);
 	shut_while_waiting(local, global);
 	return failures != 0;
 }

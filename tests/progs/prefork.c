@@ -3,7 +3,7 @@
  * client that counts the connections it did not get an answer on.
  *
  *   prefork server -a ADDR -p PORT -w WORKERS -n CONNS [-t SECONDS] [-k MS] [-r N]
- *   prefork client -a ADDR -p PORT -n CONNS [-c THREADS] [-t SECONDS]
+ *   prefork client -a ADDR -p PORT -n CONNS [-c THREADS] [-t SECONDS] [-b MS]
  *
  * Each worker keeps a descriptor of the master's ("global") listener, asks
  * /dev/fastsocket for a local listener on a free CPU (SPAWN_LISTEN in
@@ -27,8 +27,9 @@
  * connections a worker accepted and closed without a reply, as the
  * request could not be read) and exits 0 when N >= CONNS.
  * The client prints "connections N failed F (why...)" (each socket has a
- * 10 s time-out; N falls short of CONNS when SECONDS ran out first) and
- * exits 0 when F is 0.
+ * time-out of MS, 10 s by default; N falls short of CONNS when SECONDS ran
+ * out first), then "latency p50 A p99 B max C ms" over the answered
+ * connections (from connect() to the answer), and exits 0 when F is 0.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -71,6 +72,7 @@ struct options {
 
 static int recycle_every;	/* -r */
 static long client_deadline;	/* -t, client side */
+static int client_bound_ms = 10000;	/* -b */
 
 static int parse_options_addr(const struct options *o,
 			      struct sockaddr_storage *ss, socklen_t *len)
@@ -362,6 +364,8 @@ struct client_job {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int count, done, failed[F_MAX];
+	int answered;
+	double *ms;	/* latency of each answered connection */
 };
 
 static enum failure classify(int err)
@@ -376,7 +380,8 @@ static enum failure classify(int err)
 /* One request; -1 and the reason in @why when it gets no answer. */
 static int one_request(const struct client_job *j, enum failure *why)
 {
-	struct timeval tv = { .tv_sec = 10 };
+	struct timeval tv = { .tv_sec = client_bound_ms / 1000,
+			      .tv_usec = client_bound_ms % 1000 * 1000 };
 	int fd = socket(j->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	char buf[8];
 	ssize_t n;
@@ -414,13 +419,53 @@ static void *client_thread(void *p)
 	int i;
 
 	for (i = 0; i < j->count; i++) {
+		struct timespec t0, t1;
+
 		if (client_deadline && now_ms() >= client_deadline)
 			break;
 		j->done++;
-		if (one_request(j, &why))
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (one_request(j, &why)) {
 			j->failed[why]++;
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		j->ms[j->answered++] = (t1.tv_sec - t0.tv_sec) * 1e3 +
+				       (t1.tv_nsec - t0.tv_nsec) / 1e6;
 	}
 	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The latency line over all threads' answered connections. */
+static void print_latency(struct client_job *jobs, int n)
+{
+	int t, k = 0, total = 0;
+	double *all;
+
+	for (t = 0; t < n; t++)
+		total += jobs[t].answered;
+	all = calloc(total ? total : 1, sizeof(*all));
+	if (!all)
+		return;
+	for (t = 0; t < n; t++) {
+		memcpy(all + k, jobs[t].ms, jobs[t].answered * sizeof(*all));
+		k += jobs[t].answered;
+	}
+	qsort(all, total, sizeof(*all), cmp_double);
+	if (total)
+		printf("latency p50 %.1f p99 %.1f max %.1f ms\n",
+		       all[(total - 1) / 2], all[(total * 99 - 1) / 100],
+		       all[total - 1]);
+	else
+		printf("latency none answered\n");
+	free(all);
 }
 
 static int run_client(const struct options *o)
@@ -434,7 +479,9 @@ static int run_client(const struct options *o)
 
 	for (t = 0; t < n; t++) {
 		jobs[t].count = o->conns / n + (t < o->conns % n);
-		if (parse_options_addr(o, &jobs[t].ss, &jobs[t].len) ||
+		jobs[t].ms = calloc(jobs[t].count + 1, sizeof(double));
+		if (!jobs[t].ms ||
+		    parse_options_addr(o, &jobs[t].ss, &jobs[t].len) ||
 		    pthread_create(&tids[t], NULL, client_thread, &jobs[t]))
 			return 1;
 	}
@@ -446,9 +493,11 @@ static int run_client(const struct options *o)
 			total += jobs[t].failed[f];
 		}
 	}
-	printf("connections %d failed %d (connect %d, no answer in 10 s %d, reset %d, closed without answer %d, other %d)\n",
-	       done, total, failed[F_CONNECT], failed[F_TIMEOUT],
-	       failed[F_RESET], failed[F_EOF], failed[F_OTHER]);
+	printf("connections %d failed %d (connect %d, no answer in %d ms %d, reset %d, closed without answer %d, other %d)\n",
+	       done, total, failed[F_CONNECT], client_bound_ms,
+	       failed[F_TIMEOUT], failed[F_RESET], failed[F_EOF],
+	       failed[F_OTHER]);
+	print_latency(jobs, n);
 	return total != 0;
 }
 
@@ -461,7 +510,7 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		goto usage;
 	optind = 2;
-	while ((opt = getopt(argc, argv, "a:p:w:n:c:t:k:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:w:n:c:t:k:r:b:")) != -1) {
 		switch (opt) {
 		case 'a': o.addr = optarg; break;
 		case 'p': o.port = atoi(optarg); break;
@@ -471,12 +520,13 @@ int main(int argc, char **argv)
 		case 't': o.seconds = atoi(optarg); o.seconds_given = 1; break;
 		case 'r': o.recycle = atoi(optarg); break;
 		case 'k': o.kill_ms = atoi(optarg); break;
+		case 'b': client_bound_ms = atoi(optarg); break;
 		default: goto usage;
 		}
 	}
 	if (o.workers < 1 || o.workers > MAX_WORKERS || o.threads < 1 ||
 	    o.threads > MAX_THREADS || o.conns < 1 || o.kill_ms < 0 ||
-	    o.recycle < 0)
+	    o.recycle < 0 || client_bound_ms < 1)
 		goto usage;
 	recycle_every = o.recycle;
 	if (!strcmp(argv[1], "server"))
@@ -484,6 +534,6 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "client"))
 		return run_client(&o);
 usage:
-	fprintf(stderr, "usage: prefork server|client -a ADDR -p PORT [-w WORKERS] [-n CONNS] [-c THREADS] [-t SECONDS] [-k MS] [-r N]\n");
+	fprintf(stderr, "usage: prefork server|client -a ADDR -p PORT [-w WORKERS] [-n CONNS] [-c THREADS] [-t SECONDS] [-k MS] [-r N] [-b MS]\n");
 	return 2;
 }

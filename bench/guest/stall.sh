@@ -1,0 +1,83 @@
+# The guest side of bench/stall (run by tests/vm/runner). One line per run:
+#   stall,SETUP,STALLED,ROUND,ANSWERED,FAILED,P50,P99,MAX,LOCAL_PCT,STOLEN
+#   nginx,SETUP,ACCEPT_MUTEX,ROUND,REQUESTS,ERRORS,P50,P99,MAX,STOLEN
+# (latencies in ms; nginx's from wrk, one request per connection, 2 s
+# time-out; one nginx worker stopped in every nginx run). Settings:
+# FSB_CONNS (1500), FSB_ROUNDS (2), FSB_SECONDS (5).
+. "$FS_ROOT/tests/vm/lib.sh"
+. "$FS_ROOT/tests/vm/stats.sh"
+. "$FS_ROOT/tests/vm/servers.sh"
+
+conns=${FSB_CONNS:-1500}
+rounds=${FSB_ROUNDS:-2}
+secs=${FSB_SECONDS:-5}
+for p in nginx wrk; do
+	command -v "$p" >/dev/null || fail "$p is not installed (tests/lib/host-deps.sh installs it)"
+done
+trap 'fs_servers_stop; fs_netns_down' EXIT
+fs_netns_up || fail "cannot set up the namespaces"
+fs_servers_prepare || fail "cannot prepare nginx's paths"
+fs_load || fail "the module does not load"
+port=9000
+
+field() { echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'; }
+
+# stall_run SETUP STALLED: the stall server, conns connections, one line.
+stall_run() {
+	local setup=$1 stalled=$2 out args=(-m epoll) envs=() r stolen
+	[ "$setup" = reuseport ] && args+=(-R)
+	[ "$setup" = fastsocket ] && envs=("LD_PRELOAD=$FS_LIB" FASTSOCKET_QUIET=1)
+	[ "$stalled" = yes ] && args+=(-S)
+	out=$(mktemp) port=$((port + 1)) stolen=$(fs_stat stolen)
+	ip netns exec srv env "${envs[@]}" "$FS_BIN/stall" -a 10.77.0.1 -p $port \
+		-w "$(nproc)" "${args[@]}" >"$out" &
+	local server=$!
+	wait_for_line "$out" ready || fail "$setup: the server did not start"
+	r=$(ip netns exec cli "$FS_BIN/prefork" client -a 10.77.0.1 -p $port \
+		-n "$conns" -c 8 -b 2000 -t 120 2>/dev/null)
+	kill -TERM $server; wait $server
+	r="$r $(tail -n 1 "$out") stolen $(( $(fs_stat stolen) - stolen ))"
+	echo "stall,$setup,$stalled,$ROUND,$(( $(field "$r" connections) - $(field "$r" failed) )),$(field "$r" failed),$(field "$r" p50),$(field "$r" p99),$(field "$r" max),$(field "$r" pct),$(field "$r" stolen)"
+}
+
+# nginx_run SETUP MUTEX: nginx with one worker stopped, wrk for secs.
+nginx_run() {
+	local setup=$1 mutex=$2 conf=/tmp/nginx-stall.conf preload='' stolen w
+	sed -e 's/@AFFINITY@//' -e 's/@REUSEPORT@//' \
+		-e "s/worker_connections 768;/worker_connections 768; accept_mutex $mutex;/" \
+		"$FS_ROOT/bench/nginx.conf" >$conf
+	[ "$setup" = fastsocket ] && preload=$FS_LIB
+	ip netns exec srv env LD_PRELOAD="$preload" nginx -c $conf ||
+		fail "$setup: nginx did not start"
+	fs_wait_up || fail "$setup: nginx does not answer"
+	w=$(pgrep -f 'nginx: worker process' | head -n 1)
+	kill -STOP "$w"
+	stolen=$(fs_stat stolen)
+	ip netns exec cli wrk -t 2 -c 16 -d "${secs}s" --timeout 2s --latency \
+		-H 'Connection: close' http://10.77.0.1/ >/tmp/wrk-stall.out 2>&1
+	kill -CONT "$w"
+	fs_servers_stop
+	awk -v s="$setup" -v m="$mutex" -v r="$ROUND" -v st=$(( $(fs_stat stolen) - stolen )) '
+		function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+		$2 == "requests" && $3 == "in" { req = $1 }
+		/Socket errors/ { gsub(",", ""); err += $4 + $6 + $8 + $10 }
+		/Non-2xx/ { err += $NF }
+		$1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+		$1 == "Latency" && NF >= 4 && !max { max = ms($4) }
+		END { printf "nginx,%s,%s,%d,%d,%d,%.1f,%.1f,%.1f,%d\n", s, m, r, req, err, p50, p99, max, st }' /tmp/wrk-stall.out
+}
+
+echo "== $(nproc) vCPUs, $conns connections a run, 8 client lanes, 2 s bound, steal_after_ms $(cat /sys/module/fastsocket/parameters/steal_after_ms)"
+for ROUND in $(seq "$rounds"); do
+	for stalled in no yes; do
+		for setup in plain reuseport fastsocket; do
+			stall_run $setup $stalled
+		done
+	done
+	for mutex in off on; do
+		for setup in plain fastsocket; do
+			nginx_run $setup $mutex
+		done
+	done
+done
+fs_wait_no_listeners || fail "the module still has listeners: $(fs_listeners)"

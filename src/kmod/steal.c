@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Connection stealing. A local listener's connections wait for one
+ * worker. When that worker stalls (stopped, a slow request, a blocking
+ * read) they would wait with it while the other workers sit idle, where
+ * a plain shared listener would have served them. So the sweep (group.c)
+ * moves each connection that has waited steal_after_ms or longer on a
+ * local listener to the tail of its global listener's queue and wakes
+ * the global listener. Every worker watches that one too (in epoll with
+ * EPOLLEXCLUSIVE, which wakes one idle worker, or in a blocking ACCEPT,
+ * which sleeps on both queues), and ACCEPT takes from it once its own
+ * queue is empty. A healthy worker takes its connections long before the
+ * bound and keeps its locality; a slow one keeps those it takes in time.
+ *
+ * A queued connection was established when its handshake completed and
+ * has sent no data since, so its lsndtime (jiffies) is the time it was
+ * queued. A connection that tcp_migrate_req moved keeps its age.
+ */
+#include <linux/jiffies.h>
+#include <linux/net.h>
+#include <linux/spinlock.h>
+#include <net/inet_connection_sock.h>
+#include <net/request_sock.h>
+#include <net/sock.h>
+#include <net/sock_reuseport.h>
+#include <net/tcp.h>
+#include <net/tcp_states.h>
+
+#include "fastsocket.h"
+#include "params.h"
+
+/* The bound in jiffies; 0: stealing is off. */
+unsigned long fsocket_steal_after(void)
+{
+	int ms = fsocket_param(steal_after_ms);
+
+	return ms ? max(msecs_to_jiffies(ms), 1UL) : 0;
+}
+
+/* Has @req waited on its queue for @bound jiffies or longer? */
+static bool fsocket_req_aged(const struct request_sock *req,
+			     unsigned long bound)
+{
+	/* A Fast Open child is counted in its listener's fastopen queue. */
+	if (!req->sk || tcp_rsk(req)->tfo_listener)
+		return false;
+	return (u32)(tcp_jiffies32 - READ_ONCE(tcp_sk(req->sk)->lsndtime)) >=
+	       bound;
+}
+
+/*
+ * Moves @src's aged connections to the tail of @dst's queue; returns how
+ * many. The caller owns @src's socket lock: inet_csk_accept() relies on
+ * nobody else taking from a queue it found non-empty. @dst's queue lock
+ * is taken first, as inet_csk_reqsk_queue_add() does: under it @dst is
+ * either still listening, or its inet_csk_listen_stop() will see what we
+ * add, so nothing is left on a closed listener.
+ */
+static unsigned int fsocket_move_aged(struct sock *src, struct sock *dst,
+				      unsigned long bound)
+{
+	struct request_sock_queue *from = &inet_csk(src)->icsk_accept_queue;
+	struct request_sock_queue *to = &inet_csk(dst)->icsk_accept_queue;
+	struct request_sock *req;
+	unsigned int n = 0;
+
+	spin_lock_bh(&to->rskq_lock);
+	if (dst->sk_state != TCP_LISTEN)
+		goto unlock;
+	spin_lock_nested(&from->rskq_lock, SINGLE_DEPTH_NESTING);
+	while ((req = from->rskq_accept_head) && fsocket_req_aged(req, bound)) {
+		WRITE_ONCE(from->rskq_accept_head, req->dl_next);
+		if (!from->rskq_accept_head)
+			from->rskq_accept_tail = NULL;
+		sk_acceptq_removed(src);
+		req->dl_next = NULL;
+		if (to->rskq_accept_head)
+			to->rskq_accept_tail->dl_next = req;
+		else
+			WRITE_ONCE(to->rskq_accept_head, req);
+		to->rskq_accept_tail = req;
+		sk_acceptq_added(dst);
+		n++;
+	}
+	spin_unlock(&from->rskq_lock);
+unlock:
+	spin_unlock_bh(&to->rskq_lock);
+	return n;
+}
+
+/*
+ * Steals from the local listener @src for @global, its group's global
+ * listener; returns how many it moved. Sleeps (the socket lock).
+ */
+unsigned int fsocket_steal(struct sock *src, struct sock *global,
+			   unsigned long bound)
+{
+	unsigned int n = 0;
+	int cpu;
+
+	if (reqsk_queue_empty(&inet_csk(src)->icsk_accept_queue))
+		return 0;
+	lock_sock(src);
+	if (src->sk_state == TCP_LISTEN)
+		n = fsocket_move_aged(src, global, bound);
+	release_sock(src);
+	if (!n)
+		return 0;
+	cpu = READ_ONCE(src->sk_incoming_cpu);
+	fsocket_stat_add_cpu(FSOCKET_STAT_STEAL, cpu, n);
+	local_bh_disable();
+	global->sk_data_ready(global);
+	local_bh_enable();
+	return n;
+}

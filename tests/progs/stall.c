@@ -1,0 +1,217 @@
+/*
+ * stall: a pre-fork server written with plain socket calls, one of whose
+ * workers can stall, for measuring the same server plain, with a
+ * listener per worker (SO_REUSEPORT), and under libfsocket.so.
+ *
+ *   stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block] [-R] [-S]
+ *
+ * -m epoll: each worker waits in its own epoll on the listener (level
+ * triggered, non-blocking accept until EAGAIN), as nginx with
+ * accept_mutex off; block: each worker blocks in accept(). -R: each
+ * worker opens its own SO_REUSEPORT listener and pins itself to CPU
+ * i % CPUs (nginx's "reuseport" with worker_cpu_affinity auto); without
+ * it the master's one listener is shared and nobody is pinned (under
+ * libfsocket, mode 2 pins each worker where its local listener is). -S:
+ * once every worker is up, worker 0 is stopped with SIGSTOP for good.
+ *
+ * Each connection gets "ok\n" once a line is read. Prints "ready" when
+ * serving, and on SIGTERM one line:
+ *   accepted N local L pct P
+ * (L: accepted on the CPU that processed the handshake, SO_INCOMING_CPU
+ * against sched_getcpu()). Its client is "prefork client".
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+
+#define MAX_WORKERS 64
+
+struct counters {
+	atomic_long accepted;
+	atomic_long local;
+	atomic_int up;
+};
+
+struct options {
+	const char *addr;
+	int port, workers, reuseport, stop, block;
+};
+
+static volatile sig_atomic_t stopping;
+
+static void on_sigterm(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static int open_listener(const struct options *o, int reuseport)
+{
+	struct sockaddr_storage ss;
+	int fd, one = 1;
+	socklen_t len;
+
+	if (parse_addr(o->addr, o->port, &ss, &len))
+		return -1;
+	fd = socket(ss.ss_family, SOCK_STREAM |
+		    (o->block ? 0 : SOCK_NONBLOCK), 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    (reuseport &&
+	     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one))) ||
+	    bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 4096)) {
+		perror("stall: listener");
+		return -1;
+	}
+	return fd;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		perror("stall: sched_setaffinity");
+}
+
+static void serve_one(int fd, struct counters *c)
+{
+	int incoming = -1;
+	socklen_t len = sizeof(incoming);
+	char buf[64];
+
+	if (getsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &incoming, &len))
+		incoming = -1;
+	if (read(fd, buf, sizeof(buf)) > 0 && write(fd, "ok\n", 3) != 3)
+		perror("stall: write");
+	if (incoming == sched_getcpu())
+		atomic_fetch_add(&c->local, 1);
+	atomic_fetch_add(&c->accepted, 1);
+	close(fd);
+}
+
+static void serve_epoll(int lfd, struct counters *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ep = epoll_create1(EPOLL_CLOEXEC), fd;
+
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev)) {
+		perror("stall: epoll");
+		_exit(1);
+	}
+	atomic_fetch_add(&c->up, 1);
+	for (;;) {
+		if (epoll_wait(ep, &ev, 1, -1) <= 0)
+			continue;
+		while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+			serve_one(fd, c);
+	}
+}
+
+static void serve_block(int lfd, struct counters *c)
+{
+	int fd;
+
+	atomic_fetch_add(&c->up, 1);
+	for (;;) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd >= 0)
+			serve_one(fd, c);
+		else if (errno != EINTR && errno != ECONNABORTED)
+			perror("stall: accept");
+	}
+}
+
+static void worker(int lfd, int id, const struct options *o,
+		   struct counters *c)
+{
+	signal(SIGTERM, SIG_DFL);
+	if (o->reuseport) {
+		pin(id % sysconf(_SC_NPROCESSORS_ONLN));
+		lfd = open_listener(o, 1);
+		if (lfd < 0)
+			_exit(1);
+	}
+	if (o->block)
+		serve_block(lfd, c);
+	else
+		serve_epoll(lfd, c);
+}
+
+static int run(const struct options *o)
+{
+	struct counters *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t pids[MAX_WORKERS];
+	int i, lfd = -1, tries;
+	long n, l;
+
+	if (c == MAP_FAILED)
+		return 1;
+	if (!o->reuseport && (lfd = open_listener(o, 0)) < 0)
+		return 1;
+	signal(SIGTERM, on_sigterm);
+	for (i = 0; i < o->workers; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0)
+			worker(lfd, i, o, c);
+	}
+	/* Up, then a moment for a blocking worker's first accept() to spawn. */
+	for (tries = 0; atomic_load(&c->up) < o->workers && tries < 1000; tries++)
+		usleep(10000);
+	usleep(300000);
+	if (o->stop)
+		kill(pids[0], SIGSTOP);
+	printf("ready\n");
+	fflush(stdout);
+	while (!stopping)
+		pause();
+	for (i = 0; i < o->workers; i++) {
+		kill(pids[i], SIGKILL);
+		waitpid(pids[i], NULL, 0);
+	}
+	n = atomic_load(&c->accepted);
+	l = atomic_load(&c->local);
+	printf("accepted %ld local %ld pct %.1f\n", n, l, n ? 100.0 * l / n : 0.0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .addr = "127.0.0.1", .port = 8080, .workers = 4 };
+	int opt;
+
+	while ((opt = getopt(argc, argv, "a:p:w:m:RS")) != -1) {
+		switch (opt) {
+		case 'a': o.addr = optarg; break;
+		case 'p': o.port = atoi(optarg); break;
+		case 'w': o.workers = atoi(optarg); break;
+		case 'm': o.block = !strcmp(optarg, "block");
+			  if (!o.block && strcmp(optarg, "epoll"))
+				  goto usage;
+			  break;
+		case 'R': o.reuseport = 1; break;
+		case 'S': o.stop = 1; break;
+		default: goto usage;
+		}
+	}
+	if (o.workers < 1 || o.workers > MAX_WORKERS)
+		goto usage;
+	return run(&o);
+usage:
+	fprintf(stderr, "usage: stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block] [-R] [-S]\n");
+	return 2;
+}
