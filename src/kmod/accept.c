@@ -156,23 +156,6 @@ static int fsocket_accept_check(const struct fsocket_accept_op *op, int *ulen)
 	return 0;
 }
 
-/*
- * The connection as the descriptor @fd reserved for it. A failure here
- * (ENFILE, ENOMEM) releases the connection: kernel_accept() makes its
- * socket, so its file can only come after.
- */
-static int fsocket_install_accepted(struct socket *newsock, int fd, int flags)
-{
-	struct file *file = sock_alloc_file(newsock, flags & O_NONBLOCK, NULL);
-
-	if (IS_ERR(file)) {
-		fsocket_stat_inc(FSOCKET_STAT_ERROR);
-		return PTR_ERR(file);
-	}
-	fd_install(fd, file);
-	return fd;
-}
-
 /* Both listeners must be one service: members of one reuseport group. */
 static int fsocket_same_group(struct socket *a, struct socket *b)
 {
@@ -192,7 +175,8 @@ long fsocket_accept(struct fsocket_ioctl_arg *arg)
 	int flags = (op->flags & SOCK_CLOEXEC ? O_CLOEXEC : 0) |
 		    (op->flags & SOCK_NONBLOCK ? O_NONBLOCK : 0);
 	struct socket *local, *global = NULL, *newsock;
-	int fd, ulen;
+	struct fsocket_new_fd nfd;
+	int ulen;
 	long ret;
 
 	ret = fsocket_accept_check(op, &ulen);
@@ -215,11 +199,9 @@ long fsocket_accept(struct fsocket_ioctl_arg *arg)
 	 * The descriptor first, as accept(2): a full descriptor table
 	 * (EMFILE) leaves the connection queued.
 	 */
-	fd = get_unused_fd_flags(flags & O_CLOEXEC);
-	if (fd < 0) {
-		ret = fd;
+	ret = fsocket_reserve_fd(flags, &nfd);
+	if (ret < 0)
 		goto put_global;
-	}
 	newsock = fsocket_accept_either(local, global);
 	if (IS_ERR(newsock)) {
 		ret = PTR_ERR(newsock);
@@ -235,11 +217,18 @@ long fsocket_accept(struct fsocket_ioctl_arg *arg)
 		fsocket_stat_inc(FSOCKET_STAT_ERROR);
 		goto put_fd;
 	}
-	ret = fsocket_install_accepted(newsock, fd, flags);
+	/*
+	 * kernel_accept() makes the connection's socket, so its file comes
+	 * after: ENFILE or ENOMEM there releases the connection.
+	 */
+	ret = fsocket_attach_fd(newsock, flags, &nfd);
 	if (ret >= 0)
-		goto put_global;
+		fsocket_commit_fd(&nfd);
+	else
+		fsocket_stat_inc(FSOCKET_STAT_ERROR);
+	goto put_global;
 put_fd:
-	put_unused_fd(fd);
+	fsocket_abort_fd(&nfd);
 put_global:
 	if (global)
 		sockfd_put(global);

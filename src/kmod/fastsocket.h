@@ -24,10 +24,29 @@ struct fsocket_new_fd {
 	struct file *file;
 };
 
-int fsocket_prepare_fd(struct socket *sock, int flags,
-		       struct fsocket_new_fd *nfd);
+int fsocket_reserve_fd(int flags, struct fsocket_new_fd *nfd);
+int fsocket_attach_fd(struct socket *sock, int flags,
+		      struct fsocket_new_fd *nfd);
 void fsocket_commit_fd(const struct fsocket_new_fd *nfd);
 void fsocket_abort_fd(const struct fsocket_new_fd *nfd);
+
+/*
+ * What a command made for its caller, kept back until the dispatcher has
+ * written the command's answer: the descriptors (reserved, with their
+ * files), and in mode 2 the CPU to pin the caller to. A fault on the
+ * answer, or a failed pin, undoes them all, leaving nothing behind.
+ */
+struct fsocket_pending {
+	struct fsocket_new_fd one;	/* SPAWN_LISTEN's */
+	struct fsocket_new_fd *fds;	/* &one, or SPAWN_ALL_LISTEN's array */
+	unsigned int n;
+	int pin_cpu;			/* -1: no pin */
+};
+
+#define FSOCKET_PENDING_INIT { .pin_cpu = -1 }
+
+int fsocket_pending_commit(struct fsocket_pending *p);
+void fsocket_pending_abort(struct fsocket_pending *p);
 
 /* group.c: the listeners the module watches */
 void fsocket_groups_exit(void);
@@ -53,6 +72,10 @@ unsigned long fsocket_steal_after(void);
 unsigned int fsocket_steal(struct sock *src, struct sock *global,
 			   unsigned long bound);
 
+/* options.c: what a local listener takes from its global listener */
+int fsocket_set_int(struct socket *sock, int level, int name, int val);
+int fsocket_copy_options(struct socket *to, struct sock *from);
+
 /* accept.c */
 long fsocket_accept(struct fsocket_ioctl_arg *arg);
 
@@ -75,9 +98,11 @@ void fsocket_stats_unregister(void);
 
 /* spawn.c: local listeners */
 long fsocket_listen(struct fsocket_ioctl_arg *arg);
-long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg);
+long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg,
+			  struct fsocket_pending *p);
 long fsocket_shutdown_listen(struct fsocket_ioctl_arg *arg);
-long fsocket_spawn_all_listen(struct fsocket_ioctl_arg *arg);
+long fsocket_spawn_all_listen(struct fsocket_ioctl_arg *arg,
+			      struct fsocket_pending *p);
 
 /* socket.c: descriptors made and ended through the module */
 long fsocket_socket(struct fsocket_ioctl_arg *arg);

@@ -49,27 +49,33 @@ put:
 }
 
 /*
- * A descriptor number reserved for @sock and the socket's file, not yet
- * visible to the caller: a command that can still fail, or makes several,
- * installs them only once nothing else can fail. Undoing an installed
- * descriptor would mean closing a number that another thread of the caller
- * may have closed and reused meanwhile. @flags: O_CLOEXEC, O_NONBLOCK. On
- * failure @sock is released.
+ * A new descriptor in two steps, neither visible to the caller: a number
+ * reserved first (as accept(2) does: a full table makes nothing, and takes
+ * no connection), then a socket's file on it. A command that can still
+ * fail, or makes several, installs them only once nothing else can:
+ * undoing an installed descriptor would mean closing a number that another
+ * thread of the caller may have closed and reused meanwhile. @flags:
+ * O_CLOEXEC, O_NONBLOCK.
  */
-int fsocket_prepare_fd(struct socket *sock, int flags,
-		       struct fsocket_new_fd *nfd)
+int fsocket_reserve_fd(int flags, struct fsocket_new_fd *nfd)
 {
+	nfd->file = NULL;
 	nfd->fd = get_unused_fd_flags(flags & O_CLOEXEC);
-	if (nfd->fd < 0) {
-		sock_release(sock);
-		return nfd->fd;
-	}
+	return nfd->fd;
+}
+
+/* @sock's file on the reserved number; on failure both are released. */
+int fsocket_attach_fd(struct socket *sock, int flags,
+		      struct fsocket_new_fd *nfd)
+{
 	/* sock_alloc_file() releases the socket when it fails. */
-	nfd->file = sock_alloc_file(sock, flags & O_NONBLOCK, NULL);
-	if (IS_ERR(nfd->file)) {
+	struct file *file = sock_alloc_file(sock, flags & O_NONBLOCK, NULL);
+
+	if (IS_ERR(file)) {
 		put_unused_fd(nfd->fd);
-		return PTR_ERR(nfd->file);
+		return PTR_ERR(file);
 	}
+	nfd->file = file;
 	return nfd->fd;
 }
 
@@ -78,19 +84,25 @@ void fsocket_commit_fd(const struct fsocket_new_fd *nfd)
 	fd_install(nfd->fd, nfd->file);
 }
 
-/* Undo fsocket_prepare_fd(): the socket goes with its file. */
+/* Undo the steps taken: the socket goes with its file. */
 void fsocket_abort_fd(const struct fsocket_new_fd *nfd)
 {
 	put_unused_fd(nfd->fd);
-	fput(nfd->file);
+	if (nfd->file)
+		fput(nfd->file);
 }
 
 /* A descriptor of the caller for @sock, which it then owns. */
 int fsocket_install_fd(struct socket *sock, int flags)
 {
 	struct fsocket_new_fd nfd;
-	int fd = fsocket_prepare_fd(sock, flags, &nfd);
+	int fd = fsocket_reserve_fd(flags, &nfd);
 
+	if (fd < 0) {
+		sock_release(sock);
+		return fd;
+	}
+	fd = fsocket_attach_fd(sock, flags, &nfd);
 	if (fd >= 0)
 		fsocket_commit_fd(&nfd);
 	return fd;

@@ -87,7 +87,7 @@ int fsocket_group_add(struct sock *sk)
 	if (fsocket_group_find(sk))
 		goto unlock;
 	/* Room for a local listener per CPU and the global one. */
-	g = kzalloc(struct_size(g, seen, nr_cpu_ids + 1), GFP_KERNEL);
+	g = kzalloc(struct_size(g, seen, nr_cpu_ids + 1), GFP_KERNEL_ACCOUNT);
 	if (!g) {
 		err = -ENOMEM;
 		goto unlock;

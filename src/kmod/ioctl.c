@@ -19,6 +19,8 @@ struct fsocket_command {
 	unsigned int cmd;
 	const char *name;
 	long (*handler)(struct fsocket_ioctl_arg *arg);
+	/* Or, for a command that makes descriptors: they wait in @p. */
+	long (*maker)(struct fsocket_ioctl_arg *arg, struct fsocket_pending *p);
 	bool copy_out;
 };
 
@@ -31,16 +33,17 @@ static long fsocket_not_implemented(struct fsocket_ioctl_arg *arg)
 }
 
 static const struct fsocket_command fsocket_commands[] = {
-	{ FSOCKET_IOC_SOCKET, "SOCKET", fsocket_socket, false },
-	{ FSOCKET_IOC_LISTEN, "LISTEN", fsocket_listen, false },
-	{ FSOCKET_IOC_ACCEPT, "ACCEPT", fsocket_accept, false },
-	{ FSOCKET_IOC_CLOSE, "CLOSE", fsocket_close, false },
-	{ FSOCKET_IOC_SPAWN_LISTEN, "SPAWN_LISTEN", fsocket_spawn_listen, true },
+	{ FSOCKET_IOC_SOCKET, "SOCKET", fsocket_socket, NULL, false },
+	{ FSOCKET_IOC_LISTEN, "LISTEN", fsocket_listen, NULL, false },
+	{ FSOCKET_IOC_ACCEPT, "ACCEPT", fsocket_accept, NULL, false },
+	{ FSOCKET_IOC_CLOSE, "CLOSE", fsocket_close, NULL, false },
+	{ FSOCKET_IOC_SPAWN_LISTEN, "SPAWN_LISTEN", NULL,
+	  fsocket_spawn_listen, true },
 	{ FSOCKET_IOC_SHUTDOWN_LISTEN, "SHUTDOWN_LISTEN",
-	  fsocket_shutdown_listen, false },
-	{ FSOCKET_IOC_SPAWN_ALL_LISTEN, "SPAWN_ALL_LISTEN",
+	  fsocket_shutdown_listen, NULL, false },
+	{ FSOCKET_IOC_SPAWN_ALL_LISTEN, "SPAWN_ALL_LISTEN", NULL,
 	  fsocket_spawn_all_listen, true },
-	{ FSOCKET_IOC_VERSION, "VERSION", fsocket_version, true },
+	{ FSOCKET_IOC_VERSION, "VERSION", fsocket_version, NULL, true },
 };
 
 static long fsocket_version(struct fsocket_ioctl_arg *arg)
@@ -53,7 +56,7 @@ static long fsocket_version(struct fsocket_ioctl_arg *arg)
 	for (i = 0; i < ARRAY_SIZE(fsocket_commands); i++) {
 		const struct fsocket_command *c = &fsocket_commands[i];
 
-		if (c->handler != fsocket_not_implemented)
+		if (c->maker || c->handler != fsocket_not_implemented)
 			v->commands |= FSOCKET_CMD_BIT(_IOC_NR(c->cmd));
 	}
 	strscpy(v->release, FASTSOCKET_VERSION, sizeof(v->release));
@@ -68,6 +71,28 @@ static const struct fsocket_command *fsocket_command_find(unsigned int cmd)
 		if (fsocket_commands[i].cmd == cmd)
 			return &fsocket_commands[i];
 	return NULL;
+}
+
+/*
+ * A command that makes descriptors: they are installed (and the caller
+ * pinned) only once the answer is written back, so that a fault there
+ * leaves nothing behind.
+ */
+static long fsocket_make(const struct fsocket_command *c,
+			 struct fsocket_ioctl_arg *arg, void __user *argp)
+{
+	struct fsocket_pending pending = FSOCKET_PENDING_INIT;
+	long ret = c->maker(arg, &pending);
+
+	if (ret >= 0 && copy_to_user(argp, arg, sizeof(*arg)))
+		ret = -EFAULT;
+	if (ret >= 0) {
+		int err = fsocket_pending_commit(&pending);
+
+		return err ? err : ret;
+	}
+	fsocket_pending_abort(&pending);
+	return ret;
 }
 
 long fsocket_ioctl(struct file *filp, unsigned int cmd, unsigned long uarg)
@@ -94,6 +119,12 @@ long fsocket_ioctl(struct file *filp, unsigned int cmd, unsigned long uarg)
 	if (c->copy_out && copy_to_user(argp, &arg, sizeof(arg)))
 		return -EFAULT;
 
+	if (c->maker) {
+		ret = fsocket_make(c, &arg, argp);
+		fsocket_log(DEBUG, "%s fd %d from %s[%d]: %ld\n", c->name,
+			    arg.fd, current->comm, task_pid_nr(current), ret);
+		return ret;
+	}
 	ret = c->handler(&arg);
 	fsocket_log(DEBUG, "%s fd %d from %s[%d]: %ld\n", c->name, arg.fd,
 		    current->comm, task_pid_nr(current), ret);

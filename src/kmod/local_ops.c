@@ -84,9 +84,15 @@ static int fsocket_local_release(struct socket *sock)
 	const struct proto_ops *family =
 		fsocket_family_ops[fsocket_ops_index(sock)];
 
-	/* inet_shutdown() looks at the state again, under the socket lock. */
-	if (sock->sk && READ_ONCE(sock->sk->sk_state) == TCP_LISTEN)
+	/*
+	 * inet_shutdown() looks at the state again, under the socket lock.
+	 * The kernel moved the queue without waking its new listener: wake
+	 * it now rather than at the next sweep.
+	 */
+	if (sock->sk && READ_ONCE(sock->sk->sk_state) == TCP_LISTEN) {
 		fsocket_listener_stop(sock, SHUT_RD);
+		fsocket_groups_wake();
+	}
 	return family->release(sock);
 }
 

@@ -36,48 +36,6 @@
 /* Choosing the least used CPU and creating its listener is one step. */
 static DEFINE_MUTEX(fsocket_spawn_lock);
 
-static int fsocket_set_int(struct socket *sock, int level, int name, int val)
-{
-	sockptr_t optval = KERNEL_SOCKPTR(&val);
-
-	if (level == SOL_SOCKET)
-		return sock_setsockopt(sock, level, name, optval, sizeof(val));
-	return sock->ops->setsockopt(sock, level, name, optval, sizeof(val));
-}
-
-/* The options of the listener that shape what its connections get. */
-static int fsocket_copy_options(struct socket *to, struct sock *from)
-{
-	struct request_sock_queue *queue = &inet_csk(from)->icsk_accept_queue;
-	int tfo_qlen = READ_ONCE(queue->fastopenq.max_qlen);
-	int err = 0;
-
-	if (from->sk_reuse)
-		err = fsocket_set_int(to, SOL_SOCKET, SO_REUSEADDR, 1);
-	if (!err && sock_flag(from, SOCK_KEEPOPEN))
-		err = fsocket_set_int(to, SOL_SOCKET, SO_KEEPALIVE, 1);
-	/* setsockopt doubles the value it is given: pass half. */
-	if (!err && (from->sk_userlocks & SOCK_RCVBUF_LOCK))
-		err = fsocket_set_int(to, SOL_SOCKET, SO_RCVBUF,
-				      READ_ONCE(from->sk_rcvbuf) / 2);
-	if (!err && (from->sk_userlocks & SOCK_SNDBUF_LOCK))
-		err = fsocket_set_int(to, SOL_SOCKET, SO_SNDBUF,
-				      READ_ONCE(from->sk_sndbuf) / 2);
-	if (!err && from->sk_bound_dev_if)
-		err = sock_bindtoindex(to->sk, from->sk_bound_dev_if, true);
-	if (!err && from->sk_family == AF_INET6)
-		err = fsocket_set_int(to, SOL_IPV6, IPV6_V6ONLY,
-				      from->sk_ipv6only);
-	if (!err && (tcp_sk(from)->nonagle & TCP_NAGLE_OFF))
-		err = fsocket_set_int(to, SOL_TCP, TCP_NODELAY, 1);
-	if (!err && tfo_qlen)
-		err = fsocket_set_int(to, SOL_TCP, TCP_FASTOPEN, tfo_qlen);
-	if (!err)
-		WRITE_ONCE(inet_csk(to->sk)->icsk_accept_queue.rskq_defer_accept,
-			   READ_ONCE(queue->rskq_defer_accept));
-	return err;
-}
-
 /* Create, configure, bind and listen the clone, as the listener's owner. */
 static struct socket *fsocket_clone_listener(struct socket *global, int cpu)
 {
@@ -179,16 +137,26 @@ static int fsocket_spawn_cpu(struct sock *sk, int want)
 	return fsocket_least_used_cpu(sk);
 }
 
-/* A local listener of @global for @cpu, as a descriptor still to install. */
+/*
+ * A local listener of @global for @cpu, as a descriptor still to install.
+ * The number comes first: a caller whose table is full gets EMFILE before
+ * a listener is made that would have to stop again.
+ */
 static int fsocket_spawn_fd(struct socket *global, int cpu,
 			    struct fsocket_new_fd *nfd)
 {
-	struct socket *local = fsocket_clone_listener(global, cpu);
+	int flags = O_CLOEXEC | (global->file->f_flags & O_NONBLOCK);
+	struct socket *local;
+	int fd = fsocket_reserve_fd(flags, nfd);
 
-	if (IS_ERR(local))
+	if (fd < 0)
+		return fd;
+	local = fsocket_clone_listener(global, cpu);
+	if (IS_ERR(local)) {
+		fsocket_abort_fd(nfd);
 		return PTR_ERR(local);
-	return fsocket_prepare_fd(local, O_CLOEXEC |
-				  (global->file->f_flags & O_NONBLOCK), nfd);
+	}
+	return fsocket_attach_fd(local, flags, nfd);
 }
 
 /*
@@ -196,11 +164,48 @@ static int fsocket_spawn_fd(struct socket *global, int cpu,
  * its connections arrive. The CPU came from the caller's allowed CPUs, so
  * the pin stays inside its cpuset.
  */
-static int fsocket_pin_chosen(int want, int cpu)
+static int fsocket_pin_cpu(int want, int cpu)
 {
 	if (want != FSOCKET_CPU_ANY || fsocket_param(enable_listen_spawn) != 2)
-		return 0;
-	return set_cpus_allowed_ptr(current, cpumask_of(cpu));
+		return -1;
+	return cpu;
+}
+
+static void fsocket_pending_release(struct fsocket_pending *p)
+{
+	if (p->fds != &p->one)
+		kfree(p->fds);
+	p->fds = NULL;
+	p->n = 0;
+}
+
+/* The answer is written: pin the caller, then install every descriptor. */
+int fsocket_pending_commit(struct fsocket_pending *p)
+{
+	unsigned int i;
+	int err = 0;
+
+	if (p->n && p->pin_cpu >= 0)
+		err = set_cpus_allowed_ptr(current, cpumask_of(p->pin_cpu));
+	if (err) {
+		fsocket_pending_abort(p);
+		return err;
+	}
+	for (i = 0; i < p->n; i++)
+		fsocket_commit_fd(&p->fds[i]);
+	fsocket_stat_add(FSOCKET_STAT_SPAWN, p->n);
+	fsocket_pending_release(p);
+	return 0;
+}
+
+/* Nothing made is installed: the local listeners close unseen. */
+void fsocket_pending_abort(struct fsocket_pending *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->n; i++)
+		fsocket_abort_fd(&p->fds[i]);
+	fsocket_pending_release(p);
 }
 
 /*
@@ -238,38 +243,34 @@ long fsocket_listen(struct fsocket_ioctl_arg *arg)
 	return 0;
 }
 
-/* SPAWN_LISTEN: a local listener for one CPU; returns its descriptor. */
-long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg)
+/*
+ * SPAWN_LISTEN: a local listener for one CPU; returns its descriptor,
+ * which the dispatcher installs once the answer is written (@p).
+ */
+long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg,
+			  struct fsocket_pending *p)
 {
-	struct fsocket_new_fd nfd;
 	struct socket *global;
 	int cpu, ret;
 
+	if (arg->op.spawn_op.reserved)
+		return -EINVAL;
 	global = fsocket_group_listener(arg->fd);
 	if (IS_ERR(global))
 		return PTR_ERR(global);
 
 	mutex_lock(&fsocket_spawn_lock);
 	cpu = fsocket_spawn_cpu(global->sk, arg->op.spawn_op.cpu);
-	if (cpu < 0) {
-		ret = cpu;
-		goto unlock;
-	}
-	ret = fsocket_spawn_fd(global, cpu, &nfd);
-	if (ret >= 0) {
-		int err = fsocket_pin_chosen(arg->op.spawn_op.cpu, cpu);
-
-		if (err) {
-			fsocket_abort_fd(&nfd);
-			ret = err;
-		} else {
-			fsocket_commit_fd(&nfd);
-			arg->op.spawn_op.cpu = cpu;
-		}
-	}
-unlock:
+	ret = cpu < 0 ? cpu : fsocket_spawn_fd(global, cpu, &p->one);
 	mutex_unlock(&fsocket_spawn_lock);
-	fsocket_stat_inc(ret < 0 ? FSOCKET_STAT_ERROR : FSOCKET_STAT_SPAWN);
+	if (ret >= 0) {
+		p->fds = &p->one;
+		p->n = 1;
+		p->pin_cpu = fsocket_pin_cpu(arg->op.spawn_op.cpu, cpu);
+		arg->op.spawn_op.cpu = cpu;
+	} else {
+		fsocket_stat_inc(FSOCKET_STAT_ERROR);
+	}
 	fsocket_log(DEBUG, "spawn for fd %d on cpu %d: %d\n", arg->fd, cpu, ret);
 	sockfd_put(global);
 	return ret;
@@ -350,34 +351,20 @@ static struct socket *fsocket_next_watched(unsigned int *from)
 	}
 }
 
-/* One more local listener for SPAWN_ALL_LISTEN, recorded in @pairs. */
-static int fsocket_spawn_pair(struct socket *global, int global_fd, int cpu,
-			      struct fsocket_spawn_pair __user *pairs,
-			      struct fsocket_new_fd *nfd)
-{
-	struct fsocket_spawn_pair pair = { .global_fd = global_fd };
-
-	pair.local_fd = fsocket_spawn_fd(global, cpu, nfd);
-	if (pair.local_fd < 0)
-		return pair.local_fd;
-	if (copy_to_user(pairs, &pair, sizeof(pair))) {
-		fsocket_abort_fd(nfd);
-		return -EFAULT;
-	}
-	return pair.local_fd;
-}
-
 /*
  * SPAWN_ALL_LISTEN: SPAWN_LISTEN for each of the caller's watched
- * listeners, all on one CPU, all or none: the descriptors are installed
- * only when every one was made, else they are released unseen.
+ * listeners, all on one CPU, all or none: the descriptors wait in @p, and
+ * the dispatcher installs them once every one was made and both answers
+ * are written, else they are released unseen. The pairs are written after
+ * the spawn lock is dropped: a user page that faults slowly (or never)
+ * holds up nobody else's SPAWN.
  */
-long fsocket_spawn_all_listen(struct fsocket_ioctl_arg *arg)
+long fsocket_spawn_all_listen(struct fsocket_ioctl_arg *arg,
+			      struct fsocket_pending *p)
 {
 	struct fsocket_spawn_all_op *op = &arg->op.spawn_all_op;
-	struct fsocket_spawn_pair __user *pairs = u64_to_user_ptr(op->pairs);
-	unsigned int from = 0, n = 0, i;
-	struct fsocket_new_fd *made;
+	struct fsocket_spawn_pair *pairs;
+	unsigned int from = 0, n = 0;
 	struct socket *global;
 	int cpu = -1, ret = 0;
 
@@ -385,9 +372,13 @@ long fsocket_spawn_all_listen(struct fsocket_ioctl_arg *arg)
 		return -EOPNOTSUPP;
 	if (op->count > FSOCKET_SPAWN_ALL_MAX)
 		return -EINVAL;
-	made = kcalloc(max(op->count, 1U), sizeof(*made), GFP_KERNEL);
-	if (!made)
+	p->fds = kcalloc(max(op->count, 1U), sizeof(*p->fds),
+			 GFP_KERNEL_ACCOUNT);
+	pairs = kcalloc(max(op->count, 1U), sizeof(*pairs), GFP_KERNEL_ACCOUNT);
+	if (!p->fds || !pairs) {
+		kfree(pairs);
 		return -ENOMEM;
+	}
 	mutex_lock(&fsocket_spawn_lock);
 	while (!ret && (global = fsocket_next_watched(&from))) {
 		if (cpu < 0)
@@ -397,28 +388,25 @@ long fsocket_spawn_all_listen(struct fsocket_ioctl_arg *arg)
 		else if (n == op->count)
 			ret = -ENOSPC;
 		else
-			ret = fsocket_spawn_pair(global, from - 1, cpu,
-						 &pairs[n], &made[n]);
+			ret = fsocket_spawn_fd(global, cpu, &p->fds[n]);
 		if (ret >= 0) {
-			n++;
+			pairs[n].global_fd = from - 1;
+			pairs[n].local_fd = ret;
+			p->n = ++n;
 			ret = 0;
 		}
 		sockfd_put(global);
 	}
-	if (!ret && n)
-		ret = fsocket_pin_chosen(op->cpu, cpu);
-	for (i = 0; i < n; i++) {
-		if (ret)
-			fsocket_abort_fd(&made[i]);
-		else
-			fsocket_commit_fd(&made[i]);
-	}
 	mutex_unlock(&fsocket_spawn_lock);
-	kfree(made);
-	fsocket_stat_add(ret ? FSOCKET_STAT_ERROR : FSOCKET_STAT_SPAWN,
-			 ret ? 1 : n);
-	if (ret)
+	if (!ret && n &&
+	    copy_to_user(u64_to_user_ptr(op->pairs), pairs, n * sizeof(*pairs)))
+		ret = -EFAULT;
+	kfree(pairs);
+	if (ret) {
+		fsocket_stat_inc(FSOCKET_STAT_ERROR);
 		return ret;
+	}
+	p->pin_cpu = fsocket_pin_cpu(op->cpu, cpu);
 	op->count = n;
 	op->cpu = n ? cpu : FSOCKET_CPU_ANY;
 	return n;

@@ -11,6 +11,9 @@
  * which sleeps on both queues), and ACCEPT takes from it once its own
  * queue is empty. A healthy worker takes its connections long before the
  * bound and keeps its locality; a slow one keeps those it takes in time.
+ * Only while somebody watches the global listener, though: a server that
+ * made its local listeners itself and accepts from them alone would never
+ * see a connection moved there, so its queues are left as they are.
  *
  * A queued connection was established when its handshake completed and
  * has sent no data since, so its lsndtime (jiffies) is the time it was
@@ -89,6 +92,22 @@ unlock:
 }
 
 /*
+ * Is @sk registered in an epoll (each registration waits on the socket
+ * for as long as it lasts), or is a task asleep on it (accept, poll)?
+ */
+static bool fsocket_watched(struct sock *sk)
+{
+	struct socket_wq *wq;
+	bool watched;
+
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	watched = wq && skwq_has_sleeper(wq);
+	rcu_read_unlock();
+	return watched;
+}
+
+/*
  * Steals from the local listener @src for @global, its group's global
  * listener; returns how many it moved. Sleeps (the socket lock).
  */
@@ -98,7 +117,8 @@ unsigned int fsocket_steal(struct sock *src, struct sock *global,
 	unsigned int n = 0;
 	int cpu;
 
-	if (reqsk_queue_empty(&inet_csk(src)->icsk_accept_queue))
+	if (reqsk_queue_empty(&inet_csk(src)->icsk_accept_queue) ||
+	    !fsocket_watched(global))
 		return 0;
 	lock_sock(src);
 	if (src->sk_state == TCP_LISTEN)

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What a local listener takes from its global listener: every option of
+ * the listener that its connections inherit (sk_clone_lock() copies the
+ * listener into each child), so that a connection taken from a local
+ * listener is set up as one taken from the application's own would be.
+ * Values the kernel keeps as the application gave them are set again
+ * through setsockopt, with its checks; those it keeps transformed (buffer
+ * sizes already doubled and maybe forced past the sysctl maximum, a mark,
+ * lingering and time-outs) are copied as they are, since the application
+ * was allowed to set them on its listener.
+ *
+ * Not copied: IP_TRANSPARENT and IP_FREEBIND (their storage differs
+ * between 6.1 and 6.12; a transparent listener's clone cannot bind its
+ * address and SPAWN fails, so such a listener stays on the plain path),
+ * TCP_MD5SIG keys, socket filters and BPF programs attached to it.
+ */
+#include <linux/ipv6.h>
+#include <linux/net.h>
+#include <linux/tcp.h>
+#include <net/inet_connection_sock.h>
+#include <net/inet_sock.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "fastsocket.h"
+
+static int fsocket_set(struct socket *sock, int level, int name,
+		       const void *val, unsigned int len)
+{
+	sockptr_t optval = KERNEL_SOCKPTR((void *)val);
+
+	if (level == SOL_SOCKET)
+		return sock_setsockopt(sock, level, name, optval, len);
+	return sock->ops->setsockopt(sock, level, name, optval, len);
+}
+
+int fsocket_set_int(struct socket *sock, int level, int name, int val)
+{
+	return fsocket_set(sock, level, name, &val, sizeof(val));
+}
+
+/* Set @name to @val where the listener had it set (non-zero). */
+static int fsocket_set_nonzero(struct socket *sock, int level, int name,
+			       int val)
+{
+	return val ? fsocket_set_int(sock, level, name, val) : 0;
+}
+
+/* Socket level: copied as the kernel holds them. */
+static void fsocket_copy_sock(struct sock *to, struct sock *from)
+{
+	unsigned int locks = from->sk_userlocks &
+			     (SOCK_RCVBUF_LOCK | SOCK_SNDBUF_LOCK);
+
+	to->sk_userlocks |= locks;
+	if (locks & SOCK_RCVBUF_LOCK)
+		WRITE_ONCE(to->sk_rcvbuf, READ_ONCE(from->sk_rcvbuf));
+	if (locks & SOCK_SNDBUF_LOCK)
+		WRITE_ONCE(to->sk_sndbuf, READ_ONCE(from->sk_sndbuf));
+	WRITE_ONCE(to->sk_mark, READ_ONCE(from->sk_mark));
+	WRITE_ONCE(to->sk_priority, READ_ONCE(from->sk_priority));
+	WRITE_ONCE(to->sk_rcvtimeo, READ_ONCE(from->sk_rcvtimeo));
+	WRITE_ONCE(to->sk_sndtimeo, READ_ONCE(from->sk_sndtimeo));
+	if (sock_flag(from, SOCK_LINGER)) {
+		WRITE_ONCE(to->sk_lingertime, READ_ONCE(from->sk_lingertime));
+		sock_set_flag(to, SOCK_LINGER);
+	}
+}
+
+static int fsocket_copy_sockopts(struct socket *to, struct sock *from)
+{
+	int err = 0;
+
+	if (from->sk_reuse)
+		err = fsocket_set_int(to, SOL_SOCKET, SO_REUSEADDR, 1);
+	if (!err && sock_flag(from, SOCK_KEEPOPEN))
+		err = fsocket_set_int(to, SOL_SOCKET, SO_KEEPALIVE, 1);
+	if (!err && from->sk_bound_dev_if)
+		err = sock_bindtoindex(to->sk, from->sk_bound_dev_if, true);
+	if (!err)
+		fsocket_copy_sock(to->sk, from);
+	return err;
+}
+
+static int fsocket_copy_ipopts(struct socket *to, struct sock *from)
+{
+	int err;
+
+	if (from->sk_family != AF_INET6)
+		return fsocket_set_nonzero(to, SOL_IP, IP_TOS,
+					   READ_ONCE(inet_sk(from)->tos));
+	err = fsocket_set_int(to, SOL_IPV6, IPV6_V6ONLY, from->sk_ipv6only);
+	if (!err)
+		err = fsocket_set_nonzero(to, SOL_IPV6, IPV6_TCLASS,
+					  READ_ONCE(inet6_sk(from)->tclass));
+	return err;
+}
+
+/* Keepalive times are kept in jiffies and set in seconds. */
+static int fsocket_copy_keepalive(struct socket *to, const struct tcp_sock *tp)
+{
+	int err;
+
+	err = fsocket_set_nonzero(to, SOL_TCP, TCP_KEEPIDLE,
+				  READ_ONCE(tp->keepalive_time) / HZ);
+	if (!err)
+		err = fsocket_set_nonzero(to, SOL_TCP, TCP_KEEPINTVL,
+					  READ_ONCE(tp->keepalive_intvl) / HZ);
+	if (!err)
+		err = fsocket_set_nonzero(to, SOL_TCP, TCP_KEEPCNT,
+					  READ_ONCE(tp->keepalive_probes));
+	return err;
+}
+
+static int fsocket_copy_tcpopts(struct socket *to, struct sock *from)
+{
+	struct request_sock_queue *queue = &inet_csk(from)->icsk_accept_queue;
+	const struct inet_connection_sock *icsk = inet_csk(from);
+	const struct tcp_sock *tp = tcp_sk(from);
+	int err;
+
+	err = fsocket_copy_keepalive(to, tp);
+	if (!err && (tp->nonagle & TCP_NAGLE_OFF))
+		err = fsocket_set_int(to, SOL_TCP, TCP_NODELAY, 1);
+	if (!err)
+		err = fsocket_set_nonzero(to, SOL_TCP, TCP_FASTOPEN,
+					  READ_ONCE(queue->fastopenq.max_qlen));
+	if (!err)
+		err = fsocket_set_nonzero(to, SOL_TCP, TCP_USER_TIMEOUT,
+					  READ_ONCE(icsk->icsk_user_timeout));
+	if (!err)
+		err = fsocket_set_nonzero(to, SOL_TCP, TCP_MAXSEG,
+					  READ_ONCE(tp->rx_opt.user_mss));
+	if (!err)
+		err = fsocket_set_nonzero(to, SOL_TCP, TCP_NOTSENT_LOWAT,
+					  READ_ONCE(tp->notsent_lowat));
+	/* Only one the application chose: else the route's or the default. */
+	if (!err && icsk->icsk_ca_setsockopt)
+		err = fsocket_set(to, SOL_TCP, TCP_CONGESTION,
+				  icsk->icsk_ca_ops->name,
+				  strlen(icsk->icsk_ca_ops->name));
+	if (!err)
+		WRITE_ONCE(inet_csk(to->sk)->icsk_accept_queue.rskq_defer_accept,
+			   READ_ONCE(queue->rskq_defer_accept));
+	return err;
+}
+
+/* Before @to binds and listens, while nobody else can see it. */
+int fsocket_copy_options(struct socket *to, struct sock *from)
+{
+	int err = fsocket_copy_sockopts(to, from);
+
+	if (!err)
+		err = fsocket_copy_ipopts(to, from);
+	if (!err)
+		err = fsocket_copy_tcpopts(to, from);
+	return err;
+}

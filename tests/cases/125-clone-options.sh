@@ -1,0 +1,14 @@
+# A local listener's connections carry every option the application set
+# on its listener and a connection of that listener would have inherited
+# (keepalive times, TCP_USER_TIMEOUT, TCP_MAXSEG, TCP_CONGESTION,
+# TCP_NOTSENT_LOWAT, SO_MARK, SO_PRIORITY, IP_TOS / IPV6_TCLASS,
+# SO_LINGER, SO_RCVTIMEO / SO_SNDTIMEO, SO_RCVBUFFORCE sizes past
+# rmem_max, ...), IPv4 and IPv6: each is read back on a connection taken
+# from a local listener and compared with one taken plainly with accept(2)
+# from a listener set up the same way (tests/progs/optcheck.c).
+. "$FS_ROOT/tests/vm/lib.sh"
+
+[ "$(nproc)" -ge 2 ] || skip "needs at least 2 CPUs"
+# Stealing off: the connection must stay on the local listener it hit.
+fs_load steal_after_ms=0 || fail "load failed"
+check "options carried by local listeners" "$FS_BIN/optcheck"
