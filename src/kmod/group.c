@@ -134,8 +134,9 @@ static bool fsocket_group_stranded(struct fsocket_group *g, unsigned int i,
 {
 	bool stranded;
 
+	/* More members than slots: wake any with a queue, not the idle. */
 	if (i >= nr_cpu_ids + 1)
-		return true;	/* more members than slots: do not risk it */
+		return head;
 	stranded = head && g->seen[i].sk == sk && g->seen[i].head == head;
 	g->seen[i].sk = sk;
 	g->seen[i].head = head;

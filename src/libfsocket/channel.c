@@ -23,7 +23,7 @@ static pthread_mutex_t channel_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *device_path(void)
 {
-	const char *p = getenv("FASTSOCKET_DEVICE");
+	const char *p = secure_getenv("FASTSOCKET_DEVICE");
 
 	return p && *p ? p : FSOCKET_DEVICE_PATH;
 }

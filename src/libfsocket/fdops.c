@@ -75,15 +75,31 @@ FSOCK_EXPORT int dup(int fd)
 	return copied(fd, fsock_real()->dup(fd));
 }
 
+/*
+ * dup2/dup3 onto a number we track: forget it while it still names what
+ * we knew (our private descriptor leaves the epolls it is in only while
+ * it is still that descriptor), unless the call is bound to fail.
+ */
+static void replacing(int fd, int fd2)
+{
+	if (fd == fd2 || !fsock_any() || fsock_get(fd2).kind == FSOCK_UNKNOWN ||
+	    fsock_real()->fcntl(fd, F_GETFD) < 0)
+		return;
+	forget_locked(fd2);
+}
+
 FSOCK_EXPORT int dup2(int fd, int fd2)
 {
-	int ret = fsock_real()->dup2(fd, fd2);
+	int ret;
 
+	replacing(fd, fd2);
+	ret = fsock_real()->dup2(fd, fd2);
 	return ret == fd ? ret : copied(fd, ret);
 }
 
 FSOCK_EXPORT int dup3(int fd, int fd2, int flags)
 {
+	replacing(fd, fd2);
 	return copied(fd, fsock_real()->dup3(fd, fd2, flags));
 }
 

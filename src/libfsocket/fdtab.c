@@ -8,6 +8,7 @@
  * Descriptor numbers stay below fs.nr_open (< 2^30) and pids below 2^22.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -127,7 +128,7 @@ static size_t nr_regs, room_regs;
 
 int fsock_reg_add(int fd, int epfd)
 {
-	pid_t pid = getpid();
+	pid_t pid = fsock_pid();
 	size_t i;
 
 	for (i = 0; i < nr_regs; i++)
@@ -158,7 +159,7 @@ void fsock_reg_del(int fd, int epfd)
 
 void fsock_reg_each(int fd, int gfd, void (*fn)(int epfd, int gfd))
 {
-	pid_t pid = getpid();
+	pid_t pid = fsock_pid();
 	size_t i;
 
 	for (i = 0; i < nr_regs; i++)
@@ -175,20 +176,56 @@ void fsock_reg_drop(int fd)
 			regs[i--] = regs[--nr_regs];
 }
 
+/*
+ * Signals are blocked while the lock is held: a handler that closes or
+ * copies a descriptor (dup2(1, 100) in a handler is common) would
+ * otherwise wait forever for the lock its own thread holds.
+ */
+static _Thread_local sigset_t mask_before;
+
 void fsock_lock(void)
 {
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &mask_before);
 	pthread_mutex_lock(&lock);
 }
 
 void fsock_unlock(void)
 {
 	pthread_mutex_unlock(&lock);
+	pthread_sigmask(SIG_SETMASK, &mask_before, NULL);
 }
 
-/* A child of fork() gets the lock as its parent's forking thread held it. */
+/*
+ * The process id, asked of the kernel once per process: glibc no longer
+ * caches it, and accept() on a shared listener needs it every time. A
+ * child made without fork()'s handlers (_Fork, clone) keeps its parent's,
+ * so it takes no local listener and stays on the shared one.
+ */
+static atomic_int cached_pid;
+
+pid_t fsock_pid(void)
+{
+	pid_t pid = atomic_load_explicit(&cached_pid, memory_order_relaxed);
+
+	if (!pid) {
+		pid = getpid();
+		atomic_store_explicit(&cached_pid, pid, memory_order_relaxed);
+	}
+	return pid;
+}
+
+/*
+ * A child of fork() gets the lock as its parent's forking thread held it,
+ * and that thread's signal mask from before.
+ */
 static void child_after_fork(void)
 {
 	pthread_mutex_init(&lock, NULL);
+	atomic_store_explicit(&cached_pid, 0, memory_order_relaxed);
+	pthread_sigmask(SIG_SETMASK, &mask_before, NULL);
 }
 
 __attribute__((constructor)) static void fdtab_init(void)

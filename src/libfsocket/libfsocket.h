@@ -2,10 +2,13 @@
 #ifndef LIBFSOCKET_H
 #define LIBFSOCKET_H
 
+#include <poll.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -30,6 +33,19 @@ struct fsock_real {
 	int (*close_range)(unsigned int first, unsigned int last, int flags);
 	void (*closefrom)(int lowfd);
 	pid_t (*fork)(void);
+	int (*poll)(struct pollfd *fds, nfds_t n, int timeout);
+	int (*ppoll)(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+		     const sigset_t *mask);
+	int (*select)(int nfds, fd_set *r, fd_set *w, fd_set *e,
+		      struct timeval *tv);
+	int (*pselect)(int nfds, fd_set *r, fd_set *w, fd_set *e,
+		       const struct timespec *ts, const sigset_t *mask);
+	int (*pipe)(int fds[2]);
+	int (*pipe2)(int fds[2], int flags);
+	int (*socketpair)(int domain, int type, int protocol, int sv[2]);
+	int (*eventfd)(unsigned int initval, int flags);
+	int (*epoll_create)(int size);
+	int (*epoll_create1)(int flags);
 };
 
 extern struct fsock_real fsock_real_syms;
@@ -111,6 +127,8 @@ void fsock_set(int fd, const struct fsock_ent *e);
 void fsock_clear(int fd);
 void fsock_lock(void);
 void fsock_unlock(void);
+/* getpid(), asked once per process. */
+pid_t fsock_pid(void);
 /* Calls @fn for every known descriptor in [first, last]. */
 void fsock_for_range(unsigned int first, unsigned int last,
 		     void (*fn)(int fd));
@@ -125,6 +143,7 @@ void fsock_reg_drop(int fd);
 /* state.c: keeping that view true as descriptors come and go. */
 void fsock_forget(int fd);
 void fsock_copy(int from, int to);
+int fsock_fresh(int fd);
 
 /* localize.c: a worker's own local listener, put over its descriptor. */
 bool fsock_want_local(int fd, bool from_accept);

@@ -102,7 +102,7 @@ bool fsock_want_local(int fd, bool from_accept)
 		return true;
 	if (e.kind != FSOCK_GLOBAL)
 		return false;
-	pid = getpid();
+	pid = fsock_pid();
 	if (!may_spawn(&e, pid))
 		return false;
 	/* accept() without epoll: only a blocking one waits on both queues. */

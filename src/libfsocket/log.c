@@ -22,7 +22,7 @@ static atomic_bool said[FSOCK_ONCE_MAX];
 
 static bool env_on(const char *name)
 {
-	const char *v = getenv(name);
+	const char *v = secure_getenv(name);
 
 	return v && *v && strcmp(v, "0") != 0;
 }

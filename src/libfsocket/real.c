@@ -63,6 +63,16 @@ static void resolve_all(void)
 	RESOLVE(fcntl);
 	RESOLVE(fcntl64);
 	RESOLVE(fork);
+	RESOLVE(poll);
+	RESOLVE(ppoll);
+	RESOLVE(select);
+	RESOLVE(pselect);
+	RESOLVE(pipe);
+	RESOLVE(pipe2);
+	RESOLVE(socketpair);
+	RESOLVE(eventfd);
+	RESOLVE(epoll_create);
+	RESOLVE(epoll_create1);
 	*(void **)&fsock_real_syms.close_range = dlsym(RTLD_NEXT, "close_range");
 	if (!fsock_real_syms.close_range)
 		fsock_real_syms.close_range = sys_close_range;

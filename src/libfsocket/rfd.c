@@ -75,7 +75,7 @@ static unsigned int possible_cpus(void)
 
 static void rfd_init(void)
 {
-	const char *bind_env = getenv("FASTSOCKET_RFD_BIND");
+	const char *bind_env = secure_getenv("FASTSOCKET_RFD_BIND");
 	char buf[16];
 
 	if (fsock_disabled() || read_line(RFD_PARAM, buf, sizeof(buf)) ||

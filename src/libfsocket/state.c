@@ -1,6 +1,6 @@
 /*
  * Keeping the table true as descriptors go away or are copied. Every
- * function here runs under fsock_lock().
+ * function here but fsock_fresh() runs under fsock_lock().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,6 +61,21 @@ void fsock_forget(int fd)
 	if (e.kind != FSOCK_UNKNOWN)
 		fsock_clear(fd);
 	errno = saved_errno;
+}
+
+/*
+ * A number the kernel just handed out cannot carry anything we knew: it
+ * was closed behind our back (a raw system call, io_uring, fclose) and
+ * reused. Takes the lock itself; returns @fd.
+ */
+int fsock_fresh(int fd)
+{
+	if (fd >= 0 && fsock_any() && fsock_get(fd).kind != FSOCK_UNKNOWN) {
+		fsock_lock();
+		fsock_forget(fd);
+		fsock_unlock();
+	}
+	return fd;
 }
 
 /* @to is a new copy of @from (dup, dup2, dup3, F_DUPFD): same role. */

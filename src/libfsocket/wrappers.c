@@ -33,25 +33,14 @@ static bool is_inet_tcp(int fd)
 	       protocol == IPPROTO_TCP;
 }
 
-/* A number the kernel just handed out cannot carry anything we knew. */
-static int fresh(int fd)
-{
-	if (fd >= 0 && fsock_any() && fsock_get(fd).kind != FSOCK_UNKNOWN) {
-		fsock_lock();
-		fsock_forget(fd);
-		fsock_unlock();
-	}
-	return fd;
-}
-
 FSOCK_EXPORT int socket(int domain, int type, int protocol)
 {
-	return fresh(fsock_real()->socket(domain, type, protocol));
+	return fsock_fresh(fsock_real()->socket(domain, type, protocol));
 }
 
 static void accelerate_listen(int fd, int backlog)
 {
-	struct fsock_ent e = { .kind = FSOCK_GLOBAL, .a = getpid(),
+	struct fsock_ent e = { .kind = FSOCK_GLOBAL, .a = fsock_pid(),
 			       .b = FSOCK_NONE };
 	struct fsocket_ioctl_arg arg;
 	int channel, reuse = 0;
@@ -197,8 +186,8 @@ FSOCK_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,
 	int gfd;
 
 	if (accept_is_local(fd, &gfd))
-		return fresh(accept_local(fd, gfd, addr, len, flags));
-	return fresh(fsock_real()->accept4(fd, addr, len, flags));
+		return fsock_fresh(accept_local(fd, gfd, addr, len, flags));
+	return fsock_fresh(fsock_real()->accept4(fd, addr, len, flags));
 }
 
 FSOCK_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
@@ -206,6 +195,6 @@ FSOCK_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 	int gfd;
 
 	if (accept_is_local(fd, &gfd))
-		return fresh(accept_local(fd, gfd, addr, len, 0));
-	return fresh(fsock_real()->accept(fd, addr, len));
+		return fsock_fresh(accept_local(fd, gfd, addr, len, 0));
+	return fsock_fresh(fsock_real()->accept(fd, addr, len));
 }

@@ -5,12 +5,14 @@
 # listener the plain kernel serves them all; under libfsocket.so every
 # connection whose SYN lands on the stopped worker's CPU would wait in its
 # local queue, and the module must hand it to an idle worker within
-# steal_after_ms. Epoll workers and blocking-accept workers; none may fail,
+# steal_after_ms. Epoll workers, blocking-accept workers and workers that
+# poll() before accept(); none may fail,
 # and the slowest must stay under a bound. With no worker stopped, the
 # same server keeps >= 99 % accept locality. Plain figures are measured in
 # the same run and printed beside.
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
+. "$FS_ROOT/tests/vm/stall.sh"
 
 [ "$(nproc)" -ge 2 ] || skip "needs at least 2 CPUs"
 trap fs_netns_down EXIT
@@ -21,38 +23,17 @@ bound=$(cat /sys/module/fastsocket/parameters/steal_after_ms)
 n=600 slowest=1000
 [ "$FS_DEBUG_KERNEL" = 1 ] && n=150 slowest=1500
 
-# run PORT LABEL [env...] -- STALL-ARGS...: one server, n connections;
-# prints "LABEL: client line; latency line; server line; stolen S".
-run() {
-	local port=$1 label=$2 out client stolen server; shift 2
-	local envs=()
-	while [ "$1" != -- ]; do envs+=("$1"); shift; done
-	shift
-	out=$(mktemp)
-	stolen=$(fs_stat stolen)
-	ip netns exec srv env "${envs[@]}" "$FS_BIN/stall" -a 10.77.0.1 \
-		-p $port -w "$(nproc)" "$@" >"$out" &
-	server=$!
-	wait_for_line "$out" ready || { cat "$out"; fail "$label: server did not start"; }
-	client=$(ip netns exec cli "$FS_BIN/prefork" client -a 10.77.0.1 \
-		-p $port -n $n -c 8 -b 2000)
-	kill -TERM $server; wait $server
-	echo "$label: $(echo "$client" | tr '\n' ' ') $(tail -n 1 "$out") stolen $(( $(fs_stat stolen) - stolen ))"
-}
-field() { echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'; }
-preload=("LD_PRELOAD=$FS_LIB" FASTSOCKET_QUIET=1)
-
 # A stopped worker, fastsocket: every connection answered, none slow.
 port=8100
-for mode in epoll block; do
+for mode in epoll block poll; do
 	if [ "$FS_DEBUG_KERNEL" != 1 ]; then
 		port=$((port + 1))
-		note "$(run $port "plain, $mode, 1 stopped" -- -m $mode -S)"
+		note "$(fs_stall_run $port $n "plain, $mode, 1 stopped" -- -w "$(nproc)" -m $mode -S)"
 	fi
 	port=$((port + 1))
-	r=$(run $port "fastsocket, $mode, 1 stopped" "${preload[@]}" -- -m $mode -S)
+	r=$(fs_stall_run $port $n "fastsocket, $mode, 1 stopped" "${FS_PRELOAD[@]}" -- -w "$(nproc)" -m $mode -S)
 	note "$r"
-	failed=$(field "$r" failed) max=$(field "$r" max) stolen=$(field "$r" stolen)
+	failed=$(fs_field "$r" failed) max=$(fs_field "$r" max) stolen=$(fs_field "$r" stolen)
 	fs_losses_ok "$failed" $n || fail "$mode: connections failed with a stopped worker: $r"
 	[ "$stolen" -gt 0 ] || fail "$mode: nothing was stolen from the stopped worker: $r"
 	awk -v m="$max" -v b=$slowest 'BEGIN { exit !(m < b) }' ||
@@ -61,18 +42,18 @@ for mode in epoll block; do
 done
 
 # No worker stopped: stealing leaves the healthy workers their locality.
-r=$(run 8110 "fastsocket, epoll, healthy" "${preload[@]}" -- -m epoll)
+r=$(fs_stall_run 8110 $n "fastsocket, epoll, healthy" "${FS_PRELOAD[@]}" -- -w "$(nproc)" -m epoll)
 note "$r"
-pct=$(field "$r" pct)
-[ "$(field "$r" failed)" = 0 ] || fail "healthy: connections failed: $r"
+pct=$(fs_field "$r" pct)
+[ "$(fs_field "$r" failed)" = 0 ] || fail "healthy: connections failed: $r"
 awk -v p="$pct" 'BEGIN { exit !(p >= 99.0) }' || fail "healthy: locality $pct% < 99%"
-echo "ok: healthy workers: locality $pct%, $(field "$r" stolen) stolen"
+echo "ok: healthy workers: locality $pct%, $(fs_field "$r" stolen) stolen"
 
 # Stealing off: the module leaves the queues alone (a short run; a
 # stopped worker's connections would time out, so only a healthy one).
 echo 0 >/sys/module/fastsocket/parameters/steal_after_ms
 before=$(fs_stat stolen)
-r=$(run 8111 "fastsocket, steal_after_ms=0, healthy" "${preload[@]}" -- -m epoll)
+r=$(fs_stall_run 8111 $n "fastsocket, steal_after_ms=0, healthy" "${FS_PRELOAD[@]}" -- -w "$(nproc)" -m epoll)
 [ "$(fs_stat stolen)" = "$before" ] || fail "steal_after_ms=0 still stole: $r"
 echo "ok: steal_after_ms=0 steals nothing"
 echo "$bound" >/sys/module/fastsocket/parameters/steal_after_ms

@@ -3,11 +3,13 @@
  * workers can stall, for measuring the same server plain, with a
  * listener per worker (SO_REUSEPORT), and under libfsocket.so.
  *
- *   stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block] [-R] [-S]
+ *   stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S]
  *
  * -m epoll: each worker waits in its own epoll on the listener (level
  * triggered, non-blocking accept until EAGAIN), as nginx with
- * accept_mutex off; block: each worker blocks in accept(). -R: each
+ * accept_mutex off; block: each worker blocks in accept(); poll and
+ * select: each worker waits in poll() or select() on the (blocking)
+ * listener, then calls accept(). -R: each
  * worker opens its own SO_REUSEPORT listener and pins itself to CPU
  * i % CPUs (nginx's "reuseport" with worker_cpu_affinity auto); without
  * it the master's one listener is shared and nobody is pinned (under
@@ -21,6 +23,7 @@
  * against sched_getcpu()). Its client is "prefork client".
  */
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -29,6 +32,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,9 +47,12 @@ struct counters {
 	atomic_int up;
 };
 
+enum wait_mode { WAIT_EPOLL, WAIT_BLOCK, WAIT_POLL, WAIT_SELECT };
+
 struct options {
 	const char *addr;
-	int port, workers, reuseport, stop, block;
+	int port, workers, reuseport, stop;
+	enum wait_mode mode;
 };
 
 static volatile sig_atomic_t stopping;
@@ -65,7 +72,7 @@ static int open_listener(const struct options *o, int reuseport)
 	if (parse_addr(o->addr, o->port, &ss, &len))
 		return -1;
 	fd = socket(ss.ss_family, SOCK_STREAM |
-		    (o->block ? 0 : SOCK_NONBLOCK), 0);
+		    (o->mode == WAIT_EPOLL ? SOCK_NONBLOCK : 0), 0);
 	if (fd < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    (reuseport &&
@@ -135,6 +142,30 @@ static void serve_block(int lfd, struct counters *c)
 	}
 }
 
+/* Wait in poll() or select() for the listener, then accept() once. */
+static void serve_polled(int lfd, struct counters *c, enum wait_mode mode)
+{
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+	fd_set r;
+	int fd, n;
+
+	atomic_fetch_add(&c->up, 1);
+	for (;;) {
+		if (mode == WAIT_POLL) {
+			n = poll(&p, 1, -1);
+		} else {
+			FD_ZERO(&r);
+			FD_SET(lfd, &r);
+			n = select(lfd + 1, &r, NULL, NULL, NULL);
+		}
+		if (n <= 0)
+			continue;
+		fd = accept(lfd, NULL, NULL);
+		if (fd >= 0)
+			serve_one(fd, c);
+	}
+}
+
 static void worker(int lfd, int id, const struct options *o,
 		   struct counters *c)
 {
@@ -145,10 +176,12 @@ static void worker(int lfd, int id, const struct options *o,
 		if (lfd < 0)
 			_exit(1);
 	}
-	if (o->block)
+	if (o->mode == WAIT_BLOCK)
 		serve_block(lfd, c);
-	else
+	else if (o->mode == WAIT_EPOLL)
 		serve_epoll(lfd, c);
+	else
+		serve_polled(lfd, c, o->mode);
 }
 
 static int run(const struct options *o)
@@ -199,10 +232,18 @@ int main(int argc, char **argv)
 		case 'a': o.addr = optarg; break;
 		case 'p': o.port = atoi(optarg); break;
 		case 'w': o.workers = atoi(optarg); break;
-		case 'm': o.block = !strcmp(optarg, "block");
-			  if (!o.block && strcmp(optarg, "epoll"))
-				  goto usage;
-			  break;
+		case 'm':
+			if (!strcmp(optarg, "epoll"))
+				o.mode = WAIT_EPOLL;
+			else if (!strcmp(optarg, "block"))
+				o.mode = WAIT_BLOCK;
+			else if (!strcmp(optarg, "poll"))
+				o.mode = WAIT_POLL;
+			else if (!strcmp(optarg, "select"))
+				o.mode = WAIT_SELECT;
+			else
+				goto usage;
+			break;
 		case 'R': o.reuseport = 1; break;
 		case 'S': o.stop = 1; break;
 		default: goto usage;
@@ -212,6 +253,6 @@ int main(int argc, char **argv)
 		goto usage;
 	return run(&o);
 usage:
-	fprintf(stderr, "usage: stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block] [-R] [-S]\n");
+	fprintf(stderr, "usage: stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S]\n");
 	return 2;
 }

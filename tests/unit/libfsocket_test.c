@@ -1,0 +1,446 @@
+/*
+ * Unit tests of libfsocket's own logic, on the host, without the module:
+ * the descriptor table, the wrappers that keep it true (dup, dup2, dup3,
+ * fcntl, close, close_range) with tracked, huge and private numbers,
+ * numbers closed behind the library's back and handed out again,
+ * poll() and select() on a local listener, signal handlers, threads,
+ * fork and vfork. The library's objects are linked into this program, so
+ * its wrappers are the calls made here, and libc's are found behind them
+ * as in a preloaded process. Built plain, with ASan + UBSan and with TSan
+ * (tests/unit/Makefile). The table is set up by hand where the module
+ * would have made a local listener.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/close_range.h>
+
+#include <cmocka.h>
+
+#include "../../src/libfsocket/libfsocket.h"
+
+/* A TCP listener on loopback; with @pending, one connection waits on it. */
+static int tcp_listener(bool pending, int *client)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, len), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	*client = -1;
+	if (pending) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+		*client = socket(AF_INET, SOCK_STREAM, 0);
+		assert_int_equal(connect(*client, (struct sockaddr *)&a, len), 0);
+		assert_int_equal(fsock_real()->poll(&p, 1, 2000), 1);
+	}
+	return fd;
+}
+
+static void set_kind(int fd, enum fsock_kind kind, int a)
+{
+	struct fsock_ent e = { .kind = kind, .a = a, .b = FSOCK_NONE };
+
+	fsock_lock();
+	fsock_set(fd, &e);
+	fsock_unlock();
+}
+
+/* @local names a local listener whose private global is @priv. */
+static void make_local(int local, int priv)
+{
+	set_kind(local, FSOCK_LOCAL, priv);
+	set_kind(priv, FSOCK_PRIVATE, local);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fsock_lock();
+	fsock_for_range(0, ~0u, fsock_clear);
+	fsock_unlock();
+	assert_int_equal(atomic_load(&fsock_known), 0);
+	return 0;
+}
+
+static void table_numbers(void **state)
+{
+	static const int fds[] = { 0, 1, 4095, 4096, 1 << 20, (1 << 30) - 1,
+				   INT32_MAX };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		struct fsock_ent e = { .kind = FSOCK_GLOBAL, .flags = FSOCK_REUSE,
+				       .a = 4194303, .b = FSOCK_NONE };
+
+		fsock_lock();
+		fsock_set(fds[i], &e);
+		fsock_unlock();
+		e = fsock_get(fds[i]);
+		assert_int_equal(e.kind, FSOCK_GLOBAL);
+		assert_int_equal(e.flags, FSOCK_REUSE);
+		assert_int_equal(e.a, 4194303);
+		assert_int_equal(e.b, FSOCK_NONE);
+	}
+	assert_int_equal(atomic_load(&fsock_known), (int)i);
+	assert_int_equal(fsock_get(-1).kind, FSOCK_UNKNOWN);
+	assert_int_equal(fsock_get(1 << 21).kind, FSOCK_UNKNOWN);
+}
+
+static void dup_copies_role(void **state)
+{
+	int c, l = tcp_listener(false, &c), d, f;
+
+	(void)state;
+	set_kind(l, FSOCK_GLOBAL, getpid());
+	d = dup(l);
+	assert_true(d >= 0);
+	assert_int_equal(fsock_get(d).kind, FSOCK_GLOBAL);
+	f = fcntl(l, F_DUPFD_CLOEXEC, 500);
+	assert_true(f >= 500);
+	assert_int_equal(fsock_get(f).kind, FSOCK_GLOBAL);
+	close(d);
+	close(f);
+	assert_int_equal(fsock_get(d).kind, FSOCK_UNKNOWN);
+	assert_int_equal(fsock_get(f).kind, FSOCK_UNKNOWN);
+	close(l);
+	assert_int_equal(fsock_get(l).kind, FSOCK_UNKNOWN);
+}
+
+/* The highest descriptor number this process may have (main sets it). */
+static int huge_fd = 1023;
+
+static void dup2_onto_tracked(void **state)
+{
+	int c, l = tcp_listener(false, &c), p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	set_kind(l, FSOCK_GLOBAL, getpid());
+	assert_int_equal(dup2(p[0], l), l);
+	assert_int_equal(fsock_get(l).kind, FSOCK_UNKNOWN);
+	/* dup3 onto the highest number allowed: the copy takes the role. */
+	set_kind(p[1], FSOCK_GLOBAL, getpid());
+	assert_int_equal(dup3(p[1], huge_fd, O_CLOEXEC), huge_fd);
+	assert_int_equal(fsock_get(huge_fd).kind, FSOCK_GLOBAL);
+	close(huge_fd);
+	assert_int_equal(fsock_get(huge_fd).kind, FSOCK_UNKNOWN);
+	close(l);
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * The application dup2()s onto our private descriptor: it leaves the
+ * epoll it was in before the number changes hands, so the epoll does not
+ * go on reporting the shared listener under the application's data.
+ */
+static void dup2_onto_private(void **state)
+{
+	int c, local = tcp_listener(false, &c), gc;
+	int global = tcp_listener(true, &gc), keep = fsock_real()->dup(global);
+	int ep = epoll_create1(0), p[2];
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 7 };
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	make_local(local, global);
+	assert_int_equal(fsock_real()->epoll_ctl(ep, EPOLL_CTL_ADD, global, &ev), 0);
+	fsock_lock();
+	assert_int_equal(fsock_reg_add(local, ep), 0);
+	fsock_unlock();
+	assert_int_equal(epoll_wait(ep, &ev, 1, 0), 1);
+	assert_int_equal(dup2(p[0], global), global);
+	assert_int_equal(fsock_get(global).kind, FSOCK_UNKNOWN);
+	assert_int_equal(fsock_get(local).a, FSOCK_NONE);
+	assert_int_equal(epoll_wait(ep, &ev, 1, 0), 0);
+	close(global);
+	close(keep);
+	close(local);
+	close(gc);
+	close(ep);
+	close(p[1]);
+}
+
+static void close_range_forgets(void **state)
+{
+	int p[2], base = 3000;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(dup2(p[0], base + i), base + i);
+		set_kind(base + i, FSOCK_GLOBAL, getpid());
+	}
+	assert_int_equal(close_range(base, base + 4, 0), 0);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(fsock_get(base + i).kind,
+				 i < 5 ? FSOCK_UNKNOWN : FSOCK_GLOBAL);
+	/* CLOSE_RANGE_CLOEXEC closes nothing, so forgets nothing. */
+	assert_int_equal(close_range(base + 5, base + 9, CLOSE_RANGE_CLOEXEC), 0);
+	assert_int_equal(fsock_get(base + 7).kind, FSOCK_GLOBAL);
+	closefrom(base + 5);
+	assert_int_equal(fsock_get(base + 9).kind, FSOCK_UNKNOWN);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* poll() and select() on a local listener also report its global's queue. */
+static void poll_sees_global(void **state)
+{
+	int lc, gc, local = tcp_listener(false, &lc);
+	int global = tcp_listener(true, &gc);
+	struct pollfd pfd[2] = { { .fd = local, .events = POLLIN },
+				 { .fd = -1 } };
+	struct timespec zero = { 0 };
+	fd_set r;
+
+	(void)state;
+	assert_int_equal(poll(pfd, 1, 0), 0);	/* not yet a local listener */
+	make_local(local, global);
+	assert_int_equal(poll(pfd, 2, 1000), 1);
+	assert_int_equal(pfd[0].revents, POLLIN);
+	assert_int_equal(pfd[1].revents, 0);
+	pfd[0].revents = 0;
+	assert_int_equal(ppoll(pfd, 1, &zero, NULL), 1);
+	assert_int_equal(pfd[0].revents, POLLIN);
+	FD_ZERO(&r);
+	FD_SET(local, &r);
+	assert_int_equal(select(local + 1, &r, NULL, NULL, NULL), 1);
+	assert_true(FD_ISSET(local, &r));
+	assert_false(FD_ISSET(global, &r));
+	/* Asked only for output, nothing is added. */
+	pfd[0].events = POLLOUT;
+	assert_int_equal(poll(pfd, 1, 0), 0);
+	close(local);
+	assert_int_equal(fsock_get(global).kind, FSOCK_UNKNOWN);
+	close(lc);
+	close(gc);
+}
+
+/* A tracked number closed behind the library's back, and the lowest free. */
+static int closed_behind(void)
+{
+	int fd = fsock_real()->dup(0);
+
+	assert_true(fd >= 0);
+	set_kind(fd, FSOCK_GLOBAL, getpid());
+	assert_int_equal(syscall(SYS_close, fd), 0);
+	return fd;
+}
+
+/* Each call that hands out a descriptor drops the stale role. */
+static void stale_numbers(void **state)
+{
+	int fd, p[2], e;
+
+	(void)state;
+	fd = closed_behind();
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(p[0], fd);
+	assert_int_equal(fsock_get(fd).kind, FSOCK_UNKNOWN);
+	close(p[0]);
+	close(p[1]);
+	fd = closed_behind();
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(fsock_get(fd).kind, FSOCK_UNKNOWN);
+	close(p[0]);
+	close(p[1]);
+	fd = closed_behind();
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, p), 0);
+	assert_int_equal(fsock_get(fd).kind, FSOCK_UNKNOWN);
+	close(p[0]);
+	close(p[1]);
+	fd = closed_behind();
+	e = eventfd(0, 0);
+	assert_int_equal(e, fd);
+	assert_int_equal(fsock_get(fd).kind, FSOCK_UNKNOWN);
+	close(e);
+	fd = closed_behind();
+	e = epoll_create1(EPOLL_CLOEXEC);
+	assert_int_equal(e, fd);
+	assert_int_equal(fsock_get(fd).kind, FSOCK_UNKNOWN);
+	close(e);
+	fd = closed_behind();
+	e = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(e, fd);
+	assert_int_equal(fsock_get(fd).kind, FSOCK_UNKNOWN);
+	close(e);
+}
+
+static int handler_fd = -1;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	handler_fd = dup2(1, 100);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	_exit(99);	/* a deadlock: fail loudly rather than hang */
+}
+
+/* A handler that copies a descriptor while its thread holds the table. */
+static void signal_inside_lock(void **state)
+{
+	(void)state;
+	set_kind(4000, FSOCK_GLOBAL, getpid());	/* the table is in use */
+	signal(SIGUSR1, on_usr1);
+	signal(SIGALRM, on_alarm);
+	alarm(10);
+	fsock_lock();
+	raise(SIGUSR1);
+	fsock_unlock();
+	alarm(0);
+	assert_int_equal(handler_fd, 100);
+	close(100);
+	signal(SIGUSR1, SIG_DFL);
+}
+
+#define THREADS 8
+#define ROUNDS 2000
+
+static void *churn(void *p)
+{
+	int id = (int)(intptr_t)p, i, d;
+
+	for (i = 0; i < ROUNDS; i++) {
+		d = dup(0);
+		if (d < 0)
+			continue;
+		set_kind(d, FSOCK_GLOBAL, getpid());
+		if (fsock_get(d).kind != FSOCK_GLOBAL)
+			return (void *)1;
+		close(d);
+		(void)fsock_get(5000 + id);
+	}
+	return NULL;
+}
+
+/* Threads dupping, tracking and closing at once (TSan watches). */
+static void threads_churn(void **state)
+{
+	pthread_t t[THREADS];
+	void *ret;
+	int i;
+
+	(void)state;
+	for (i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, churn,
+						(void *)(intptr_t)i), 0);
+	for (i = 0; i < THREADS; i++) {
+		assert_int_equal(pthread_join(t[i], &ret), 0);
+		assert_null(ret);
+	}
+	assert_int_equal(atomic_load(&fsock_known), 0);
+}
+
+static void *hold_lock(void *p)
+{
+	(void)p;
+	fsock_lock();
+	usleep(20000);
+	fsock_unlock();
+	return NULL;
+}
+
+/* fork() while another thread holds the table: the child can use it. */
+static void fork_with_lock_held(void **state)
+{
+	pthread_t t;
+	int status, p[2];
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	set_kind(p[0], FSOCK_GLOBAL, getpid());
+	assert_int_equal(pthread_create(&t, NULL, hold_lock, NULL), 0);
+	usleep(1000);
+	pid = fork();
+	if (pid == 0) {
+		alarm(10);
+		close(p[0]);	/* takes the table's lock */
+		/* exec, not exit: TSan would count the parent's thread as leaked */
+		execl(fsock_get(p[0]).kind == FSOCK_UNKNOWN &&
+		      fsock_pid() == getpid() ? "/bin/true" : "/bin/false",
+		      "child", (char *)NULL);
+		_exit(2);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(fsock_pid(), getpid());
+	pthread_join(t, NULL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* The parent's table is untouched by the child's close. */
+	assert_int_equal(fsock_get(p[0]).kind, FSOCK_GLOBAL);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void vfork_child_exits(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	set_kind(4001, FSOCK_GLOBAL, getpid());
+	pid = vfork();
+	if (pid == 0)
+		_exit(7);
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 7);
+	assert_int_equal(fsock_get(4001).kind, FSOCK_GLOBAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(table_numbers, teardown),
+		cmocka_unit_test_teardown(dup_copies_role, teardown),
+		cmocka_unit_test_teardown(dup2_onto_tracked, teardown),
+		cmocka_unit_test_teardown(dup2_onto_private, teardown),
+		cmocka_unit_test_teardown(close_range_forgets, teardown),
+		cmocka_unit_test_teardown(poll_sees_global, teardown),
+		cmocka_unit_test_teardown(stale_numbers, teardown),
+		cmocka_unit_test_teardown(signal_inside_lock, teardown),
+		cmocka_unit_test_teardown(threads_churn, teardown),
+		cmocka_unit_test_teardown(fork_with_lock_held, teardown),
+		cmocka_unit_test_teardown(vfork_child_exits, teardown),
+	};
+	struct rlimit rl;
+
+	/* The highest number the hard limit allows (it may not be raised). */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+			huge_fd = (int)(rl.rlim_max > 1000000 ? 1000000 : rl.rlim_max - 1);
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

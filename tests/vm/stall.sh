@@ -1,0 +1,30 @@
+# The stall server (tests/progs/stall.c) under load in test cases (sourced
+# after lib.sh and stats.sh, with fs_netns_up done): the server in
+# namespace srv on 10.77.0.1, "prefork client" in namespace cli, each
+# connection bounded by 2 s.
+# shellcheck shell=bash
+
+# fs_stall_run PORT CONNS LABEL [env...] -- STALL-ARGS...: one server, CONNS
+# connections; prints "LABEL: client lines server line stolen S".
+fs_stall_run() {
+	local port=$1 conns=$2 label=$3 out client stolen server; shift 3
+	local envs=()
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
+	out=$(mktemp)
+	stolen=$(fs_stat stolen)
+	ip netns exec srv env "${envs[@]}" "$FS_BIN/stall" -a 10.77.0.1 \
+		-p "$port" "$@" >"$out" &
+	server=$!
+	wait_for_line "$out" ready || { cat "$out"; fail "$label: server did not start"; }
+	client=$(ip netns exec cli "$FS_BIN/prefork" client -a 10.77.0.1 \
+		-p "$port" -n "$conns" -c 8 -b 2000)
+	kill -TERM $server; wait $server
+	echo "$label: $(echo "$client" | tr '\n' ' ') $(tail -n 1 "$out") stolen $(( $(fs_stat stolen) - stolen ))"
+}
+
+# fs_field LINE KEY: the word after the first KEY in LINE.
+fs_field() { echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'; }
+
+# The library, quiet, for fs_stall_run's env.
+FS_PRELOAD=("LD_PRELOAD=$FS_LIB" FASTSOCKET_QUIET=1)
