@@ -68,7 +68,26 @@ bool fsocket_local_ops_is(const struct sock *sk);
 int fsocket_listener_stop(struct socket *sock, enum sock_shutdown_cmd how);
 
 /* steal.c: a stalled worker's connections go to the global listener */
+struct request_sock;
+
+/*
+ * What the sweep remembers of a local queue's head, to tell a worker that
+ * stopped taking connections from one that is only behind.
+ */
+struct fsocket_head_watch {
+	const struct sock *sk;
+	const struct request_sock *head;
+	u32 isn;
+	unsigned long since;	/* jiffies: first seen at the head */
+	bool moved;		/* the head left through a steal */
+};
+
+/* A worker that is behind, not stopped, loses what waited this many bounds. */
+#define FSOCKET_STEAL_BEHIND 8
+
 unsigned long fsocket_steal_after(void);
+unsigned long fsocket_steal_bound(struct fsocket_head_watch *w,
+				  const struct sock *sk, unsigned long bound);
 unsigned int fsocket_steal(struct sock *src, struct sock *global,
 			   unsigned long bound);
 

@@ -36,13 +36,17 @@ struct fsocket_group {
 	struct list_head node;
 	struct sock *global;		/* held */
 	/*
-	 * Member listeners and their queue heads at the previous sweep, and
-	 * the local listeners a steal holds meanwhile.
+	 * Member listeners and their queue heads at the previous sweep, what
+	 * stealing watches of them, and the local listeners a steal holds
+	 * meanwhile with the bound for each.
 	 */
 	struct {
 		const struct sock *sk;
 		const struct request_sock *head;
+		struct fsocket_head_watch watch;
 		struct sock *held;
+		struct fsocket_head_watch *held_watch;	/* or NULL */
+		unsigned long held_bound;
 	} seen[];
 };
 
@@ -175,13 +179,15 @@ static void fsocket_group_sweep(struct fsocket_group *g, bool all)
 }
 
 /*
- * Holds @g's local listeners that have a queue, in g->seen[].held; returns
- * how many, or 0 when the group has a member that is neither: another
- * application listener (its own SO_REUSEPORT listeners per worker), whose
- * owner the module cannot tell apart from a stalled worker's, so their
- * connections stay where the kernel put them, as without fastsocket.
+ * Holds @g's local listeners that have a queue, in g->seen[].held, with
+ * the bound for each (steal.c); returns how many, or 0 when the group has
+ * a member that is neither: another application listener (its own
+ * SO_REUSEPORT listeners per worker), whose owner the module cannot tell
+ * apart from a stalled worker's, so their connections stay where the
+ * kernel put them, as without fastsocket.
  */
-static unsigned int fsocket_group_hold_locals(struct fsocket_group *g)
+static unsigned int fsocket_group_hold_locals(struct fsocket_group *g,
+					      unsigned long bound)
 {
 	struct sock_reuseport *reuse;
 	unsigned int i, n = 0, held = 0;
@@ -201,21 +207,30 @@ static unsigned int fsocket_group_hold_locals(struct fsocket_group *g)
 				sock_put(g->seen[--held].held);
 			break;
 		}
-		if (!reqsk_queue_empty(&inet_csk(sk)->icsk_accept_queue) &&
-		    refcount_inc_not_zero(&sk->sk_refcnt))
-			g->seen[held++].held = sk;
+		if (reqsk_queue_empty(&inet_csk(sk)->icsk_accept_queue) ||
+		    !refcount_inc_not_zero(&sk->sk_refcnt))
+			continue;
+		/* A member past the slots has no watch: the long bound. */
+		g->seen[held].held_watch = i < nr_cpu_ids + 1 ?
+					   &g->seen[i].watch : NULL;
+		g->seen[held].held_bound = g->seen[held].held_watch ?
+			fsocket_steal_bound(g->seen[held].held_watch, sk, bound) :
+			bound * FSOCKET_STEAL_BEHIND;
+		g->seen[held++].held = sk;
 	}
 	rcu_read_unlock();
 	return held;
 }
 
-/* Hands @g's local connections that waited @bound jiffies to the global. */
+/* Hands @g's local connections that waited long enough to the global. */
 static void fsocket_group_steal(struct fsocket_group *g, unsigned long bound)
 {
-	unsigned int i, held = fsocket_group_hold_locals(g);
+	unsigned int i, held = fsocket_group_hold_locals(g, bound);
 
 	for (i = 0; i < held; i++) {
-		fsocket_steal(g->seen[i].held, g->global, bound);
+		if (fsocket_steal(g->seen[i].held, g->global,
+				  g->seen[i].held_bound) && g->seen[i].held_watch)
+			g->seen[i].held_watch->moved = true;
 		sock_put(g->seen[i].held);
 		g->seen[i].held = NULL;
 	}

@@ -4,13 +4,20 @@
  * worker. When that worker stalls (stopped, a slow request, a blocking
  * read) they would wait with it while the other workers sit idle, where
  * a plain shared listener would have served them. So the sweep (group.c)
- * moves each connection that has waited steal_after_ms or longer on a
- * local listener to the tail of its global listener's queue and wakes
- * the global listener. Every worker watches that one too (in epoll with
- * EPOLLEXCLUSIVE, which wakes one idle worker, or in a blocking ACCEPT,
- * which sleeps on both queues), and ACCEPT takes from it once its own
- * queue is empty. A healthy worker takes its connections long before the
- * bound and keeps its locality; a slow one keeps those it takes in time.
+ * moves connections that waited too long on a local listener to the tail
+ * of its global listener's queue and wakes the global listener. Every
+ * worker watches that one too (in epoll with EPOLLEXCLUSIVE, which wakes
+ * one idle worker, in a blocking ACCEPT, which sleeps on both queues, or
+ * in poll/select through the library), and ACCEPT takes from it once its
+ * own queue is empty.
+ *
+ * Too long: once the worker has taken nothing from its queue for
+ * steal_after_ms (the queue's head has not moved), it is stalled and its
+ * whole queue goes, and so does each connection that arrives there until
+ * it takes one again. A worker that takes connections but falls behind (a
+ * burst, a loaded machine) is not stalled: it loses only those that
+ * waited FSOCKET_STEAL_BEHIND times the bound, and keeps its locality for
+ * the rest.
  * Only while somebody watches the global listener, though: a server that
  * made its local listeners itself and accepts from them alone would never
  * see a connection moved there, so its queues are left as they are.
@@ -40,7 +47,34 @@ unsigned long fsocket_steal_after(void)
 	return ms ? max(msecs_to_jiffies(ms), 1UL) : 0;
 }
 
-/* Has @req waited on its queue for @bound jiffies or longer? */
+/*
+ * The bound for @sk's queue, in jiffies (see above; 0: all of it), from
+ * what @w saw of its head at earlier sweeps. Under the RCU read lock: the head is only
+ * read, and request socks are SLAB_TYPESAFE_BY_RCU, so one freed meanwhile
+ * reads as another connection and only restarts the clock.
+ */
+unsigned long fsocket_steal_bound(struct fsocket_head_watch *w,
+				  const struct sock *sk, unsigned long bound)
+{
+	const struct request_sock *head =
+		READ_ONCE(inet_csk(sk)->icsk_accept_queue.rskq_accept_head);
+	u32 isn = head ? READ_ONCE(tcp_rsk(head)->rcv_isn) : 0;
+
+	if (w->sk != sk || w->head != head || w->isn != isn) {
+		/* A head we moved away was no sign of life from the worker. */
+		if (!w->moved || w->sk != sk)
+			w->since = jiffies;
+		w->sk = sk;
+		w->head = head;
+		w->isn = isn;
+		w->moved = false;
+	}
+	if (time_after_eq(jiffies, w->since + bound))
+		return 0;
+	return bound * FSOCKET_STEAL_BEHIND;
+}
+
+/* Has @req waited on its queue for @bound jiffies or longer (0: any)? */
 static bool fsocket_req_aged(const struct request_sock *req,
 			     unsigned long bound)
 {

@@ -35,7 +35,10 @@ for mode in epoll block poll; do
 	note "$r"
 	failed=$(fs_field "$r" failed) max=$(fs_field "$r" max) stolen=$(fs_field "$r" stolen)
 	fs_losses_ok "$failed" $n || fail "$mode: connections failed with a stopped worker: $r"
-	[ "$stolen" -gt 0 ] || fail "$mode: nothing was stolen from the stopped worker: $r"
+	# A poll() worker takes its local listener at its first accept(),
+	# which a worker stopped at once never made: nothing to steal then.
+	[ "$mode" = poll ] || [ "$stolen" -gt 0 ] ||
+		fail "$mode: nothing was stolen from the stopped worker: $r"
 	awk -v m="$max" -v b=$slowest 'BEGIN { exit !(m < b) }' ||
 		fail "$mode: the slowest connection took $max ms (bound ${slowest} ms, steal_after_ms $bound)"
 	echo "ok: $mode: $n of $n answered with a worker stopped, $stolen stolen, slowest $max ms"
