@@ -13,7 +13,7 @@
  * FSOCKET_SWEEP_MS wakes any member whose queue has not moved since the
  * previous sweep. The sweep also forgets listeners that stopped listening,
  * and hands a stalled worker's connections to the others (steal.c): it
- * runs four times per steal_after_ms then, the wake-ups keeping their pace.
+ * runs every 10 ms or more often then, the wake-ups keeping their pace.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -60,14 +60,22 @@ static unsigned long fsocket_next_wake;
 static void fsocket_sweep(struct work_struct *work);
 static DECLARE_DELAYED_WORK(fsocket_sweep_work, fsocket_sweep);
 
-/* Four times per steal bound, so that nothing waits much past it. */
+/*
+ * While stealing is on: four times per steal bound, so that a stall is
+ * seen soon after the bound, and at least every FSOCKET_STEAL_SWEEP_MS,
+ * so that a stalled worker's new connections wait no longer than that.
+ */
+#define FSOCKET_STEAL_SWEEP_MS 10
+
 static void fsocket_sweep_schedule(void)
 {
 	unsigned long delay = msecs_to_jiffies(FSOCKET_SWEEP_MS);
 	unsigned long steal = fsocket_steal_after();
 
 	if (steal)
-		delay = clamp(steal / 4, 1UL, delay);
+		delay = clamp(min(steal / 4,
+				  msecs_to_jiffies(FSOCKET_STEAL_SWEEP_MS)),
+			      1UL, delay);
 	schedule_delayed_work(&fsocket_sweep_work, delay);
 }
 

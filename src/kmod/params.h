@@ -25,7 +25,7 @@ extern struct fsocket_param enable_socket_pool_size;
 extern struct fsocket_param steal_after_ms;
 
 /* The default bound of connection stealing, chosen by measurement. */
-#define FSOCKET_STEAL_AFTER_MS 30
+#define FSOCKET_STEAL_AFTER_MS 100
 
 #define fsocket_param(name) READ_ONCE((name).value)
 
