@@ -18,6 +18,8 @@
 struct fsock_real {
 	int (*socket)(int domain, int type, int protocol);
 	int (*listen)(int fd, int backlog);
+	int (*setsockopt)(int fd, int level, int name, const void *val,
+			  socklen_t len);
 	int (*connect)(int fd, const struct sockaddr *addr, socklen_t len);
 	int (*accept)(int fd, struct sockaddr *addr, socklen_t *len);
 	int (*accept4)(int fd, struct sockaddr *addr, socklen_t *len,
@@ -150,6 +152,13 @@ bool fsock_want_local(int fd, bool from_accept);
 
 /* epoll.c: the global listener in the worker's epoll, next to the local. */
 void fsock_epoll_unwatch(int epfd, int gfd);
+
+/* wrappers.c: LISTEN for @fd, without touching the table. */
+int fsock_module_listen(int fd, int backlog);
+
+/* mirror.c: a pause or resume of a local listener reaches the shared one. */
+void fsock_mirror_disconnect(int fd, const struct sockaddr *addr);
+void fsock_mirror_listen(int fd, int backlog);
 
 /* rfd.c: connect() with a local port that names the connecting CPU. */
 int fsock_rfd_connect(int fd, const struct sockaddr *addr, socklen_t len);

@@ -51,6 +51,7 @@ static void resolve_all(void)
 {
 	RESOLVE(socket);
 	RESOLVE(listen);
+	RESOLVE(setsockopt);
 	RESOLVE(connect);
 	RESOLVE(accept);
 	RESOLVE(accept4);

@@ -38,27 +38,33 @@ FSOCK_EXPORT int socket(int domain, int type, int protocol)
 	return fsock_fresh(fsock_real()->socket(domain, type, protocol));
 }
 
+/* LISTEN: the module watches @fd and gives it a group. */
+int fsock_module_listen(int fd, int backlog)
+{
+	struct fsocket_ioctl_arg arg;
+	int channel = fsock_channel();
+
+	if (channel < 0)
+		return -1;
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = fd;
+	arg.backlog = backlog < 0 ? 0 : (unsigned int)backlog;
+	return ioctl(channel, FSOCKET_IOC_LISTEN, &arg);
+}
+
 static void accelerate_listen(int fd, int backlog)
 {
 	struct fsock_ent e = { .kind = FSOCK_GLOBAL, .a = fsock_pid(),
 			       .b = FSOCK_NONE };
-	struct fsocket_ioctl_arg arg;
-	int channel, reuse = 0;
+	int reuse = 0;
 
 	if (fsock_disabled() || fsock_get(fd).kind == FSOCK_LOCAL ||
-	    !is_inet_tcp(fd))
-		return;
-	channel = fsock_channel();
-	if (channel < 0)
+	    !is_inet_tcp(fd) || fsock_channel() < 0)
 		return;
 	/* Before LISTEN sets it: did the application want a listener each? */
 	if (sockopt_int(fd, SOL_SOCKET, SO_REUSEPORT, &reuse) == 0 && reuse)
 		e.flags |= FSOCK_REUSE;
-
-	memset(&arg, 0, sizeof(arg));
-	arg.fd = fd;
-	arg.backlog = backlog < 0 ? 0 : (unsigned int)backlog;
-	if (ioctl(channel, FSOCKET_IOC_LISTEN, &arg) < 0) {
+	if (fsock_module_listen(fd, backlog) < 0) {
 		fsock_fallback(FSOCK_ONCE_CMD_REFUSED,
 			       "the module refused LISTEN (%s); this listener stays on the plain kernel path",
 			       strerror(errno));
@@ -72,13 +78,20 @@ static void accelerate_listen(int fd, int backlog)
 /* Outgoing connections: see rfd.c (a plain connect unless RFD is on). */
 FSOCK_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
-	return fsock_rfd_connect(fd, addr, len);
+	int ret = fsock_rfd_connect(fd, addr, len);
+
+	if (ret == 0 && fsock_any())
+		fsock_mirror_disconnect(fd, addr);
+	return ret;
 }
 
 FSOCK_EXPORT int listen(int fd, int backlog)
 {
-	int ret = fsock_real()->listen(fd, backlog);
-	int saved_errno = errno;
+	int ret, saved_errno;
+
+	fsock_mirror_listen(fd, backlog);
+	ret = fsock_real()->listen(fd, backlog);
+	saved_errno = errno;
 
 	if (ret == 0)
 		accelerate_listen(fd, backlog);

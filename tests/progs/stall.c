@@ -4,6 +4,7 @@
  * listener per worker (SO_REUSEPORT), and under libfsocket.so.
  *
  *   stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S]
+ *         [-P PAUSED]
  *
  * -m epoll: each worker waits in its own epoll on the listener (level
  * triggered, non-blocking accept until EAGAIN), as nginx with
@@ -15,11 +16,16 @@
  * it the master's one listener is shared and nobody is pinned (under
  * libfsocket, mode 2 pins each worker where its local listener is). -S:
  * once every worker is up, worker 0 is stopped with SIGSTOP for good.
+ * -P N (epoll only): workers 0..N-1 pause their listener as haproxy's
+ * "disable frontend" does (epoll_ctl DEL, then connect(AF_UNSPEC)) once
+ * they watch it; SIGUSR1 to the server prints "paused: accepted N by-paused
+ * P" and resumes them (listen(), epoll_ctl ADD, then SO_RCVBUF 100000),
+ * and prints "resumed PID..." (the resumed workers).
  *
  * Each connection gets "ok\n" once a line is read. Prints "ready" when
  * serving, and on SIGTERM one line:
- *   accepted N local L pct P
- * (L: accepted on the CPU that processed the handshake, SO_INCOMING_CPU
+ *   accepted N local L pct P by-paused B
+ * (B: accepted by the workers -P paused, before or after resuming; L: accepted on the CPU that processed the handshake, SO_INCOMING_CPU
  * against sched_getcpu()). Its client is "prefork client".
  */
 #include <errno.h>
@@ -40,27 +46,35 @@
 #include "check.h"
 
 #define MAX_WORKERS 64
+#define RESUMED_RCVBUF 100000
 
 struct counters {
 	atomic_long accepted;
 	atomic_long local;
-	atomic_int up;
+	atomic_long by_paused;
+	atomic_int up, resumed;
 };
 
 enum wait_mode { WAIT_EPOLL, WAIT_BLOCK, WAIT_POLL, WAIT_SELECT };
 
 struct options {
 	const char *addr;
-	int port, workers, reuseport, stop;
+	int port, workers, reuseport, stop, paused;
 	enum wait_mode mode;
 };
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, resume;
 
 static void on_sigterm(int sig)
 {
 	(void)sig;
 	stopping = 1;
+}
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+	resume = 1;
 }
 
 static int open_listener(const struct options *o, int reuseport)
@@ -94,7 +108,7 @@ static void pin(int cpu)
 		perror("stall: sched_setaffinity");
 }
 
-static void serve_one(int fd, struct counters *c)
+static void serve_one(int fd, struct counters *c, int paused)
 {
 	int incoming = -1;
 	socklen_t len = sizeof(incoming);
@@ -106,25 +120,61 @@ static void serve_one(int fd, struct counters *c)
 		perror("stall: write");
 	if (incoming == sched_getcpu())
 		atomic_fetch_add(&c->local, 1);
+	if (paused)
+		atomic_fetch_add(&c->by_paused, 1);
 	atomic_fetch_add(&c->accepted, 1);
 	close(fd);
 }
 
-static void serve_epoll(int lfd, struct counters *c)
+/* haproxy's pause and resume of a listener (tcp_suspend_receiver). */
+static void pause_listener(int ep, int lfd)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+
+	if (epoll_ctl(ep, EPOLL_CTL_DEL, lfd, NULL) ||
+	    connect(lfd, &unspec, sizeof(unspec)))
+		perror("stall: pause");
+}
+
+static void resume_listener(int ep, int lfd, struct counters *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int rcvbuf = RESUMED_RCVBUF;
+
+	/* And an option set afterwards, which every listener must show. */
+	if (listen(lfd, 4096) || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) ||
+	    setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)))
+		perror("stall: resume");
+	atomic_fetch_add(&c->resumed, 1);
+}
+
+static void serve_epoll(int lfd, struct counters *c, int paused)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	int ep = epoll_create1(EPOLL_CLOEXEC), fd;
+	sigset_t usr1, waiting;
 
 	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev)) {
 		perror("stall: epoll");
 		_exit(1);
 	}
+	/* SIGUSR1 (resume) is taken only inside epoll_pwait(). */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, &waiting);
+	sigdelset(&waiting, SIGUSR1);
+	if (paused)
+		pause_listener(ep, lfd);
 	atomic_fetch_add(&c->up, 1);
 	for (;;) {
-		if (epoll_wait(ep, &ev, 1, -1) <= 0)
+		if (resume) {
+			resume = 0;
+			resume_listener(ep, lfd, c);
+		}
+		if (epoll_pwait(ep, &ev, 1, -1, &waiting) <= 0)
 			continue;
 		while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
-			serve_one(fd, c);
+			serve_one(fd, c, paused);
 	}
 }
 
@@ -136,7 +186,7 @@ static void serve_block(int lfd, struct counters *c)
 	for (;;) {
 		fd = accept(lfd, NULL, NULL);
 		if (fd >= 0)
-			serve_one(fd, c);
+			serve_one(fd, c, 0);
 		else if (errno != EINTR && errno != ECONNABORTED)
 			perror("stall: accept");
 	}
@@ -162,13 +212,19 @@ static void serve_polled(int lfd, struct counters *c, enum wait_mode mode)
 			continue;
 		fd = accept(lfd, NULL, NULL);
 		if (fd >= 0)
-			serve_one(fd, c);
+			serve_one(fd, c, 0);
 	}
 }
 
 static void worker(int lfd, int id, const struct options *o,
 		   struct counters *c)
 {
+	sigset_t term;
+
+	/* The master's mask, less SIGTERM; SIGUSR1 waits for epoll_pwait. */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &term, NULL);
 	signal(SIGTERM, SIG_DFL);
 	if (o->reuseport) {
 		pin(id % sysconf(_SC_NPROCESSORS_ONLN));
@@ -179,7 +235,7 @@ static void worker(int lfd, int id, const struct options *o,
 	if (o->mode == WAIT_BLOCK)
 		serve_block(lfd, c);
 	else if (o->mode == WAIT_EPOLL)
-		serve_epoll(lfd, c);
+		serve_epoll(lfd, c, id < o->paused);
 	else
 		serve_polled(lfd, c, o->mode);
 }
@@ -190,6 +246,7 @@ static int run(const struct options *o)
 				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	pid_t pids[MAX_WORKERS];
 	int i, lfd = -1, tries;
+	sigset_t mask, waiting;
 	long n, l;
 
 	if (c == MAP_FAILED)
@@ -197,6 +254,11 @@ static int run(const struct options *o)
 	if (!o->reuseport && (lfd = open_listener(o, 0)) < 0)
 		return 1;
 	signal(SIGTERM, on_sigterm);
+	signal(SIGUSR1, on_sigusr1);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, &waiting);
 	for (i = 0; i < o->workers; i++) {
 		pids[i] = fork();
 		if (pids[i] == 0)
@@ -210,15 +272,33 @@ static int run(const struct options *o)
 		kill(pids[0], SIGSTOP);
 	printf("ready\n");
 	fflush(stdout);
-	while (!stopping)
-		pause();
+	while (!stopping) {
+		sigsuspend(&waiting);
+		if (resume && o->paused) {
+			resume = 0;
+			printf("paused: accepted %ld by-paused %ld\n",
+			       atomic_load(&c->accepted),
+			       atomic_load(&c->by_paused));
+			for (i = 0; i < o->paused; i++)
+				kill(pids[i], SIGUSR1);
+			for (tries = 0; atomic_load(&c->resumed) < o->paused &&
+			     tries < 1000; tries++)
+				usleep(10000);
+			printf("resumed");
+			for (i = 0; i < o->paused; i++)
+				printf(" %d", (int)pids[i]);
+			printf("\n");
+			fflush(stdout);
+		}
+	}
 	for (i = 0; i < o->workers; i++) {
 		kill(pids[i], SIGKILL);
 		waitpid(pids[i], NULL, 0);
 	}
 	n = atomic_load(&c->accepted);
 	l = atomic_load(&c->local);
-	printf("accepted %ld local %ld pct %.1f\n", n, l, n ? 100.0 * l / n : 0.0);
+	printf("accepted %ld local %ld pct %.1f by-paused %ld\n", n, l,
+	       n ? 100.0 * l / n : 0.0, atomic_load(&c->by_paused));
 	return 0;
 }
 
@@ -227,7 +307,7 @@ int main(int argc, char **argv)
 	struct options o = { .addr = "127.0.0.1", .port = 8080, .workers = 4 };
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:p:w:m:RS")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:w:m:RSP:")) != -1) {
 		switch (opt) {
 		case 'a': o.addr = optarg; break;
 		case 'p': o.port = atoi(optarg); break;
@@ -246,13 +326,15 @@ int main(int argc, char **argv)
 			break;
 		case 'R': o.reuseport = 1; break;
 		case 'S': o.stop = 1; break;
+		case 'P': o.paused = atoi(optarg); break;
 		default: goto usage;
 		}
 	}
-	if (o.workers < 1 || o.workers > MAX_WORKERS)
+	if (o.workers < 1 || o.workers > MAX_WORKERS || o.paused < 0 ||
+	    o.paused > o.workers || (o.paused && o.mode != WAIT_EPOLL))
 		goto usage;
 	return run(&o);
 usage:
-	fprintf(stderr, "usage: stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S]\n");
+	fprintf(stderr, "usage: stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S] [-P PAUSED]\n");
 	return 2;
 }

@@ -1,0 +1,66 @@
+/*
+ * What the application does to its listener after the swap reaches the
+ * shared listener too. The descriptor it holds is a local listener; the
+ * shared one lives on in the library's private descriptor, and a plain
+ * kernel would have applied the call to that socket:
+ *  - setsockopt(): both sockets get the option (the local first: its
+ *    answer is the application's), except SO_INCOMING_CPU, which steers
+ *    the local listener and so goes to the shared one only;
+ *  - connect(AF_UNSPEC), a pause (haproxy's "disable frontend"): both stop
+ *    listening, so no connection waits unseen on the shared queue while
+ *    the application watches neither;
+ *  - listen(), the resume or a new backlog: both listen again, and the
+ *    module watches the shared listener again.
+ */
+#include <errno.h>
+#include <sys/socket.h>
+
+#include "libfsocket.h"
+
+/* The private descriptor of @fd's shared listener, or -1. */
+static int shared_of(int fd)
+{
+	struct fsock_ent e;
+
+	if (!fsock_any())
+		return -1;
+	e = fsock_get(fd);
+	return e.kind == FSOCK_LOCAL && e.a != FSOCK_NONE ? e.a : -1;
+}
+
+FSOCK_EXPORT int setsockopt(int fd, int level, int name, const void *val,
+			    socklen_t len)
+{
+	int gfd = shared_of(fd), saved, ret;
+
+	if (gfd >= 0 && level == SOL_SOCKET && name == SO_INCOMING_CPU)
+		return fsock_real()->setsockopt(gfd, level, name, val, len);
+	ret = fsock_real()->setsockopt(fd, level, name, val, len);
+	if (ret == 0 && gfd >= 0) {
+		saved = errno;
+		fsock_real()->setsockopt(gfd, level, name, val, len);
+		errno = saved;
+	}
+	return ret;
+}
+
+/* After the local listener's connect(@addr) succeeded: @addr is readable. */
+void fsock_mirror_disconnect(int fd, const struct sockaddr *addr)
+{
+	int gfd = shared_of(fd), saved = errno;
+
+	if (gfd < 0 || addr->sa_family != AF_UNSPEC)
+		return;
+	/* Its queue moves to another member that still listens, if any. */
+	fsock_real()->connect(gfd, addr, sizeof(*addr));
+	errno = saved;
+}
+
+void fsock_mirror_listen(int fd, int backlog)
+{
+	int gfd = shared_of(fd), saved = errno;
+
+	if (gfd >= 0 && fsock_real()->listen(gfd, backlog) == 0)
+		fsock_module_listen(gfd, backlog);
+	errno = saved;
+}
