@@ -4,7 +4,7 @@
  * listener per worker (SO_REUSEPORT), and under libfsocket.so.
  *
  *   stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S]
- *         [-P PAUSED]
+ *         [-P PAUSED] [-F]
  *
  * -m epoll: each worker waits in its own epoll on the listener (level
  * triggered, non-blocking accept until EAGAIN), as nginx with
@@ -20,11 +20,14 @@
  * "disable frontend" does (epoll_ctl DEL, then connect(AF_UNSPEC)) once
  * they watch it; SIGUSR1 to the server prints "paused: accepted N by-paused
  * P" and resumes them (listen(), epoll_ctl ADD, then SO_RCVBUF 100000),
- * and prints "resumed PID..." (the resumed workers).
+ * and prints "resumed PID..." (the resumed workers). -F (epoll only):
+ * each worker's descriptor table is full once it watches its listener,
+ * until its accept4() has failed with EMFILE 3 times.
  *
  * Each connection gets "ok\n" once a line is read. Prints "ready" when
  * serving, and on SIGTERM one line:
  *   accepted N local L pct P by-paused B
+ * and with -F "emfile E" (the accept4 calls that failed with EMFILE)
  * (B: accepted by the workers -P paused, before or after resuming; L: accepted on the CPU that processed the handshake, SO_INCOMING_CPU
  * against sched_getcpu()). Its client is "prefork client".
  */
@@ -38,6 +41,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -52,6 +56,7 @@ struct counters {
 	atomic_long accepted;
 	atomic_long local;
 	atomic_long by_paused;
+	atomic_long emfile;
 	atomic_int up, resumed;
 };
 
@@ -59,7 +64,7 @@ enum wait_mode { WAIT_EPOLL, WAIT_BLOCK, WAIT_POLL, WAIT_SELECT };
 
 struct options {
 	const char *addr;
-	int port, workers, reuseport, stop, paused;
+	int port, workers, reuseport, stop, paused, full;
 	enum wait_mode mode;
 };
 
@@ -148,8 +153,37 @@ static void resume_listener(int ep, int lfd, struct counters *c)
 	atomic_fetch_add(&c->resumed, 1);
 }
 
-static void serve_epoll(int lfd, struct counters *c, int paused)
+/* Every descriptor number in use: accept4() fails with EMFILE. */
+static void fill_table(struct rlimit *old)
 {
+	struct rlimit full;
+	int lowest_free = dup(0);
+
+	close(lowest_free);
+	getrlimit(RLIMIT_NOFILE, old);
+	full = *old;
+	full.rlim_cur = lowest_free;
+	if (setrlimit(RLIMIT_NOFILE, &full))
+		perror("stall: setrlimit");
+}
+
+/* A failed accept4(): after the third EMFILE, room again. */
+static void accept_failed(struct counters *c, int *emfile,
+			  const struct rlimit *old)
+{
+	if (errno != EMFILE || *emfile < 0)
+		return;
+	atomic_fetch_add(&c->emfile, 1);
+	if (++*emfile == 3) {
+		setrlimit(RLIMIT_NOFILE, old);
+		*emfile = -1;
+	}
+}
+
+static void serve_epoll(int lfd, struct counters *c, int paused, int full)
+{
+	struct rlimit old;
+	int emfile = full ? 0 : -1;
 	struct epoll_event ev = { .events = EPOLLIN };
 	int ep = epoll_create1(EPOLL_CLOEXEC), fd;
 	sigset_t usr1, waiting;
@@ -165,6 +199,8 @@ static void serve_epoll(int lfd, struct counters *c, int paused)
 	sigdelset(&waiting, SIGUSR1);
 	if (paused)
 		pause_listener(ep, lfd);
+	if (full)
+		fill_table(&old);
 	atomic_fetch_add(&c->up, 1);
 	for (;;) {
 		if (resume) {
@@ -175,6 +211,7 @@ static void serve_epoll(int lfd, struct counters *c, int paused)
 			continue;
 		while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
 			serve_one(fd, c, paused);
+		accept_failed(c, &emfile, &old);
 	}
 }
 
@@ -235,7 +272,7 @@ static void worker(int lfd, int id, const struct options *o,
 	if (o->mode == WAIT_BLOCK)
 		serve_block(lfd, c);
 	else if (o->mode == WAIT_EPOLL)
-		serve_epoll(lfd, c, id < o->paused);
+		serve_epoll(lfd, c, id < o->paused, o->full);
 	else
 		serve_polled(lfd, c, o->mode);
 }
@@ -297,8 +334,9 @@ static int run(const struct options *o)
 	}
 	n = atomic_load(&c->accepted);
 	l = atomic_load(&c->local);
-	printf("accepted %ld local %ld pct %.1f by-paused %ld\n", n, l,
-	       n ? 100.0 * l / n : 0.0, atomic_load(&c->by_paused));
+	printf("accepted %ld local %ld pct %.1f by-paused %ld emfile %ld\n",
+	       n, l, n ? 100.0 * l / n : 0.0, atomic_load(&c->by_paused),
+	       atomic_load(&c->emfile));
 	return 0;
 }
 
@@ -307,7 +345,7 @@ int main(int argc, char **argv)
 	struct options o = { .addr = "127.0.0.1", .port = 8080, .workers = 4 };
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:p:w:m:RSP:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:w:m:RSP:F")) != -1) {
 		switch (opt) {
 		case 'a': o.addr = optarg; break;
 		case 'p': o.port = atoi(optarg); break;
@@ -327,14 +365,16 @@ int main(int argc, char **argv)
 		case 'R': o.reuseport = 1; break;
 		case 'S': o.stop = 1; break;
 		case 'P': o.paused = atoi(optarg); break;
+		case 'F': o.full = 1; break;
 		default: goto usage;
 		}
 	}
 	if (o.workers < 1 || o.workers > MAX_WORKERS || o.paused < 0 ||
-	    o.paused > o.workers || (o.paused && o.mode != WAIT_EPOLL))
+	    o.paused > o.workers ||
+	    ((o.paused || o.full) && o.mode != WAIT_EPOLL))
 		goto usage;
 	return run(&o);
 usage:
-	fprintf(stderr, "usage: stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S] [-P PAUSED]\n");
+	fprintf(stderr, "usage: stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S] [-P PAUSED] [-F]\n");
 	return 2;
 }
