@@ -4,7 +4,7 @@
  * listener per worker (SO_REUSEPORT), and under libfsocket.so.
  *
  *   stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S]
- *         [-P PAUSED] [-F]
+ *         [-P PAUSED] [-F] [-I]
  *
  * -m epoll: each worker waits in its own epoll on the listener (level
  * triggered, non-blocking accept until EAGAIN), as nginx with
@@ -22,12 +22,16 @@
  * P" and resumes them (listen(), epoll_ctl ADD, then SO_RCVBUF 100000),
  * and prints "resumed PID..." (the resumed workers). -F (epoll only):
  * each worker's descriptor table is full once it watches its listener,
- * until its accept4() has failed with EMFILE 3 times.
+ * until its accept4() has failed with EMFILE 3 times. -I: a timer
+ * interrupts each worker every 2 ms with SIGALRM, whose handler is
+ * installed without SA_RESTART, so its waits and accepts end with EINTR
+ * and are made again.
  *
  * Each connection gets "ok\n" once a line is read. Prints "ready" when
  * serving, and on SIGTERM one line:
  *   accepted N local L pct P by-paused B
- * and with -F "emfile E" (the accept4 calls that failed with EMFILE)
+ * with -F "emfile E" (the accept4 calls that failed with EMFILE), and
+ * "eintr I" (the waits and accepts that a signal ended, with -I)
  * (B: accepted by the workers -P paused, before or after resuming; L: accepted on the CPU that processed the handshake, SO_INCOMING_CPU
  * against sched_getcpu()). Its client is "prefork client".
  */
@@ -42,6 +46,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -57,6 +62,7 @@ struct counters {
 	atomic_long local;
 	atomic_long by_paused;
 	atomic_long emfile;
+	atomic_long eintr;
 	atomic_int up, resumed;
 };
 
@@ -64,7 +70,7 @@ enum wait_mode { WAIT_EPOLL, WAIT_BLOCK, WAIT_POLL, WAIT_SELECT };
 
 struct options {
 	const char *addr;
-	int port, workers, reuseport, stop, paused, full;
+	int port, workers, reuseport, stop, paused, full, interrupt;
 	enum wait_mode mode;
 };
 
@@ -113,6 +119,16 @@ static void pin(int cpu)
 		perror("stall: sched_setaffinity");
 }
 
+static ssize_t read_again(int fd, char *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
 static void serve_one(int fd, struct counters *c, int paused)
 {
 	int incoming = -1;
@@ -121,7 +137,7 @@ static void serve_one(int fd, struct counters *c, int paused)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &incoming, &len))
 		incoming = -1;
-	if (read(fd, buf, sizeof(buf)) > 0 && write(fd, "ok\n", 3) != 3)
+	if (read_again(fd, buf, sizeof(buf)) > 0 && write(fd, "ok\n", 3) != 3)
 		perror("stall: write");
 	if (incoming == sched_getcpu())
 		atomic_fetch_add(&c->local, 1);
@@ -129,6 +145,30 @@ static void serve_one(int fd, struct counters *c, int paused)
 		atomic_fetch_add(&c->by_paused, 1);
 	atomic_fetch_add(&c->accepted, 1);
 	close(fd);
+}
+
+/* A wait or an accept that failed: count those a signal ended. */
+static void interrupted(struct counters *c)
+{
+	if (errno == EINTR)
+		atomic_fetch_add(&c->eintr, 1);
+}
+
+static void on_sigalrm(int sig)
+{
+	(void)sig;
+}
+
+/* SIGALRM every 2 ms, its handler without SA_RESTART. */
+static void interrupt_often(void)
+{
+	struct sigaction sa = { .sa_handler = on_sigalrm };
+	struct itimerval every = { { 0, 2000 }, { 0, 2000 } };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) ||
+	    setitimer(ITIMER_REAL, &every, NULL))
+		perror("stall: timer");
 }
 
 /* haproxy's pause and resume of a listener (tcp_suspend_receiver). */
@@ -207,10 +247,13 @@ static void serve_epoll(int lfd, struct counters *c, int paused, int full)
 			resume = 0;
 			resume_listener(ep, lfd, c);
 		}
-		if (epoll_pwait(ep, &ev, 1, -1, &waiting) <= 0)
+		if (epoll_pwait(ep, &ev, 1, -1, &waiting) <= 0) {
+			interrupted(c);
 			continue;
+		}
 		while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
 			serve_one(fd, c, paused);
+		interrupted(c);
 		accept_failed(c, &emfile, &old);
 	}
 }
@@ -224,7 +267,9 @@ static void serve_block(int lfd, struct counters *c)
 		fd = accept(lfd, NULL, NULL);
 		if (fd >= 0)
 			serve_one(fd, c, 0);
-		else if (errno != EINTR && errno != ECONNABORTED)
+		else if (errno == EINTR)
+			interrupted(c);
+		else if (errno != ECONNABORTED)
 			perror("stall: accept");
 	}
 }
@@ -245,11 +290,15 @@ static void serve_polled(int lfd, struct counters *c, enum wait_mode mode)
 			FD_SET(lfd, &r);
 			n = select(lfd + 1, &r, NULL, NULL, NULL);
 		}
-		if (n <= 0)
+		if (n <= 0) {
+			interrupted(c);
 			continue;
+		}
 		fd = accept(lfd, NULL, NULL);
 		if (fd >= 0)
 			serve_one(fd, c, 0);
+		else
+			interrupted(c);
 	}
 }
 
@@ -263,6 +312,8 @@ static void worker(int lfd, int id, const struct options *o,
 	sigaddset(&term, SIGTERM);
 	sigprocmask(SIG_UNBLOCK, &term, NULL);
 	signal(SIGTERM, SIG_DFL);
+	if (o->interrupt)
+		interrupt_often();
 	if (o->reuseport) {
 		pin(id % sysconf(_SC_NPROCESSORS_ONLN));
 		lfd = open_listener(o, 1);
@@ -334,9 +385,9 @@ static int run(const struct options *o)
 	}
 	n = atomic_load(&c->accepted);
 	l = atomic_load(&c->local);
-	printf("accepted %ld local %ld pct %.1f by-paused %ld emfile %ld\n",
+	printf("accepted %ld local %ld pct %.1f by-paused %ld emfile %ld eintr %ld\n",
 	       n, l, n ? 100.0 * l / n : 0.0, atomic_load(&c->by_paused),
-	       atomic_load(&c->emfile));
+	       atomic_load(&c->emfile), atomic_load(&c->eintr));
 	return 0;
 }
 
@@ -345,7 +396,7 @@ int main(int argc, char **argv)
 	struct options o = { .addr = "127.0.0.1", .port = 8080, .workers = 4 };
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:p:w:m:RSP:F")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:w:m:RSP:FI")) != -1) {
 		switch (opt) {
 		case 'a': o.addr = optarg; break;
 		case 'p': o.port = atoi(optarg); break;
@@ -366,6 +417,7 @@ int main(int argc, char **argv)
 		case 'S': o.stop = 1; break;
 		case 'P': o.paused = atoi(optarg); break;
 		case 'F': o.full = 1; break;
+		case 'I': o.interrupt = 1; break;
 		default: goto usage;
 		}
 	}
@@ -375,6 +427,6 @@ int main(int argc, char **argv)
 		goto usage;
 	return run(&o);
 usage:
-	fprintf(stderr, "usage: stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S] [-P PAUSED] [-F]\n");
+	fprintf(stderr, "usage: stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S] [-P PAUSED] [-F] [-I]\n");
 	return 2;
 }
