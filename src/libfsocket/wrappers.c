@@ -4,6 +4,7 @@
  * changes nothing the application can see (errno included).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -153,6 +154,46 @@ static bool accept_error_is_final(int err)
 	}
 }
 
+/*
+ * ACCEPT refused: libc's accept4() on the local queue or the shared one,
+ * whichever has a connection, waiting on both as the application's
+ * descriptor says (O_NONBLOCK). A shared listener that stopped listening
+ * (paused by another process) is left out; the local one's own error
+ * (shut down) is the application's answer.
+ */
+static int accept_either(int fd, int gfd, struct sockaddr *addr,
+			 socklen_t *len, int flags)
+{
+	const struct fsock_real *real = fsock_real();
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
+			       { .fd = gfd, .events = POLLIN } };
+	int fl = gfd == FSOCK_NONE ? -1 : real->fcntl(fd, F_GETFL);
+	nfds_t n = 2, i;
+	int ret;
+
+	if (fl < 0)
+		return real->accept4(fd, addr, len, flags);
+	for (;;) {
+		if (real->poll(p, n, fl & O_NONBLOCK ? 0 : -1) < 0)
+			return -1;
+		for (i = 0; i < n; i++) {
+			if (!(p[i].revents & POLLIN))
+				continue;
+			ret = real->accept4(p[i].fd, addr, len, flags);
+			if (ret >= 0 || errno != EAGAIN)
+				return ret;
+		}
+		if (p[0].revents & ~POLLIN)
+			return real->accept4(fd, addr, len, flags);
+		if (n == 2 && (p[1].revents & ~POLLIN))
+			n = 1;
+		if (fl & O_NONBLOCK) {
+			errno = EAGAIN;
+			return -1;
+		}
+	}
+}
+
 static int accept_local(int fd, int gfd, struct sockaddr *addr,
 			socklen_t *len, int flags)
 {
@@ -171,9 +212,9 @@ static int accept_local(int fd, int gfd, struct sockaddr *addr,
 	ret = ioctl(channel, FSOCKET_IOC_ACCEPT, &arg);
 	if (ret >= 0 || accept_error_is_final(errno))
 		return ret;
-	/* Anything else: libc's accept4 on the same descriptor says it right. */
+	/* Anything else: libc's accept4 on the same queues says it right. */
 	refused = errno;
-	ret = fsock_real()->accept4(fd, addr, len, flags);
+	ret = accept_either(fd, gfd, addr, len, flags);
 	if (ret >= 0)
 		fsock_say_once(FSOCK_ONCE_ACCEPT_REFUSED,
 			       "the module refused ACCEPT (%s); accepting through libc",
