@@ -4,7 +4,7 @@
  * listener per worker (SO_REUSEPORT), and under libfsocket.so.
  *
  *   stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S]
- *         [-P PAUSED] [-F] [-I]
+ *         [-P PAUSED] [-F] [-I] [-T] [-X]
  *
  * -m epoll: each worker waits in its own epoll on the listener (level
  * triggered, non-blocking accept until EAGAIN), as nginx with
@@ -25,7 +25,9 @@
  * until its accept4() has failed with EMFILE 3 times. -I: a timer
  * interrupts each worker every 2 ms with SIGALRM, whose handler is
  * installed without SA_RESTART, so its waits and accepts end with EINTR
- * and are made again.
+ * and are made again. -T (epoll or block, not -R): the workers are
+ * threads of one process sharing its listener. -X: worker 0 ends (its
+ * thread returns, or its process exits) after its first connection.
  *
  * Each connection gets "ok\n" once a line is read. Prints "ready" when
  * serving, and on SIGTERM one line:
@@ -37,8 +39,10 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +67,8 @@ struct counters {
 	atomic_long by_paused;
 	atomic_long emfile;
 	atomic_long eintr;
-	atomic_int up, resumed;
+	atomic_int up, resumed, exited, paused;
+	int workers;
 };
 
 enum wait_mode { WAIT_EPOLL, WAIT_BLOCK, WAIT_POLL, WAIT_SELECT };
@@ -71,6 +76,7 @@ enum wait_mode { WAIT_EPOLL, WAIT_BLOCK, WAIT_POLL, WAIT_SELECT };
 struct options {
 	const char *addr;
 	int port, workers, reuseport, stop, paused, full, interrupt;
+	int threads, exit_first;
 	enum wait_mode mode;
 };
 
@@ -220,7 +226,17 @@ static void accept_failed(struct counters *c, int *emfile,
 	}
 }
 
-static void serve_epoll(int lfd, struct counters *c, int paused, int full)
+/* -X: after its first connection, worker 0 leaves. */
+static bool leaves(struct counters *c, int exit_first)
+{
+	if (!exit_first)
+		return false;
+	atomic_fetch_add(&c->exited, 1);
+	return true;
+}
+
+static void serve_epoll(int lfd, struct counters *c, int paused, int full,
+			int exit_first)
 {
 	struct rlimit old;
 	int emfile = full ? 0 : -1;
@@ -237,11 +253,16 @@ static void serve_epoll(int lfd, struct counters *c, int paused, int full)
 	sigaddset(&usr1, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, &waiting);
 	sigdelset(&waiting, SIGUSR1);
-	if (paused)
-		pause_listener(ep, lfd);
 	if (full)
 		fill_table(&old);
 	atomic_fetch_add(&c->up, 1);
+	/* Once every worker watches the listener (and has its local one). */
+	if (paused) {
+		while (atomic_load(&c->up) < c->workers)
+			usleep(1000);
+		pause_listener(ep, lfd);
+		atomic_fetch_add(&c->paused, 1);
+	}
 	for (;;) {
 		if (resume) {
 			resume = 0;
@@ -251,23 +272,30 @@ static void serve_epoll(int lfd, struct counters *c, int paused, int full)
 			interrupted(c);
 			continue;
 		}
-		while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+		while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
 			serve_one(fd, c, paused);
+			if (leaves(c, exit_first)) {
+				close(ep);
+				return;
+			}
+		}
 		interrupted(c);
 		accept_failed(c, &emfile, &old);
 	}
 }
 
-static void serve_block(int lfd, struct counters *c)
+static void serve_block(int lfd, struct counters *c, int exit_first)
 {
 	int fd;
 
 	atomic_fetch_add(&c->up, 1);
 	for (;;) {
 		fd = accept(lfd, NULL, NULL);
-		if (fd >= 0)
+		if (fd >= 0) {
 			serve_one(fd, c, 0);
-		else if (errno == EINTR)
+			if (leaves(c, exit_first))
+				return;
+		} else if (errno == EINTR)
 			interrupted(c);
 		else if (errno != ECONNABORTED)
 			perror("stall: accept");
@@ -302,6 +330,19 @@ static void serve_polled(int lfd, struct counters *c, enum wait_mode mode)
 	}
 }
 
+static void serve(int lfd, int id, const struct options *o,
+		  struct counters *c)
+{
+	int exit_first = o->exit_first && id == 0;
+
+	if (o->mode == WAIT_BLOCK)
+		serve_block(lfd, c, exit_first);
+	else if (o->mode == WAIT_EPOLL)
+		serve_epoll(lfd, c, id < o->paused, o->full, exit_first);
+	else
+		serve_polled(lfd, c, o->mode);
+}
+
 static void worker(int lfd, int id, const struct options *o,
 		   struct counters *c)
 {
@@ -320,18 +361,31 @@ static void worker(int lfd, int id, const struct options *o,
 		if (lfd < 0)
 			_exit(1);
 	}
-	if (o->mode == WAIT_BLOCK)
-		serve_block(lfd, c);
-	else if (o->mode == WAIT_EPOLL)
-		serve_epoll(lfd, c, id < o->paused, o->full);
-	else
-		serve_polled(lfd, c, o->mode);
+	serve(lfd, id, o, c);
+	_exit(0);
 }
+
+struct thread_arg {
+	int lfd, id;
+	const struct options *o;
+	struct counters *c;
+};
+
+static void *thread_main(void *p)
+{
+	struct thread_arg *a = p;
+
+	serve(a->lfd, a->id, a->o, a->c);
+	return NULL;
+}
+
 
 static int run(const struct options *o)
 {
 	struct counters *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
 				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	static struct thread_arg targs[MAX_WORKERS];
+	pthread_t tids[MAX_WORKERS];
 	pid_t pids[MAX_WORKERS];
 	int i, lfd = -1, tries;
 	sigset_t mask, waiting;
@@ -339,6 +393,7 @@ static int run(const struct options *o)
 
 	if (c == MAP_FAILED)
 		return 1;
+	c->workers = o->workers;
 	if (!o->reuseport && (lfd = open_listener(o, 0)) < 0)
 		return 1;
 	signal(SIGTERM, on_sigterm);
@@ -348,12 +403,20 @@ static int run(const struct options *o)
 	sigaddset(&mask, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &mask, &waiting);
 	for (i = 0; i < o->workers; i++) {
+		if (o->threads) {
+			targs[i] = (struct thread_arg){ lfd, i, o, c };
+			if (pthread_create(&tids[i], NULL, thread_main, &targs[i]))
+				return 1;
+			pids[i] = getpid();
+			continue;
+		}
 		pids[i] = fork();
 		if (pids[i] == 0)
 			worker(lfd, i, o, c);
 	}
 	/* Up, then a moment for a blocking worker's first accept() to spawn. */
-	for (tries = 0; atomic_load(&c->up) < o->workers && tries < 1000; tries++)
+	for (tries = 0; (atomic_load(&c->up) < o->workers ||
+			 atomic_load(&c->paused) < o->paused) && tries < 1000; tries++)
 		usleep(10000);
 	usleep(300000);
 	if (o->stop)
@@ -379,15 +442,16 @@ static int run(const struct options *o)
 			fflush(stdout);
 		}
 	}
-	for (i = 0; i < o->workers; i++) {
+	for (i = 0; i < o->workers && !o->threads; i++) {
 		kill(pids[i], SIGKILL);
 		waitpid(pids[i], NULL, 0);
 	}
 	n = atomic_load(&c->accepted);
 	l = atomic_load(&c->local);
-	printf("accepted %ld local %ld pct %.1f by-paused %ld emfile %ld eintr %ld\n",
+	printf("accepted %ld local %ld pct %.1f by-paused %ld emfile %ld eintr %ld exited %d\n",
 	       n, l, n ? 100.0 * l / n : 0.0, atomic_load(&c->by_paused),
-	       atomic_load(&c->emfile), atomic_load(&c->eintr));
+	       atomic_load(&c->emfile), atomic_load(&c->eintr),
+	       atomic_load(&c->exited));
 	return 0;
 }
 
@@ -396,7 +460,7 @@ int main(int argc, char **argv)
 	struct options o = { .addr = "127.0.0.1", .port = 8080, .workers = 4 };
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:p:w:m:RSP:FI")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:w:m:RSP:FITX")) != -1) {
 		switch (opt) {
 		case 'a': o.addr = optarg; break;
 		case 'p': o.port = atoi(optarg); break;
@@ -418,15 +482,19 @@ int main(int argc, char **argv)
 		case 'P': o.paused = atoi(optarg); break;
 		case 'F': o.full = 1; break;
 		case 'I': o.interrupt = 1; break;
+		case 'T': o.threads = 1; break;
+		case 'X': o.exit_first = 1; break;
 		default: goto usage;
 		}
 	}
 	if (o.workers < 1 || o.workers > MAX_WORKERS || o.paused < 0 ||
 	    o.paused > o.workers ||
-	    ((o.paused || o.full) && o.mode != WAIT_EPOLL))
+	    ((o.paused || o.full) && o.mode != WAIT_EPOLL) ||
+	    (o.threads && (o.reuseport || o.stop || o.paused || o.interrupt ||
+			   (o.mode != WAIT_EPOLL && o.mode != WAIT_BLOCK))))
 		goto usage;
 	return run(&o);
 usage:
-	fprintf(stderr, "usage: stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S] [-P PAUSED] [-F] [-I]\n");
+	fprintf(stderr, "usage: stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S] [-P PAUSED] [-F] [-I] [-T] [-X]\n");
 	return 2;
 }
