@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "libfsocket.h"
@@ -111,6 +112,8 @@ static int fcntl_with(int (*real)(int, int, ...), int fd, int cmd, void *arg)
 {
 	int ret = real(fd, cmd, arg);
 
+	if (cmd == F_SETFL && ret == 0 && fsock_any())
+		fsock_mirror_setfl(fd, (int)(intptr_t)arg);
 	return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC ? copied(fd, ret) : ret;
 }
 

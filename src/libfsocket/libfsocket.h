@@ -97,8 +97,10 @@ static inline void fsock_channel_forget(unsigned int first, unsigned int last)
  * fdtab.c: what the library knows of each descriptor number, packed in
  * one word so the hot paths read it without a lock:
  *   GLOBAL   a listener that went through LISTEN in process @a (@b: the
- *            process that last tried to spawn for it; FSOCK_REUSE: the
- *            application set SO_REUSEPORT itself)
+ *            process that last tried to spawn for it, or with
+ *            FSOCK_NONBLOCK_SEEN the process whose accept() found it
+ *            non-blocking; FSOCK_REUSE: the application set SO_REUSEPORT
+ *            itself)
  *   LOCAL    a local listener the library put over the application's
  *            descriptor; @a is the library's private descriptor of its
  *            global listener, or FSOCK_NONE
@@ -107,6 +109,7 @@ static inline void fsock_channel_forget(unsigned int first, unsigned int last)
 enum fsock_kind { FSOCK_UNKNOWN, FSOCK_GLOBAL, FSOCK_LOCAL, FSOCK_PRIVATE };
 
 #define FSOCK_REUSE	1u
+#define FSOCK_NONBLOCK_SEEN	2u
 #define FSOCK_NONE	0x3fffffff
 
 struct fsock_ent {
@@ -159,6 +162,7 @@ int fsock_module_listen(int fd, int backlog);
 /* mirror.c: a pause or resume of a local listener reaches the shared one. */
 void fsock_mirror_disconnect(int fd, const struct sockaddr *addr);
 void fsock_mirror_listen(int fd, int backlog);
+void fsock_mirror_setfl(int fd, int flags);
 
 /* rfd.c: connect() with a local port that names the connecting CPU. */
 int fsock_rfd_connect(int fd, const struct sockaddr *addr, socklen_t len);

@@ -21,7 +21,8 @@
 
 static bool may_spawn(const struct fsock_ent *e, pid_t pid)
 {
-	if (e->kind != FSOCK_GLOBAL || e->b == pid)
+	if (e->kind != FSOCK_GLOBAL ||
+	    (e->b == pid && !(e->flags & FSOCK_NONBLOCK_SEEN)))
 		return false;
 	return e->a != pid || (e->flags & FSOCK_REUSE);
 }
@@ -71,6 +72,7 @@ static bool localize_locked(int fd, pid_t pid)
 		return e.kind == FSOCK_LOCAL;
 	/* One try per process, whatever its outcome. */
 	e.b = pid;
+	e.flags &= ~FSOCK_NONBLOCK_SEEN;
 	fsock_set(fd, &e);
 
 	channel = fsock_channel();
@@ -90,6 +92,20 @@ static bool localize_locked(int fd, pid_t pid)
 	return false;
 }
 
+static void nonblocking_seen(int fd, pid_t pid)
+{
+	struct fsock_ent e;
+
+	fsock_lock();
+	e = fsock_get(fd);
+	if (e.kind == FSOCK_GLOBAL && e.b != pid) {
+		e.flags |= FSOCK_NONBLOCK_SEEN;
+		e.b = pid;
+		fsock_set(fd, &e);
+	}
+	fsock_unlock();
+}
+
 /* Is @fd (now) a local listener? Spawns one if it may. */
 bool fsock_want_local(int fd, bool from_accept)
 {
@@ -105,9 +121,18 @@ bool fsock_want_local(int fd, bool from_accept)
 	pid = fsock_pid();
 	if (!may_spawn(&e, pid))
 		return false;
-	/* accept() without epoll: only a blocking one waits on both queues. */
-	if (from_accept && (fsock_real()->fcntl(fd, F_GETFL) & O_NONBLOCK))
+	/*
+	 * accept() without epoll: only a blocking one waits on both queues.
+	 * A non-blocking one is told once per process (and again after an
+	 * F_SETFL), not at every accept.
+	 */
+	if (from_accept && (e.flags & FSOCK_NONBLOCK_SEEN) && e.b == pid)
 		return false;
+	if (from_accept && (fsock_real()->fcntl(fd, F_GETFL) & O_NONBLOCK)) {
+		nonblocking_seen(fd, pid);
+		errno = saved_errno;
+		return false;
+	}
 
 	fsock_lock();
 	local = localize_locked(fd, pid);

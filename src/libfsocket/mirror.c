@@ -10,9 +10,12 @@
  *    listening, so no connection waits unseen on the shared queue while
  *    the application watches neither;
  *  - listen(), the resume or a new backlog: both listen again, and the
- *    module watches the shared listener again.
+ *    module watches the shared listener again;
+ *  - fcntl(F_SETFL): both files get the flags (O_NONBLOCK), as the one
+ *    file the application's siblings share would have.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 
 #include "libfsocket.h"
@@ -63,4 +66,25 @@ void fsock_mirror_listen(int fd, int backlog)
 	if (gfd >= 0 && fsock_real()->listen(gfd, backlog) == 0)
 		fsock_module_listen(gfd, backlog);
 	errno = saved;
+}
+
+/* After F_SETFL on @fd succeeded; a listener's accept() asks again. */
+void fsock_mirror_setfl(int fd, int flags)
+{
+	int gfd = shared_of(fd), saved = errno;
+	struct fsock_ent e;
+
+	if (gfd >= 0) {
+		fsock_real()->fcntl(gfd, F_SETFL, flags);
+		errno = saved;
+		return;
+	}
+	fsock_lock();
+	e = fsock_get(fd);
+	if (e.kind == FSOCK_GLOBAL && (e.flags & FSOCK_NONBLOCK_SEEN)) {
+		e.flags &= ~FSOCK_NONBLOCK_SEEN;
+		e.b = FSOCK_NONE;
+		fsock_set(fd, &e);
+	}
+	fsock_unlock();
 }

@@ -87,3 +87,14 @@ void fsock_real_init(void)
 	pthread_once(&real_once, resolve_all);
 	atomic_store_explicit(&fsock_real_ready, true, memory_order_release);
 }
+
+/*
+ * At load, so that a wrapper first called from a signal handler finds
+ * libc's calls already resolved (dlsym and pthread_once are not
+ * async-signal-safe); the lazy path stays for calls made by other
+ * libraries' constructors that run before this one.
+ */
+__attribute__((constructor)) static void resolve_at_load(void)
+{
+	fsock_real_init();
+}

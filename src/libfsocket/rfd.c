@@ -24,6 +24,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -273,8 +274,12 @@ int fsock_rfd_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		goto plain;
 	}
 	count = (hi - first) / rfd_ncpu + 1;
+	/* Not random(): that would take from the application's srandom() sequence. */
+	if (!rfd_seed && getrandom(&rfd_seed, sizeof(rfd_seed), GRND_NONBLOCK) < 0)
+		rfd_seed = 0;
 	while (!rfd_seed)
-		rfd_seed = (uint32_t)random() ^ (uint32_t)gettid() ^ (uint32_t)time(NULL);
+		rfd_seed = (uint32_t)gettid() ^ (uint32_t)time(NULL) ^
+			   (uint32_t)(uintptr_t)&rfd_seed;
 	errno = saved;
 	ret = rfd_try(fd, (struct sockaddr *)&ss, len, count, first);
 	if (ret != -2)

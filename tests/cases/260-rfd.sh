@@ -15,6 +15,7 @@
 #  - the port is chosen by connect (IP_LOCAL_PORT_RANGE) or, forced, by an
 #    exclusive bind;
 #  - tune with the switch on puts RFD where it would put RPS; untune undoes.
+# Sanitizer kernels: skipped: the library's port choice and fastsocketctl's XDP program; the module only holds the switch
 . "$FS_ROOT/tests/vm/lib.sh"
 
 ctl=$FS_ROOT/src/ctl/fastsocketctl
