@@ -171,7 +171,8 @@ static int accept_either(int fd, int gfd, struct sockaddr *addr,
 	nfds_t n = 2, i;
 	int ret;
 
-	if (fl < 0)
+	/* Bad flags: the kernel's answer (EINVAL), not a wait. */
+	if (fl < 0 || (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)))
 		return real->accept4(fd, addr, len, flags);
 	for (;;) {
 		if (real->poll(p, n, fl & O_NONBLOCK ? 0 : -1) < 0)
@@ -187,10 +188,8 @@ static int accept_either(int fd, int gfd, struct sockaddr *addr,
 			return real->accept4(fd, addr, len, flags);
 		if (n == 2 && (p[1].revents & ~POLLIN))
 			n = 1;
-		if (fl & O_NONBLOCK) {
-			errno = EAGAIN;
-			return -1;
-		}
+		if (fl & O_NONBLOCK)	/* EAGAIN, or what else it has to say */
+			return real->accept4(fd, addr, len, flags);
 	}
 }
 
