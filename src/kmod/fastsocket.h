@@ -54,6 +54,8 @@ int fsocket_group_add(struct sock *sk);
 bool fsocket_group_watched(const struct sock *sk);
 unsigned int fsocket_group_count(void);
 void fsocket_groups_wake(void);
+void fsocket_locals_count(struct sock *sk, unsigned int *count);
+void fsocket_groups_locals_count(unsigned int *count);
 
 /* netns.c: the per-namespace sysctls the module turns on */
 int fsocket_net_init(void);

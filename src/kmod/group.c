@@ -139,6 +139,38 @@ unsigned int fsocket_group_count(void)
 	return READ_ONCE(fsocket_nr_groups);
 }
 
+/* Adds, per CPU, the local listeners of @sk's reuseport group to @count. */
+void fsocket_locals_count(struct sock *sk, unsigned int *count)
+{
+	struct sock_reuseport *reuse;
+	unsigned int i, n = 0;
+	int cpu;
+
+	rcu_read_lock();
+	reuse = rcu_dereference(sk->sk_reuseport_cb);
+	if (reuse)
+		n = min(READ_ONCE(reuse->num_socks), reuse->max_socks);
+	for (i = 0; i < n; i++) {
+		cpu = READ_ONCE(reuse->socks[i]->sk_incoming_cpu);
+		if (reuse->socks[i] != sk && cpu >= 0 && cpu < nr_cpu_ids)
+			count[cpu]++;
+	}
+	rcu_read_unlock();
+}
+
+/* The same over every watched listener. */
+void fsocket_groups_locals_count(unsigned int *count)
+{
+	struct fsocket_group *g;
+
+	mutex_lock(&fsocket_groups_lock);
+	list_for_each_entry(g, &fsocket_groups, node) {
+		fsocket_locals_count(g->global, count);
+		cond_resched();
+	}
+	mutex_unlock(&fsocket_groups_lock);
+}
+
 /* Was @head at the front of @sk's queue at the previous sweep? */
 static bool fsocket_group_stranded(struct fsocket_group *g, unsigned int i,
 				   const struct sock *sk,

@@ -75,45 +75,40 @@ out:
 	return err ? ERR_PTR(err) : sock;
 }
 
-/* How many local listeners @sk's reuseport group has on @cpu. */
-static unsigned int fsocket_locals_on(struct sock *sk, int cpu)
-{
-	struct sock_reuseport *reuse;
-	unsigned int i, n = 0, count = 0;
-
-	rcu_read_lock();
-	reuse = rcu_dereference(sk->sk_reuseport_cb);
-	if (reuse)
-		n = min(READ_ONCE(reuse->num_socks), reuse->max_socks);
-	for (i = 0; i < n; i++)
-		if (reuse->socks[i] != sk &&
-		    READ_ONCE(reuse->socks[i]->sk_incoming_cpu) == cpu)
-			count++;
-	rcu_read_unlock();
-	return count;
-}
-
 /*
  * Mode 2: of the CPUs the caller may run on, the first with the fewest
- * local listeners: a free one while there is one. After that a CPU is
- * shared (more workers than CPUs, or a server's new workers starting while
- * the old ones drain): the kernel spreads that CPU's connections over its
- * local listeners, all on that CPU.
+ * local listeners of this group: a free one while there is one. After
+ * that a CPU is shared (more workers than CPUs, or a server's new workers
+ * starting while the old ones drain): the kernel spreads that CPU's
+ * connections over its local listeners, all on that CPU. Ties go to the
+ * CPU with the fewest local listeners of every group: a server process
+ * whose first listener is its own (haproxy's admin socket) must not pin
+ * every such process to the first CPU.
  */
 static int fsocket_least_used_cpu(struct sock *sk)
 {
-	unsigned int count, least = UINT_MAX;
+	unsigned int *group, *all, least = UINT_MAX, least_all = UINT_MAX;
 	int cpu, best = -EBUSY;
 
+	group = kcalloc(nr_cpu_ids, sizeof(*group), GFP_KERNEL);
+	all = kcalloc(nr_cpu_ids, sizeof(*all), GFP_KERNEL);
+	if (!group || !all) {
+		best = -ENOMEM;
+		goto out;
+	}
+	fsocket_locals_count(sk, group);
+	fsocket_groups_locals_count(all);
 	for_each_cpu_and(cpu, current->cpus_ptr, cpu_online_mask) {
-		count = fsocket_locals_on(sk, cpu);
-		if (count < least) {
-			least = count;
+		if (group[cpu] < least ||
+		    (group[cpu] == least && all[cpu] < least_all)) {
+			least = group[cpu];
+			least_all = all[cpu];
 			best = cpu;
 		}
-		if (!count)
-			break;
 	}
+out:
+	kfree(group);
+	kfree(all);
 	return best;
 }
 
