@@ -52,7 +52,7 @@ static int version_ok(int fd, const char *path)
 static int channel_open(void)
 {
 	const char *path = device_path();
-	int fd = open(path, O_RDWR | O_CLOEXEC);
+	int fd = fsock_real()->open(path, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
 		fsock_fallback(FSOCK_ONCE_NO_DEVICE,
@@ -89,13 +89,15 @@ int fsock_channel(void)
 
 /*
  * The application closed descriptors @first to @last: if ours was among
- * them, open a new one when next needed.
+ * them, open a new one when next needed (not for a vfork child's close:
+ * the parent's stays open).
  */
 void fsock_channel_forget_open(unsigned int first, unsigned int last)
 {
 	int fd = atomic_load(&fsock_channel_fd);
 
-	if (fd >= 0 && (unsigned int)fd >= first && (unsigned int)fd <= last)
+	if (fd >= 0 && (unsigned int)fd >= first && (unsigned int)fd <= last &&
+	    fsock_table_ours())
 		atomic_compare_exchange_strong(&fsock_channel_fd, &fd,
 					       CHANNEL_UNTRIED);
 }

@@ -1,9 +1,9 @@
 /*
  * Calls that close or copy descriptors, interposed so that the table
  * never describes a number the application has since reused: close,
- * close_range, closefrom, dup, dup2, dup3, fcntl(F_DUPFD*). vfork() runs
- * as fork(): a vfork child shares our memory, and one close() there would
- * change the parent's table.
+ * close_range, closefrom, dup, dup2, dup3, fcntl(F_DUPFD*). vfork() is
+ * libc's own: its child shares our memory, so each change to a number we
+ * track first asks fsock_table_ours().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +16,8 @@
 
 static void forget_locked(int fd)
 {
+	if (!fsock_table_ours())
+		return;
 	fsock_lock();
 	fsock_forget(fd);
 	fsock_unlock();
@@ -24,7 +26,7 @@ static void forget_locked(int fd)
 FSOCK_EXPORT int close(int fd)
 {
 	if (fd >= 0)
-		fsock_channel_forget(fd, fd);
+		fsock_channel_forget((unsigned int)fd, (unsigned int)fd);
 	if (fsock_any() && fsock_get(fd).kind != FSOCK_UNKNOWN)
 		forget_locked(fd);
 	return fsock_real()->close(fd);
@@ -32,6 +34,8 @@ FSOCK_EXPORT int close(int fd)
 
 static void close_range_forget(unsigned int first, unsigned int last)
 {
+	if (!fsock_table_ours())
+		return;
 	fsock_lock();
 	fsock_for_range(first, last, fsock_forget);
 	fsock_unlock();
@@ -61,8 +65,10 @@ FSOCK_EXPORT void closefrom(int lowfd)
 static int copied(int from, int to)
 {
 	if (to >= 0)
-		fsock_channel_forget(to, to);
-	if (to < 0 || !fsock_any())
+		fsock_channel_forget((unsigned int)to, (unsigned int)to);
+	if (to < 0 || !fsock_any() ||
+	    (fsock_get(from).kind == FSOCK_UNKNOWN &&
+	     fsock_get(to).kind == FSOCK_UNKNOWN) || !fsock_table_ours())
 		return to;
 	fsock_lock();
 	fsock_forget(to);
@@ -137,9 +143,4 @@ FSOCK_EXPORT int fcntl64(int fd, int cmd, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	return fcntl_with(fsock_real()->fcntl64, fd, cmd, arg);
-}
-
-FSOCK_EXPORT pid_t vfork(void)
-{
-	return fsock_real()->fork();
 }

@@ -199,10 +199,11 @@ void fsock_unlock(void)
 }
 
 /*
- * The process id, asked of the kernel once per process: glibc no longer
- * caches it, and accept() on a shared listener needs it every time. A
- * child made without fork()'s handlers (_Fork, clone) keeps its parent's,
- * so it takes no local listener and stays on the shared one.
+ * The process id, asked of the kernel at load and in each fork() child:
+ * glibc no longer caches it, and accept() on a shared listener needs it
+ * every time. A child made without fork()'s handlers (vfork, _Fork,
+ * clone) keeps its parent's, so it takes no local listener and stays on
+ * the shared one.
  */
 static atomic_int cached_pid;
 
@@ -218,17 +219,30 @@ pid_t fsock_pid(void)
 }
 
 /*
+ * A vfork() child runs in its parent's memory until it execs or exits,
+ * and fork()'s handlers do not run for it: what it closes or copies must
+ * not change the parent's table. Children of _Fork or clone leave theirs
+ * as it was too. Asked only before a change to a number we track, so
+ * calls on other numbers pay nothing.
+ */
+bool fsock_table_ours(void)
+{
+	return getpid() == fsock_pid();
+}
+
+/*
  * A child of fork() gets the lock as its parent's forking thread held it,
  * and that thread's signal mask from before.
  */
 static void child_after_fork(void)
 {
 	pthread_mutex_init(&lock, NULL);
-	atomic_store_explicit(&cached_pid, 0, memory_order_relaxed);
+	atomic_store_explicit(&cached_pid, getpid(), memory_order_relaxed);
 	pthread_sigmask(SIG_SETMASK, &mask_before, NULL);
 }
 
 __attribute__((constructor)) static void fdtab_init(void)
 {
+	(void)fsock_pid();
 	pthread_atfork(fsock_lock, fsock_unlock, child_after_fork);
 }

@@ -34,7 +34,6 @@ struct fsock_real {
 	int (*fcntl64)(int fd, int cmd, ...);
 	int (*close_range)(unsigned int first, unsigned int last, int flags);
 	void (*closefrom)(int lowfd);
-	pid_t (*fork)(void);
 	int (*poll)(struct pollfd *fds, nfds_t n, int timeout);
 	int (*ppoll)(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 		     const sigset_t *mask);
@@ -48,6 +47,19 @@ struct fsock_real {
 	int (*eventfd)(unsigned int initval, int flags);
 	int (*epoll_create)(int size);
 	int (*epoll_create1)(int flags);
+	int (*open)(const char *path, int flags, ...);
+	int (*open64)(const char *path, int flags, ...);
+	int (*openat)(int dirfd, const char *path, int flags, ...);
+	int (*openat64)(int dirfd, const char *path, int flags, ...);
+	ssize_t (*sendmsg)(int fd, const struct msghdr *msg, int flags);
+	ssize_t (*recvmsg)(int fd, struct msghdr *msg, int flags);
+	int (*recvmmsg)(int fd, struct mmsghdr *msgs, unsigned int n,
+			int flags, struct timespec *timeout);
+	int (*memfd_create)(const char *name, unsigned int flags);
+	int (*signalfd)(int fd, const sigset_t *mask, int flags);
+	int (*timerfd_create)(int clockid, int flags);
+	int (*inotify_init)(void);
+	int (*inotify_init1)(int flags);
 };
 
 extern struct fsock_real fsock_real_syms;
@@ -134,6 +146,7 @@ void fsock_lock(void);
 void fsock_unlock(void);
 /* getpid(), asked once per process. */
 pid_t fsock_pid(void);
+bool fsock_table_ours(void);
 /* Calls @fn for every known descriptor in [first, last]. */
 void fsock_for_range(unsigned int first, unsigned int last,
 		     void (*fn)(int fd));
@@ -156,8 +169,15 @@ bool fsock_want_local(int fd, bool from_accept);
 /* epoll.c: the global listener in the worker's epoll, next to the local. */
 void fsock_epoll_unwatch(int epfd, int gfd);
 
-/* wrappers.c: LISTEN for @fd, without touching the table. */
+/*
+ * wrappers.c: LISTEN for @fd, without touching the table; and with it
+ * (for a listener made by process @by, or inherited: @by 0).
+ */
 int fsock_module_listen(int fd, int backlog);
+void fsock_accelerate_listen(int fd, int backlog, pid_t by);
+
+/* inherit.c: a listener made elsewhere (socket activation, SCM_RIGHTS). */
+void fsock_adopt_listener(int fd);
 
 /* mirror.c: a pause or resume of a local listener reaches the shared one. */
 void fsock_mirror_disconnect(int fd, const struct sockaddr *addr);

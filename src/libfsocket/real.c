@@ -63,7 +63,6 @@ static void resolve_all(void)
 	RESOLVE(dup3);
 	RESOLVE(fcntl);
 	RESOLVE(fcntl64);
-	RESOLVE(fork);
 	RESOLVE(poll);
 	RESOLVE(ppoll);
 	RESOLVE(select);
@@ -74,6 +73,18 @@ static void resolve_all(void)
 	RESOLVE(eventfd);
 	RESOLVE(epoll_create);
 	RESOLVE(epoll_create1);
+	RESOLVE(open);
+	RESOLVE(open64);
+	RESOLVE(openat);
+	RESOLVE(openat64);
+	RESOLVE(sendmsg);
+	RESOLVE(recvmsg);
+	RESOLVE(recvmmsg);
+	RESOLVE(memfd_create);
+	RESOLVE(signalfd);
+	RESOLVE(timerfd_create);
+	RESOLVE(inotify_init);
+	RESOLVE(inotify_init1);
 	*(void **)&fsock_real_syms.close_range = dlsym(RTLD_NEXT, "close_range");
 	if (!fsock_real_syms.close_range)
 		fsock_real_syms.close_range = sys_close_range;

@@ -51,7 +51,7 @@ static _Thread_local uint32_t rfd_seed;	/* xorshift state, per thread */
  */
 static int read_line(const char *path, char *buf, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = fsock_real()->open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)

@@ -70,7 +70,8 @@ void fsock_forget(int fd)
  */
 int fsock_fresh(int fd)
 {
-	if (fd >= 0 && fsock_any() && fsock_get(fd).kind != FSOCK_UNKNOWN) {
+	if (fd >= 0 && fsock_any() && fsock_get(fd).kind != FSOCK_UNKNOWN &&
+	    fsock_table_ours()) {
 		fsock_lock();
 		fsock_forget(fd);
 		fsock_unlock();

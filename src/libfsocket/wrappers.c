@@ -53,9 +53,14 @@ int fsock_module_listen(int fd, int backlog)
 	return ioctl(channel, FSOCKET_IOC_LISTEN, &arg);
 }
 
-static void accelerate_listen(int fd, int backlog)
+/*
+ * @fd listens: the module watches it, and the table knows it as a global
+ * listener made by process @by (whose own accept() keeps it, unless the
+ * application asked for a listener each with SO_REUSEPORT).
+ */
+void fsock_accelerate_listen(int fd, int backlog, pid_t by)
 {
-	struct fsock_ent e = { .kind = FSOCK_GLOBAL, .a = fsock_pid(),
+	struct fsock_ent e = { .kind = FSOCK_GLOBAL, .a = by,
 			       .b = FSOCK_NONE };
 	int reuse = 0;
 
@@ -95,7 +100,7 @@ FSOCK_EXPORT int listen(int fd, int backlog)
 	saved_errno = errno;
 
 	if (ret == 0)
-		accelerate_listen(fd, backlog);
+		fsock_accelerate_listen(fd, backlog, fsock_pid());
 	errno = saved_errno;
 	return ret;
 }

@@ -4,7 +4,7 @@
  * listener per worker (SO_REUSEPORT), and under libfsocket.so.
  *
  *   stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S]
- *         [-P PAUSED] [-F] [-I] [-T] [-X]
+ *         [-P PAUSED] [-F] [-I] [-T] [-X] [-A]
  *
  * -m epoll: each worker waits in its own epoll on the listener (level
  * triggered, non-blocking accept until EAGAIN), as nginx with
@@ -27,7 +27,10 @@
  * installed without SA_RESTART, so its waits and accepts end with EINTR
  * and are made again. -T (epoll or block, not -R): the workers are
  * threads of one process sharing its listener. -X: worker 0 ends (its
- * thread returns, or its process exits) after its first connection.
+ * thread returns, or its process exits) after its first connection. -A
+ * (not -R): the listener is the one systemd's socket activation passed
+ * (descriptor 3), found as sd_listen_fds(3) finds it: LISTEN_PID must
+ * name this process and LISTEN_FDS be 1, or the server exits.
  *
  * Each connection gets "ok\n" once a line is read. Prints "ready" when
  * serving, and on SIGTERM one line:
@@ -38,6 +41,7 @@
  * against sched_getcpu()). Its client is "prefork client".
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -76,7 +80,7 @@ enum wait_mode { WAIT_EPOLL, WAIT_BLOCK, WAIT_POLL, WAIT_SELECT };
 struct options {
 	const char *addr;
 	int port, workers, reuseport, stop, paused, full, interrupt;
-	int threads, exit_first;
+	int threads, exit_first, activated;
 	enum wait_mode mode;
 };
 
@@ -110,6 +114,28 @@ static int open_listener(const struct options *o, int reuseport)
 	     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one))) ||
 	    bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 4096)) {
 		perror("stall: listener");
+		return -1;
+	}
+	return fd;
+}
+
+/* -A: descriptor 3, checked and flagged as sd_listen_fds(3) does it. */
+static int activated_listener(const struct options *o)
+{
+	const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
+	socklen_t len = sizeof(int);
+	int on = 0, fd = 3;
+
+	if (!pid || !n || atoi(pid) != getpid() || atoi(n) != 1 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) || !on) {
+		fprintf(stderr, "stall: no activated listener (LISTEN_PID %s, LISTEN_FDS %s)\n",
+			pid ? pid : "unset", n ? n : "unset");
+		return -1;
+	}
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) ||
+	    (o->mode == WAIT_EPOLL &&
+	     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK))) {
+		perror("stall: activated listener");
 		return -1;
 	}
 	return fd;
@@ -394,7 +420,8 @@ static int run(const struct options *o)
 	if (c == MAP_FAILED)
 		return 1;
 	c->workers = o->workers;
-	if (!o->reuseport && (lfd = open_listener(o, 0)) < 0)
+	if (!o->reuseport &&
+	    (lfd = o->activated ? activated_listener(o) : open_listener(o, 0)) < 0)
 		return 1;
 	signal(SIGTERM, on_sigterm);
 	signal(SIGUSR1, on_sigusr1);
@@ -460,7 +487,7 @@ int main(int argc, char **argv)
 	struct options o = { .addr = "127.0.0.1", .port = 8080, .workers = 4 };
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:p:w:m:RSP:FITX")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:w:m:RSP:FITXA")) != -1) {
 		switch (opt) {
 		case 'a': o.addr = optarg; break;
 		case 'p': o.port = atoi(optarg); break;
@@ -484,17 +511,18 @@ int main(int argc, char **argv)
 		case 'I': o.interrupt = 1; break;
 		case 'T': o.threads = 1; break;
 		case 'X': o.exit_first = 1; break;
+		case 'A': o.activated = 1; break;
 		default: goto usage;
 		}
 	}
 	if (o.workers < 1 || o.workers > MAX_WORKERS || o.paused < 0 ||
-	    o.paused > o.workers ||
+	    o.paused > o.workers || (o.activated && o.reuseport) ||
 	    ((o.paused || o.full) && o.mode != WAIT_EPOLL) ||
 	    (o.threads && (o.reuseport || o.stop || o.paused || o.interrupt ||
 			   (o.mode != WAIT_EPOLL && o.mode != WAIT_BLOCK))))
 		goto usage;
 	return run(&o);
 usage:
-	fprintf(stderr, "usage: stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S] [-P PAUSED] [-F] [-I] [-T] [-X]\n");
+	fprintf(stderr, "usage: stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S] [-P PAUSED] [-F] [-I] [-T] [-X] [-A]\n");
 	return 2;
 }

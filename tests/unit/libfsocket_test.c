@@ -2,9 +2,10 @@
  * Unit tests of libfsocket's own logic, on the host, without the module:
  * the descriptor table, the wrappers that keep it true (dup, dup2, dup3,
  * fcntl, close, close_range) with tracked, huge and private numbers,
- * numbers closed behind the library's back and handed out again,
- * poll() and select() on a local listener, signal handlers, threads,
- * fork and vfork. The library's objects are linked into this program, so
+ * numbers closed behind the library's back and handed out again (open,
+ * pipe, recvmsg and the rest), descriptors sent with SCM_RIGHTS, poll()
+ * and select() on a local listener, signal handlers, threads, fork and
+ * vfork. The library's objects are linked into this program, so
  * its wrappers are the calls made here, and libc's are found behind them
  * as in a preloaded process. Built plain, with ASan + UBSan and with TSan
  * (tests/unit/Makefile). The table is set up by hand where the module
@@ -26,6 +27,11 @@
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -403,20 +409,236 @@ static void fork_with_lock_held(void **state)
 	close(p[1]);
 }
 
-static void vfork_child_exits(void **state)
+static int atfork_runs;
+
+static void count_atfork(void)
 {
-	int status;
+	atfork_runs++;
+}
+
+/*
+ * vfork() is libc's own: the child runs in the parent's memory (so the
+ * exec-errno idiom works), no atfork handler runs, and what the child
+ * closes or copies leaves the parent's table as it was. Under TSan,
+ * whose vfork is a fork, only the table is checked.
+ */
+static void vfork_is_real(void **state)
+{
+	int c, local = tcp_listener(false, &c), gc;
+	int global = tcp_listener(false, &gc), runs, status;
+	volatile int child_errno = 0;
 	pid_t pid;
 
 	(void)state;
+	make_local(local, global);
 	set_kind(4001, FSOCK_GLOBAL, getpid());
+	runs = atfork_runs;
 	pid = vfork();
-	if (pid == 0)
+	if (pid == 0) {
+		close(local);		/* would close the parent's private global */
+		dup2(1, 4001);
+		execl("/nonexistent/fastsocket-test", "x", (char *)NULL);
+		child_errno = errno;
 		_exit(7);
+	}
 	assert_true(pid > 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(WEXITSTATUS(status), 7);
+#ifndef __SANITIZE_THREAD__
+	assert_int_equal(child_errno, ENOENT);
+	assert_int_equal(atfork_runs, runs);
+#else
+	(void)child_errno;
+	(void)runs;
+#endif
 	assert_int_equal(fsock_get(4001).kind, FSOCK_GLOBAL);
+	assert_int_equal(fsock_get(local).kind, FSOCK_LOCAL);
+	assert_int_equal(fsock_get(local).a, global);
+	assert_true(fsock_real()->fcntl(global, F_GETFD) >= 0);
+	assert_int_equal(fsock_pid(), getpid());
+	close(local);
+	assert_int_equal(fsock_get(global).kind, FSOCK_UNKNOWN);
+	assert_int_equal(fsock_real()->fcntl(global, F_GETFD), -1);
+	close(c);
+	close(gc);
+}
+
+/* Asserts that @made took the stale number @fd and dropped its role. */
+static void took_stale(int fd, int made)
+{
+	assert_int_equal(made, fd);
+	assert_int_equal(fsock_get(fd).kind, FSOCK_UNKNOWN);
+	close(made);
+}
+
+/* open(), openat() and the other calls that hand out numbers. */
+static void stale_numbers_open(void **state)
+{
+	sigset_t mask;
+	int fd, o;
+
+	(void)state;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR2);
+	fd = closed_behind();
+	took_stale(fd, memfd_create("fastsocket-test", MFD_CLOEXEC));
+	fd = closed_behind();
+	took_stale(fd, signalfd(-1, &mask, SFD_CLOEXEC));
+	fd = closed_behind();
+	took_stale(fd, timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC));
+	fd = closed_behind();
+	took_stale(fd, inotify_init1(IN_CLOEXEC));
+	fd = closed_behind();
+	took_stale(fd, inotify_init());
+	fd = closed_behind();
+	o = open("/dev/null", O_RDONLY);
+	assert_int_equal(o, fd);
+	assert_int_equal(fsock_get(fd).kind, FSOCK_UNKNOWN);
+	close(o);
+	fd = closed_behind();
+	o = openat(AT_FDCWD, "/dev/null", O_WRONLY | O_CLOEXEC);
+	assert_int_equal(o, fd);
+	assert_int_equal(fsock_get(fd).kind, FSOCK_UNKNOWN);
+	close(o);
+	fd = closed_behind();
+	o = open("/tmp", O_TMPFILE | O_RDWR, 0600);
+	if (o >= 0) {	/* a filesystem without O_TMPFILE says EOPNOTSUPP */
+		assert_int_equal(o, fd);
+		assert_int_equal(fsock_get(fd).kind, FSOCK_UNKNOWN);
+		assert_int_equal(fcntl(o, F_GETFL) & O_ACCMODE, O_RDWR);
+		close(o);
+	} else {
+		fsock_lock();
+		fsock_clear(fd);
+		fsock_unlock();
+	}
+}
+
+/* Sends @n of @fds over @sock with SCM_RIGHTS. */
+static void send_fds(int sock, const int *fds, int n)
+{
+	union {
+		struct cmsghdr align;
+		unsigned char buf[CMSG_SPACE(sizeof(int) * 4)];
+	} u;
+	char byte = 'x';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = CMSG_SPACE(sizeof(int) * n) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	assert_true(n <= 4);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+	assert_int_equal(sendmsg(sock, &m, 0), 1);
+	/* The caller's own buffer still names what it sent. */
+	assert_memory_equal(CMSG_DATA(c), fds, sizeof(int) * n);
+}
+
+static int recv_fds(int sock, int *fds, int max)
+{
+	union {
+		struct cmsghdr align;
+		unsigned char buf[CMSG_SPACE(sizeof(int) * 4)];
+	} u;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	int n;
+
+	assert_int_equal(recvmsg(sock, &m, MSG_CMSG_CLOEXEC), 1);
+	c = CMSG_FIRSTHDR(&m);
+	assert_non_null(c);
+	assert_int_equal(c->cmsg_type, SCM_RIGHTS);
+	n = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+	assert_true(n <= max);
+	memcpy(fds, CMSG_DATA(c), sizeof(int) * n);
+	return n;
+}
+
+/* One descriptor received with recvmmsg(). */
+static int recv_one_mmsg(int sock)
+{
+	union {
+		struct cmsghdr align;
+		unsigned char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct mmsghdr mm = { .msg_hdr = { .msg_iov = &iov, .msg_iovlen = 1,
+					   .msg_control = u.buf,
+					   .msg_controllen = sizeof(u.buf) } };
+	int fd;
+
+	assert_int_equal(recvmmsg(sock, &mm, 1, 0, NULL), 1);
+	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&mm.msg_hdr)), sizeof(int));
+	return fd;
+}
+
+static int local_port(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	return ntohs(a.sin_port);
+}
+
+/*
+ * A local listener passed to another process (haproxy's seamless reload)
+ * goes as the shared listener it stands for; other descriptors go as they
+ * are; a received number that was stale loses its role.
+ */
+static void scm_rights_send_shared(void **state)
+{
+	int c, local = tcp_listener(false, &c), gc;
+	int global = tcp_listener(false, &gc), sv[2], p[2], got[4], sent[2];
+	int stale;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(pipe(p), 0);
+	make_local(local, global);
+	sent[0] = local;
+	sent[1] = p[0];
+	send_fds(sv[0], sent, 2);
+	stale = closed_behind();
+	assert_int_equal(recv_fds(sv[1], got, 4), 2);
+	assert_int_equal(got[0], stale);
+	assert_int_equal(fsock_get(stale).kind, FSOCK_UNKNOWN);
+	assert_int_equal(local_port(got[0]), local_port(global));
+	assert_true(local_port(got[0]) != local_port(local));
+	assert_int_equal(fsock_real()->fcntl(got[1], F_GETFL) & O_ACCMODE,
+			 O_RDONLY);
+	close(got[0]);
+	close(got[1]);
+	/* recvmmsg() too: the received number drops a stale role. */
+	sent[0] = p[0];
+	send_fds(sv[0], sent, 1);
+	stale = closed_behind();
+	got[0] = recv_one_mmsg(sv[1]);
+	assert_int_equal(got[0], stale);
+	assert_int_equal(fsock_get(stale).kind, FSOCK_UNKNOWN);
+	close(got[0]);
+	/* Without a local listener among them, the message goes untouched. */
+	sent[0] = p[1];
+	send_fds(sv[0], sent, 1);
+	assert_int_equal(recv_fds(sv[1], got, 4), 1);
+	assert_int_equal(fsock_real()->fcntl(got[0], F_GETFL) & O_ACCMODE,
+			 O_WRONLY);
+	close(got[0]);
+	close(local);
+	close(c);
+	close(gc);
+	close(sv[0]);
+	close(sv[1]);
+	close(p[0]);
+	close(p[1]);
 }
 
 int main(void)
@@ -432,10 +654,13 @@ int main(void)
 		cmocka_unit_test_teardown(signal_inside_lock, teardown),
 		cmocka_unit_test_teardown(threads_churn, teardown),
 		cmocka_unit_test_teardown(fork_with_lock_held, teardown),
-		cmocka_unit_test_teardown(vfork_child_exits, teardown),
+		cmocka_unit_test_teardown(vfork_is_real, teardown),
+		cmocka_unit_test_teardown(stale_numbers_open, teardown),
+		cmocka_unit_test_teardown(scm_rights_send_shared, teardown),
 	};
 	struct rlimit rl;
 
+	pthread_atfork(count_atfork, NULL, NULL);
 	/* The highest number the hard limit allows (it may not be raised). */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY) {
 		rl.rlim_cur = rl.rlim_max;

@@ -4,6 +4,25 @@
 # connection bounded by 2 s.
 # shellcheck shell=bash
 
+# FS_STALL_VIA: a command (and its arguments) that fs_stall_run starts the
+# server through, such as systemd-socket-activate, which listens itself and
+# starts the server at the first connection.
+FS_STALL_VIA=()
+
+# fs_stall_first_request PORT: one request, retried while nothing listens
+# (the server counts it beside the client's).
+fs_stall_first_request() {
+	local _
+	for _ in $(seq 50); do
+		# shellcheck disable=SC2016 # $1 is the inner shell's
+		ip netns exec cli timeout 10 bash -c \
+			'exec 3<>/dev/tcp/10.77.0.1/$1 && echo hi >&3 && read -r l <&3 && [ "$l" = ok ]' \
+			_ "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # fs_stall_run PORT CONNS LABEL [env...] -- STALL-ARGS...: one server, CONNS
 # connections; prints "LABEL: client lines server line stolen S".
 fs_stall_run() {
@@ -13,9 +32,11 @@ fs_stall_run() {
 	shift
 	out=$(mktemp)
 	stolen=$(fs_stat stolen)
-	ip netns exec srv env "${envs[@]}" "$FS_BIN/stall" -a 10.77.0.1 \
-		-p "$port" "$@" >"$out" &
+	ip netns exec srv env "${envs[@]}" "${FS_STALL_VIA[@]}" "$FS_BIN/stall" \
+		-a 10.77.0.1 -p "$port" "$@" >"$out" &
 	server=$!
+	[ ${#FS_STALL_VIA[@]} -eq 0 ] || fs_stall_first_request "$port" ||
+		{ cat "$out"; fail "$label: the first request was not answered"; }
 	wait_for_line "$out" ready || { cat "$out"; fail "$label: server did not start"; }
 	client=$(ip netns exec cli "$FS_BIN/prefork" client -a 10.77.0.1 \
 		-p "$port" -n "$conns" -c 8 -b 2000)
