@@ -20,6 +20,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/uidgid.h>
 #include <linux/workqueue.h>
 #include <net/inet_connection_sock.h>
 #include <net/sock.h>
@@ -35,6 +36,7 @@
 struct fsocket_group {
 	struct list_head node;
 	struct sock *global;		/* held */
+	kuid_t uid;			/* its owner, for the caps */
 	/*
 	 * Member listeners and their queue heads at the previous sweep, what
 	 * stealing watches of them, and the local listeners a steal holds
@@ -89,6 +91,36 @@ static struct fsocket_group *fsocket_group_find(const struct sock *sk)
 	return NULL;
 }
 
+/*
+ * Room for one more watched listener of @sk's owner and namespace? The
+ * caps bound what one user (or one container) makes the module keep, as
+ * inotify bounds watches: past one, LISTEN fails with ENOSPC and the
+ * listener stays on the plain kernel path.
+ */
+static int fsocket_group_room(const struct sock *sk)
+{
+	unsigned int user = 0, net = 0;
+	struct fsocket_group *g;
+
+	list_for_each_entry(g, &fsocket_groups, node) {
+		if (uid_eq(g->uid, sk->sk_uid))
+			user++;
+		if (net_eq(sock_net(g->global), sock_net(sk)))
+			net++;
+	}
+	if (user >= (unsigned int)fsocket_param(max_listeners_per_user)) {
+		fsocket_log(WARN, "uid %u: max_listeners_per_user (%u) reached, left plain\n",
+			    from_kuid_munged(&init_user_ns, sk->sk_uid), user);
+		return -ENOSPC;
+	}
+	if (net >= (unsigned int)fsocket_param(max_listeners_per_netns)) {
+		fsocket_log(WARN, "max_listeners_per_netns (%u) reached, listener left plain\n",
+			    net);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
 /* Watch @sk, a listener in a reuseport group; idempotent. */
 int fsocket_group_add(struct sock *sk)
 {
@@ -98,6 +130,9 @@ int fsocket_group_add(struct sock *sk)
 	mutex_lock(&fsocket_groups_lock);
 	if (fsocket_group_find(sk))
 		goto unlock;
+	err = fsocket_group_room(sk);
+	if (err)
+		goto unlock;
 	/* Room for a local listener per CPU and the global one. */
 	g = kzalloc(struct_size(g, seen, nr_cpu_ids + 1), GFP_KERNEL_ACCOUNT);
 	if (!g) {
@@ -106,6 +141,7 @@ int fsocket_group_add(struct sock *sk)
 	}
 	sock_hold(sk);
 	g->global = sk;
+	g->uid = sk->sk_uid;
 	list_add(&g->node, &fsocket_groups);
 	if (fsocket_nr_groups++ == 0)
 		fsocket_sweep_schedule();

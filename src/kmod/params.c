@@ -106,6 +106,22 @@ module_param_cb(steal_after_ms, &fsocket_param_ops, &steal_after_ms, 0644);
 MODULE_PARM_DESC(steal_after_ms,
 		 "Connection stealing: a connection that waited this many ms on a stalled worker's local listener goes to an idle worker (0 = never)");
 
+/*
+ * Writable: each LISTEN reads them. Listeners already watched stay so
+ * when a cap is lowered below their number.
+ */
+struct fsocket_param max_listeners_per_user = FSOCKET_RANGE(4096, 1, 1048576);
+module_param_cb(max_listeners_per_user, &fsocket_param_ops,
+		&max_listeners_per_user, 0644);
+MODULE_PARM_DESC(max_listeners_per_user,
+		 "Listeners one user may have watched, in all network namespaces; past it LISTEN fails with ENOSPC and the listener stays plain [default 4096]");
+
+struct fsocket_param max_listeners_per_netns = FSOCKET_RANGE(16384, 1, 1048576);
+module_param_cb(max_listeners_per_netns, &fsocket_param_ops,
+		&max_listeners_per_netns, 0644);
+MODULE_PARM_DESC(max_listeners_per_netns,
+		 "Listeners one network namespace may have watched; past it LISTEN fails with ENOSPC and the listener stays plain [default 16384]");
+
 struct fsocket_param enable_socket_pool_size = FSOCKET_RANGE(0, 0, 65536);
 module_param_cb(enable_socket_pool_size, &fsocket_param_ops,
 		&enable_socket_pool_size, 0444);

@@ -23,6 +23,8 @@ extern struct fsocket_param enable_skb_pool;
 extern struct fsocket_param enable_receive_cpu_selection;
 extern struct fsocket_param enable_socket_pool_size;
 extern struct fsocket_param steal_after_ms;
+extern struct fsocket_param max_listeners_per_user;
+extern struct fsocket_param max_listeners_per_netns;
 
 /* The default bound of connection stealing, chosen by measurement. */
 #define FSOCKET_STEAL_AFTER_MS 100

@@ -218,12 +218,13 @@ static struct socket *fsocket_group_listener(int fd)
 	global = fsocket_lookup_listener(fd);
 	if (IS_ERR(global))
 		return global;
-	sock_set_reuseport(global->sk);
+	/* Watched first, so that a refusal leaves the socket as it was. */
 	err = fsocket_group_add(global->sk);
 	if (err) {
 		sockfd_put(global);
 		return ERR_PTR(err);
 	}
+	sock_set_reuseport(global->sk);
 	return global;
 }
 

@@ -1,4 +1,4 @@
-# Every parameter (the seed's and steal_after_ms) exists under /sys/module/fastsocket/parameters with
+# Every parameter (the seed's, steal_after_ms and the two caps) exists under /sys/module/fastsocket/parameters with
 # the seed's default and its mode: the ones safe to change at run time
 # take a valid value there and refuse a bad one (left unchanged), the
 # others refuse any write; a valid value given at load is taken.

@@ -30,4 +30,6 @@ refuse enable_skb_pool 4 "enable_skb_pool=4 is out of range [0, 3]"
 refuse enable_receive_cpu_selection 7 "enable_receive_cpu_selection=7 is out of range [0, 1]"
 refuse enable_socket_pool_size 65537 "enable_socket_pool_size=65537 is out of range [0, 65536]"
 refuse steal_after_ms -1 "steal_after_ms=-1 is out of range [0, 60000]"
+refuse max_listeners_per_user 0 "max_listeners_per_user=0 is out of range [1, 1048576]"
+refuse max_listeners_per_netns 1048577 "max_listeners_per_netns=1048577 is out of range [1, 1048576]"
 check "a valid load still works after the refusals" fs_load

@@ -5,8 +5,11 @@
 # least used one, and
 # pins the caller in mode 2, choosing among the CPUs it may run on;
 # SPAWN_ALL_LISTEN spawns for every watched listener or, on failure, for
-# none.
+# none, and one whose answer page never faults in (userfaultfd) holds up
+# no other process's SPAWN; the caps on watched listeners per user and
+# per namespace refuse with ENOSPC and leave the socket as it was.
 . "$FS_ROOT/tests/vm/lib.sh"
+. "$FS_ROOT/tests/vm/stats.sh"
 
 fs_load || fail "load failed"
 check "bad input" "$FS_BIN/spawncheck" errors
@@ -14,9 +17,16 @@ check "clones" "$FS_BIN/spawncheck" clone
 check "any CPU" "$FS_BIN/spawncheck" any
 check "owner" "$FS_BIN/spawncheck" owner
 check "SPAWN_ALL_LISTEN" "$FS_BIN/spawncheck" all
+check "a SPAWN_ALL_LISTEN held on its page holds up only its caller" "$FS_BIN/spawncheck" stuck
 if [ "$(nproc)" -ge 2 ]; then
 	check "allowed CPUs" "$FS_BIN/spawncheck" allowed
 fi
+fs_wait_no_listeners || fail "listeners left before the caps: $(fs_listeners)"
+params=/sys/module/fastsocket/parameters
+echo 3 >$params/max_listeners_per_user
+echo 4 >$params/max_listeners_per_netns
+check "caps per user and namespace" "$FS_BIN/spawncheck" caps
+check "the kernel log names the cap" sh -c 'dmesg | grep -q "max_listeners_per_user"'
 fs_unload
 fs_load enable_listen_spawn=0 || fail "load with enable_listen_spawn=0 failed"
 out=$("$FS_BIN/spawncheck" clone)

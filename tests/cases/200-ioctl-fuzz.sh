@@ -1,6 +1,8 @@
 # The ioctl fuzzer (tests/progs/fuzz.c) in a network namespace of its own:
 # 4 processes x 2 threads of random ioctls with random fds, pointers and
-# fields, mixed with socket churn, forks and exits. Every failure must
+# fields, mixed with socket churn, forks and exits, while a racer thread
+# in each process closes, dup2()s and replaces the listeners the others
+# use and fills the descriptor table for a moment. Every failure must
 # carry an expected errno. Afterwards nothing of it remains: no listener
 # in the module, the kernel's count of sockets back where it was, and the
 # module unloads. 100000 ioctls (FASTSOCKET_FUZZ_IOCTLS to change, e.g.

@@ -16,6 +16,14 @@
  * to or accepts from a listener, changes SO_RCVBUF, or forks a child that
  * runs a few hundred ioctls and exits or kills itself.
  *
+ * Beside them, one racer thread per process owns a few registered
+ * listeners (some with local listeners) whose numbers the other threads
+ * give to ACCEPT, SPAWN_LISTEN, SHUTDOWN_LISTEN and LISTEN while the racer
+ * closes them, dup2()s one onto another and makes new ones; now and then
+ * it fills the descriptor table for a millisecond (RLIMIT_NOFILE lowered
+ * to the lowest free number), so that every call that makes a descriptor
+ * meets EMFILE.
+ *
  * Every failure must carry an errno from the documented set; any other
  * errno, or a returned descriptor that is not a socket, fails the run.
  * The kernel's log is judged by the harness. Prints a summary with the
@@ -37,6 +45,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -97,6 +106,12 @@ static long now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
+
+/* The racer's listeners, which the other threads use but never close. */
+#define RACED 4
+static _Atomic int raced[RACED] = { -1, -1, -1, -1 };
+/* The threads of this process that have opened the device and filled their pool. */
+static atomic_int threads_ready;
 
 static unsigned long long next(struct fuzzer *f)
 {
@@ -251,6 +266,14 @@ static int pool_fd(struct fuzzer *f)
 	return f->pool[below(f, POOL)];
 }
 
+/* Now and then one of the racer's numbers, for a command that keeps it. */
+static int target_fd(struct fuzzer *f, unsigned long cmd)
+{
+	if (cmd != FSOCKET_IOC_CLOSE && below(f, 4) == 0)
+		return atomic_load(&raced[below(f, RACED)]);
+	return pool_fd(f);
+}
+
 /* A user pointer for the module to read or write: mostly good. */
 static uint64_t user_pointer(struct fuzzer *f, size_t size)
 {
@@ -291,7 +314,7 @@ static void fill(struct fuzzer *f, struct fsocket_ioctl_arg *a,
 		return;
 	}
 	memset(a, 0, sizeof(*a));
-	a->fd = pool_fd(f);
+	a->fd = target_fd(f, cmd);
 	if (below(f, 16) == 0)
 		a->flags = next(f);
 	if (below(f, 16) == 0)
@@ -306,7 +329,7 @@ static void fill(struct fuzzer *f, struct fsocket_ioctl_arg *a,
 			*(socklen_t *)(f->page + 2048) = below(f, 200);
 		a->op.accept_op.flags = below(f, 4) ? SOCK_NONBLOCK :
 					(int)next(f);
-		a->op.accept_op.global_fd = below(f, 2) ? -1 : pool_fd(f);
+		a->op.accept_op.global_fd = below(f, 2) ? -1 : target_fd(f, cmd);
 		break;
 	case FSOCKET_IOC_SPAWN_LISTEN:
 		a->op.spawn_op.cpu = any_cpu(f);
@@ -518,6 +541,94 @@ static void fuzzer_fini(struct fuzzer *f)
 	munmap(f->page, 3 * 4096);
 }
 
+/* Lowest free descriptor number: the table is "full" below a limit there. */
+static void table_full_moment(const struct rlimit *normal)
+{
+	struct rlimit full = *normal;
+	int low = dup(0);
+
+	if (low < 0)
+		return;
+	close(low);
+	full.rlim_cur = (rlim_t)low;
+	if (setrlimit(RLIMIT_NOFILE, &full))
+		return;
+	usleep(1000);
+	setrlimit(RLIMIT_NOFILE, normal);
+}
+
+/* One change of the racer's listeners under the other threads' ioctls. */
+static void race_once(struct fuzzer *f, const struct rlimit *normal)
+{
+	int i = below(f, RACED), j = below(f, RACED), fd, old;
+	struct fsocket_ioctl_arg arg = { 0 };
+
+	switch (below(f, 8)) {
+	case 0: case 1: case 2:	/* a new listener in its place */
+		fd = tcp_listener(f, below(f, 2) ? AF_INET : AF_INET6, 1);
+		old = atomic_exchange(&raced[i], fd);
+		if (old >= 0)
+			close(old);
+		break;
+	case 3:			/* one onto another, both the racer's */
+		fd = atomic_load(&raced[j]);
+		old = atomic_load(&raced[i]);
+		if (fd >= 0 && old >= 0 && fd != old)
+			dup2(fd, old);
+		break;
+	case 4:			/* gone */
+		old = atomic_exchange(&raced[i], -1);
+		if (old >= 0)
+			close(old);
+		break;
+	case 5: case 6:		/* a local listener, kept in the racer's pool */
+		arg.fd = atomic_load(&raced[i]);
+		arg.op.spawn_op.cpu = FSOCKET_CPU_ANY;
+		fd = ioctl(f->dev, FSOCKET_IOC_SPAWN_LISTEN, &arg);
+		if (fd >= 0)
+			pool_put(f, below(f, POOL), fd);
+		sched_setaffinity(0, sizeof(f->cpus), &f->cpus);
+		break;
+	default:
+		table_full_moment(normal);
+	}
+}
+
+struct racer_arg {
+	struct totals *tot;
+	int threads;
+};
+
+static void *racer_main(void *p)
+{
+	const struct racer_arg *r = p;
+	struct totals *tot = r->tot;
+	struct rlimit normal;
+	struct fuzzer f;
+	int i;
+
+	/* The other threads open the device first: the table may fill. */
+	while (atomic_load(&threads_ready) < r->threads)
+		usleep(1000);
+	if (getrlimit(RLIMIT_NOFILE, &normal) ||
+	    fuzzer_init(&f, tot, (unsigned long long)getpid() << 16)) {
+		perror("fuzz: racer");
+		return (void *)1;
+	}
+	while (!done(&f)) {
+		race_once(&f, &normal);
+		usleep(1000);
+	}
+	for (i = 0; i < RACED; i++) {
+		int fd = atomic_exchange(&raced[i], -1);
+
+		if (fd >= 0)
+			close(fd);
+	}
+	fuzzer_fini(&f);
+	return NULL;
+}
+
 struct thread_arg {
 	struct totals *tot;
 	unsigned long long seed;
@@ -532,8 +643,10 @@ static void *thread_main(void *p)
 	if (fuzzer_init(&f, t->tot, t->seed)) {
 		perror("fuzz: init");
 		t->failed = 1;
+		atomic_fetch_add(&threads_ready, 1);
 		return NULL;
 	}
+	atomic_fetch_add(&threads_ready, 1);
 	fuzz_loop(&f, __LONG_MAX__);
 	fuzzer_fini(&f);
 	return NULL;
@@ -542,8 +655,10 @@ static void *thread_main(void *p)
 static int run_process(const struct options *o, struct totals *tot, int id)
 {
 	struct thread_arg args[MAX_THREADS];
-	pthread_t tids[MAX_THREADS];
+	struct racer_arg r = { tot, o->threads };
+	pthread_t tids[MAX_THREADS], racer;
 	int i, failed = 0;
+	void *racer_failed;
 
 	for (i = 0; i < o->threads; i++) {
 		args[i] = (struct thread_arg){ tot,
@@ -551,11 +666,14 @@ static int run_process(const struct options *o, struct totals *tot, int id)
 		if (pthread_create(&tids[i], NULL, thread_main, &args[i]))
 			return 1;
 	}
+	if (pthread_create(&racer, NULL, racer_main, &r))
+		return 1;
 	for (i = 0; i < o->threads; i++) {
 		pthread_join(tids[i], NULL);
 		failed |= args[i].failed;
 	}
-	return failed;
+	pthread_join(racer, &racer_failed);
+	return failed || racer_failed;
 }
 
 static void summary(const struct totals *tot)

@@ -9,6 +9,14 @@
  *                       (port 80, owner nobody)
  *   spawncheck all      SPAWN_ALL_LISTEN
  *   spawncheck allowed  mode 2 keeps to the caller's allowed CPUs
+ *   spawncheck stuck    SPAWN_ALL_LISTEN whose answer goes to a page that
+ *                       does not fault in (userfaultfd) holds up only its
+ *                       caller: another process spawns within 1 s
+ *   spawncheck caps     with max_listeners_per_user=3 and
+ *                       max_listeners_per_netns=4 (set by the caller):
+ *                       root's fourth listener gets ENOSPC and keeps no
+ *                       SO_REUSEPORT, a closed one frees its place, and
+ *                       nobody's second meets the namespace's cap
  *   spawncheck hold [close]
  *                       spawns a local listener (and closes the device
  *                       with "close"), prints "held", waits for its
@@ -24,6 +32,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,10 +41,13 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/fastsocket.h>
+#include <linux/userfaultfd.h>
 
 #include "check.h"
 
@@ -338,6 +350,66 @@ static int owner(void)
 	return failures != 0;
 }
 
+/* LISTEN for @fd: 0, or the errno. */
+static int listen_errno(int fd)
+{
+	return fsioctl(FSOCKET_IOC_LISTEN, fd, 0, NULL) ? errno : 0;
+}
+
+/* LISTEN for @fd until it is not refused with ENOSPC (the sweep: 1 s). */
+static int listen_within_sweep(int fd)
+{
+	int i, err = ENOSPC;
+
+	for (i = 0; i < 40 && err == ENOSPC; i++) {
+		err = listen_errno(fd);
+		if (err == ENOSPC)
+			usleep(50000);
+	}
+	return err;
+}
+
+static int caps(void)
+{
+	int l[4], i, err, status;
+	char detail[64];
+	pid_t pid;
+
+	for (i = 0; i < 4; i++)
+		l[i] = tcp_listener(AF_INET, 0, 0);
+	for (i = 0; i < 3; i++)
+		check("root's listeners 1 to 3 are watched", listen_errno(l[i]) == 0, NULL);
+	err = listen_errno(l[3]);
+	snprintf(detail, sizeof(detail), "%s", err ? strerrorname_np(err) : "watched");
+	check("root's fourth listener gets ENOSPC", err == ENOSPC, detail);
+	check("... and keeps SO_REUSEPORT off", getint(l[3], SOL_SOCKET, SO_REUSEPORT) == 0, NULL);
+	check("a listener already watched is not counted again", listen_errno(l[0]) == 0, NULL);
+	close(l[0]);
+	err = listen_within_sweep(l[3]);
+	check("a closed listener frees its place", err == 0, err ? strerrorname_np(err) : NULL);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int a, b;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		a = tcp_listener(AF_INET, 0, 0);
+		b = tcp_listener(AF_INET, 0, 0);
+		check("nobody's first listener is watched (the namespace's fourth)",
+		      listen_errno(a) == 0, NULL);
+		check("nobody's second meets the namespace's cap (ENOSPC)",
+		      listen_errno(b) == ENOSPC, NULL);
+		fflush(stdout);
+		_exit(failures != 0);
+	}
+	check("the namespace's cap as nobody", waitpid(pid, &status, 0) == pid &&
+	      WIFEXITED(status) && WEXITSTATUS(status) == 0, NULL);
+	for (i = 1; i < 4; i++)
+		close(l[i]);
+	return failures != 0;
+}
+
 static int spawn_all(struct fsocket_spawn_pair *pairs, unsigned int room,
 		     int *count, int *cpu)
 {
@@ -419,6 +491,108 @@ static void allow(int lo, int hi)
  * allowed, each "choose for me" gets one of those, and once they are all
  * taken, one of those again although the lower half has no local listener.
  */
+struct held_spawn {
+	struct fsocket_spawn_pair *pairs;
+	int ret, err, count;
+};
+
+static void *spawn_all_into(void *p)
+{
+	struct held_spawn *h = p;
+	int cpu;
+
+	h->ret = spawn_all(h->pairs, 4, &h->count, &cpu);
+	h->err = errno;
+	return NULL;
+}
+
+/* A page whose first touch waits on @uffd until it is closed. */
+static struct fsocket_spawn_pair *unfaulted_page(int *uffd)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	*uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (page == MAP_FAILED || *uffd < 0 || ioctl(*uffd, UFFDIO_API, &api))
+		return NULL;
+	reg.range.start = (unsigned long)page;
+	reg.range.len = 4096;
+	return ioctl(*uffd, UFFDIO_REGISTER, &reg) ? NULL : page;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* In a child: SPAWN_LISTEN for @fd must answer within 1 s. */
+static void spawn_meanwhile(int fd)
+{
+	struct timespec t0;
+	char detail[64];
+	int l;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	l = fsioctl(FSOCKET_IOC_SPAWN_LISTEN, fd, FSOCKET_CPU_ANY, NULL);
+	ms = ms_since(&t0);
+	snprintf(detail, sizeof(detail), "%s in %ld ms", l >= 0 ? "spawned" :
+		 strerrorname_np(errno), ms);
+	check("another process spawns meanwhile, within 1 s", l >= 0 && ms < 1000, detail);
+	fflush(stdout);
+	_exit(failures != 0);
+}
+
+static int held_spawn_all(void)
+{
+	int g = tcp_listener(AF_INET, 0, 0), other = tcp_listener(AF_INET, 0, 0);
+	struct held_spawn h = { .ret = -1 };
+	struct pollfd p = { .events = POLLIN };
+	int uffd, status = -1, i, done = 0;
+	pthread_t t;
+	pid_t pid;
+
+	check("listeners watched", !fsioctl(FSOCKET_IOC_LISTEN, g, 0, NULL) &&
+	      !fsioctl(FSOCKET_IOC_LISTEN, other, 0, NULL), NULL);
+	h.pairs = unfaulted_page(&uffd);
+	if (!h.pairs) {
+		printf("SKIP userfaultfd: %s\n", strerror(errno));
+		return failures != 0;
+	}
+	p.fd = uffd;
+	if (pthread_create(&t, NULL, spawn_all_into, &h))
+		return 1;
+	check("SPAWN_ALL_LISTEN waits on its answer's page",
+	      poll(&p, 1, 5000) == 1, NULL);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		spawn_meanwhile(other);
+	for (i = 0; i < 100 && !done; i++) {
+		done = waitpid(pid, &status, WNOHANG) == pid;
+		if (!done)
+			usleep(50000);
+	}
+	close(uffd);		/* the page faults in as usual now */
+	if (!done)
+		done = waitpid(pid, &status, 0) == pid;
+	check("... and the other process was not held up", done &&
+	      WIFEXITED(status) && WEXITSTATUS(status) == 0, NULL);
+	pthread_join(t, NULL);
+	check("the held SPAWN_ALL_LISTEN completes once its page comes",
+	      h.ret >= 0 && h.count >= 1, h.ret < 0 ? strerrorname_np(h.err) : NULL);
+	for (i = 0; h.ret >= 0 && i < h.count; i++)
+		close(h.pairs[i].local_fd);
+	close(g);
+	close(other);
+	return failures != 0;
+}
+
 static int allowed_cpus(void)
 {
 	int ncpu = sysconf(_SC_NPROCESSORS_ONLN), g = tcp_listener(AF_INET, 0, 0);
@@ -514,6 +688,10 @@ int main(int argc, char **argv)
 		return all_listeners();
 	if (!strcmp(argv[1], "allowed"))
 		return allowed_cpus();
+	if (!strcmp(argv[1], "caps"))
+		return caps();
+	if (!strcmp(argv[1], "stuck"))
+		return held_spawn_all();
 	if (!strcmp(argv[1], "hold"))
 		return hold(0);
 	return 2;

@@ -57,6 +57,8 @@ fs_param_defaults() {
 	enable_receive_cpu_selection 0 444
 	enable_socket_pool_size 0 444
 	steal_after_ms 100 644 60001
+	max_listeners_per_user 4096 644 0
+	max_listeners_per_netns 16384 644 0
 	DEFAULTS
 }
 
