@@ -66,7 +66,10 @@ install: lib tools
 	install -D -m 0644 VERSION $(DESTDIR)$(SRCDIR)/VERSION
 	install -D -m 0644 include/uapi/linux/fastsocket.h $(DESTDIR)$(SRCDIR)/include/uapi/linux/fastsocket.h
 	install -d $(DESTDIR)$(SRCDIR)/src/kmod
-	install -m 0644 src/kmod/Kbuild src/kmod/Makefile src/kmod/*.c src/kmod/*.h $(DESTDIR)$(SRCDIR)/src/kmod/
+	install -m 0644 src/kmod/Kbuild src/kmod/Makefile src/kmod/*.c $(filter-out src/kmod/probed.h,$(wildcard src/kmod/*.h)) $(DESTDIR)$(SRCDIR)/src/kmod/
+	install -m 0755 src/kmod/probe.sh $(DESTDIR)$(SRCDIR)/src/kmod/probe.sh
+	install -d $(DESTDIR)$(SRCDIR)/src/kmod/probes
+	install -m 0644 src/kmod/probes/*.c $(DESTDIR)$(SRCDIR)/src/kmod/probes/
 
 # The packages build from the tracked tree (plus new files not ignored),
 # copied to build/deb, never from a tree with build outputs in it.

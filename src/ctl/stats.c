@@ -13,7 +13,10 @@
 
 #define CTL_PROC "/proc/net/fastsocket"
 
-/* {"cpus":[{"cpu":0,"name":n,...},...],"total":{...},"listeners":N} */
+/*
+ * {"cpus":[{"cpu":0,"name":n,...},...],"total":{...},"listeners":N,...}:
+ * a line other than a CPU's or the total is one "name value" pair.
+ */
 static int print_json(char *text)
 {
 	char *names[16], *line, *tok, *save_line, *save_tok;
@@ -31,9 +34,9 @@ static int print_json(char *text)
 
 		if (!label)
 			continue;
-		if (!strcmp(label, "listeners")) {
+		if (strcmp(label, "total") && strncmp(label, "cpu", 3)) {
 			tok = strtok_r(NULL, " ", &save_tok);
-			printf(",\"listeners\":%s", tok ? tok : "0");
+			printf(",\"%s\":%s", label, tok ? tok : "0");
 			continue;
 		}
 		if (!strcmp(label, "total"))

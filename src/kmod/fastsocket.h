@@ -53,6 +53,7 @@ void fsocket_groups_exit(void);
 int fsocket_group_add(struct sock *sk);
 bool fsocket_group_watched(const struct sock *sk);
 unsigned int fsocket_group_count(void);
+unsigned int fsocket_group_foreign_count(void);
 void fsocket_groups_wake(void);
 void fsocket_locals_count(struct sock *sk, unsigned int *count);
 void fsocket_groups_locals_count(unsigned int *count);

@@ -23,6 +23,7 @@
 #include <linux/uidgid.h>
 #include <linux/workqueue.h>
 #include <net/inet_connection_sock.h>
+#include <net/inet_sock.h>
 #include <net/sock.h>
 #include <net/sock_reuseport.h>
 #include <net/tcp_states.h>
@@ -37,6 +38,7 @@ struct fsocket_group {
 	struct list_head node;
 	struct sock *global;		/* held */
 	kuid_t uid;			/* its owner, for the caps */
+	unsigned int foreign;		/* members the module did not make */
 	/*
 	 * Member listeners and their queue heads at the previous sweep, what
 	 * stealing watches of them, and the local listeners a steal holds
@@ -55,6 +57,8 @@ struct fsocket_group {
 static LIST_HEAD(fsocket_groups);
 static atomic_t fsocket_wake_all = ATOMIC_INIT(0);
 static unsigned int fsocket_nr_groups;
+/* Foreign members of all groups at the last sweep. */
+static unsigned int fsocket_nr_foreign;
 static DEFINE_MUTEX(fsocket_groups_lock);
 /* When the sweep next looks for stranded queues (jiffies). */
 static unsigned long fsocket_next_wake;
@@ -133,9 +137,16 @@ int fsocket_group_add(struct sock *sk)
 	err = fsocket_group_room(sk);
 	if (err)
 		goto unlock;
-	/* Room for a local listener per CPU and the global one. */
-	g = kzalloc(struct_size(g, seen, nr_cpu_ids + 1), GFP_KERNEL_ACCOUNT);
+	/*
+	 * Room for a local listener per CPU and the global one, charged to
+	 * the caller's memory cgroup. At the cgroup's limit it fails rather
+	 * than call its OOM killer (__GFP_NORETRY): the listener can stay
+	 * plain, which is no reason to kill a process.
+	 */
+	g = kzalloc(struct_size(g, seen, nr_cpu_ids + 1),
+		    GFP_KERNEL_ACCOUNT | __GFP_NORETRY);
 	if (!g) {
+		fsocket_log(WARN, "no memory to watch a listener (cgroup limit?), left plain\n");
 		err = -ENOMEM;
 		goto unlock;
 	}
@@ -175,17 +186,63 @@ unsigned int fsocket_group_count(void)
 	return READ_ONCE(fsocket_nr_groups);
 }
 
+/*
+ * @sk's reuseport group, in @reuse, and how many members it has; under
+ * the RCU read lock, which the caller holds while it reads them.
+ */
+static unsigned int fsocket_members(const struct sock *sk,
+				    struct sock_reuseport **reuse)
+{
+	*reuse = rcu_dereference(sk->sk_reuseport_cb);
+	if (!*reuse)
+		return 0;
+	return min_t(unsigned int, READ_ONCE((*reuse)->num_socks),
+		     (*reuse)->max_socks);
+}
+
+unsigned int fsocket_group_foreign_count(void)
+{
+	return READ_ONCE(fsocket_nr_foreign);
+}
+
+/*
+ * Counts @g's members that are neither its global listener nor one of
+ * its local listeners: a socket of the same user that set SO_REUSEPORT
+ * itself and bound the port, which the plain kernel would have refused
+ * (EADDRINUSE) had the application not left SO_REUSEPORT to the module.
+ * The kernel offers no hook to refuse it; the module hands it nothing
+ * (fsocket_group_hold_locals()), counts it, and says so once per group.
+ */
+static unsigned int fsocket_group_foreign(struct fsocket_group *g)
+{
+	struct sock_reuseport *reuse;
+	unsigned int i, n, foreign = 0;
+
+	rcu_read_lock();
+	n = fsocket_members(g->global, &reuse);
+	for (i = 0; i < n; i++) {
+		struct sock *sk = READ_ONCE(reuse->socks[i]);
+
+		foreign += sk && sk != g->global && !fsocket_local_ops_is(sk);
+	}
+	rcu_read_unlock();
+	if (foreign && !g->foreign)
+		fsocket_log(WARN, "port %u (uid %u): %u foreign listener(s) joined, no stealing\n",
+			    ntohs(inet_sk(g->global)->inet_sport),
+			    from_kuid_munged(&init_user_ns, g->uid), foreign);
+	g->foreign = foreign;
+	return foreign;
+}
+
 /* Adds, per CPU, the local listeners of @sk's reuseport group to @count. */
 void fsocket_locals_count(struct sock *sk, unsigned int *count)
 {
 	struct sock_reuseport *reuse;
-	unsigned int i, n = 0;
+	unsigned int i, n;
 	int cpu;
 
 	rcu_read_lock();
-	reuse = rcu_dereference(sk->sk_reuseport_cb);
-	if (reuse)
-		n = min(READ_ONCE(reuse->num_socks), reuse->max_socks);
+	n = fsocket_members(sk, &reuse);
 	for (i = 0; i < n; i++) {
 		cpu = READ_ONCE(reuse->socks[i]->sk_incoming_cpu);
 		if (reuse->socks[i] != sk && cpu >= 0 && cpu < nr_cpu_ids)
@@ -230,13 +287,10 @@ static bool fsocket_group_stranded(struct fsocket_group *g, unsigned int i,
 static void fsocket_group_sweep(struct fsocket_group *g, bool all)
 {
 	struct sock_reuseport *reuse;
-	unsigned int i, n = 0;
+	unsigned int i, n;
 
 	rcu_read_lock();
-	reuse = rcu_dereference(g->global->sk_reuseport_cb);
-	if (reuse)
-		n = min_t(unsigned int, READ_ONCE(reuse->num_socks),
-			  reuse->max_socks);
+	n = fsocket_members(g->global, &reuse);
 	for (i = 0; i < n; i++) {
 		struct sock *sk = READ_ONCE(reuse->socks[i]);
 		const struct request_sock *head;
@@ -266,13 +320,10 @@ static unsigned int fsocket_group_hold_locals(struct fsocket_group *g,
 					      unsigned long bound)
 {
 	struct sock_reuseport *reuse;
-	unsigned int i, n = 0, held = 0;
+	unsigned int i, n, held = 0;
 
 	rcu_read_lock();
-	reuse = rcu_dereference(g->global->sk_reuseport_cb);
-	if (reuse)
-		n = min_t(unsigned int, READ_ONCE(reuse->num_socks),
-			  reuse->max_socks);
+	n = fsocket_members(g->global, &reuse);
 	for (i = 0; i < n && held < nr_cpu_ids + 1; i++) {
 		struct sock *sk = READ_ONCE(reuse->socks[i]);
 
@@ -318,6 +369,7 @@ static void fsocket_sweep(struct work_struct *work)
 	unsigned long steal = fsocket_steal_after();
 	struct fsocket_group *g, *next;
 	bool wake = all || time_after_eq(jiffies, fsocket_next_wake);
+	unsigned int foreign = 0;
 
 	if (wake)
 		fsocket_next_wake = jiffies + msecs_to_jiffies(FSOCKET_SWEEP_MS);
@@ -327,12 +379,17 @@ static void fsocket_sweep(struct work_struct *work)
 			fsocket_group_free(g);
 			continue;
 		}
+		if (wake)
+			foreign += fsocket_group_foreign(g);
+		else
+			foreign += g->foreign;
 		if (steal)
 			fsocket_group_steal(g, steal);
 		if (wake)
 			fsocket_group_sweep(g, all);
 		cond_resched();
 	}
+	WRITE_ONCE(fsocket_nr_foreign, foreign);
 	if (fsocket_nr_groups)
 		fsocket_sweep_schedule();
 	mutex_unlock(&fsocket_groups_lock);

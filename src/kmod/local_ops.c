@@ -11,7 +11,11 @@
  * proto_ops whose release does that first.
  *
  * The copy names this module as its owner, as a protocol module's own ops
- * would: the module stays loaded while a local listener is open. It is
+ * would: the module stays loaded while a local listener is open. Its
+ * connections get their family's ops back as they are accepted, however
+ * (accept(2), io_uring or ACCEPT): kTLS and IPV6_ADDRFORM replace a
+ * connection's ops without dropping what they held, and kTLS builds its
+ * own from the first connection it sees. It is
  * made at load and read-only after (__ro_after_init): an ops table, so
  * not const only because its contents come from the running kernel.
  */
@@ -25,6 +29,7 @@
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
+#include "compat.h"
 #include "fastsocket.h"
 
 enum { FSOCKET_OPS_INET, FSOCKET_OPS_INET6, FSOCKET_OPS_MAX };
@@ -96,6 +101,19 @@ static int fsocket_local_release(struct socket *sock)
 	return family->release(sock);
 }
 
+/*
+ * Before a local listener accepts (fsocket_local_accept() in compat.h):
+ * accept(2) and io_uring hand @newsock this listener's ops, with a module
+ * reference, before they call it; kernel_accept() only after, and ACCEPT
+ * clears them then.
+ */
+const struct proto_ops *fsocket_local_accept_ops(struct socket *sock,
+						 struct socket *newsock)
+{
+	fsocket_local_ops_clear(newsock);
+	return fsocket_family_ops[fsocket_ops_index(sock)];
+}
+
 /* The stream ops of @family, read off a socket made and dropped for it. */
 static const struct proto_ops *__init fsocket_stream_ops(int family)
 {
@@ -117,6 +135,7 @@ static void __init fsocket_local_ops_make(int i, const struct proto_ops *family)
 	fsocket_local_ops[i] = *family;
 	fsocket_local_ops[i].owner = THIS_MODULE;
 	fsocket_local_ops[i].release = fsocket_local_release;
+	fsocket_local_ops[i].accept = fsocket_local_accept;
 	fsocket_family_ops[i] = family;
 }
 

@@ -10,10 +10,12 @@
  * lingering and time-outs) are copied as they are, since the application
  * was allowed to set them on its listener.
  *
- * Not copied: IP_TRANSPARENT and IP_FREEBIND (their storage differs
- * between 6.1 and 6.12; a transparent listener's clone cannot bind its
- * address and SPAWN fails, so such a listener stays on the plain path),
- * TCP_MD5SIG keys, socket filters and BPF programs attached to it.
+ * IP_TRANSPARENT and IP_FREEBIND are set before the clone binds, so a
+ * tproxy listener's clone binds its address as the listener did (the
+ * file's credentials carry the capability IP_TRANSPARENT asks for).
+ *
+ * Not copied: TCP_MD5SIG keys, socket filters and BPF programs attached
+ * to the listener.
  */
 #include <linux/ipv6.h>
 #include <linux/net.h>
@@ -23,6 +25,7 @@
 #include <net/sock.h>
 #include <net/tcp.h>
 
+#include "compat.h"
 #include "fastsocket.h"
 
 static int fsocket_set(struct socket *sock, int level, int name,
@@ -87,6 +90,14 @@ static int fsocket_copy_ipopts(struct socket *to, struct sock *from)
 {
 	int err;
 
+	/* SOL_IP reaches an IPv6 socket's flags too (ipv6_setsockopt). */
+	err = fsocket_set_nonzero(to, SOL_IP, IP_TRANSPARENT,
+				  fsocket_ip_transparent(from));
+	if (!err)
+		err = fsocket_set_nonzero(to, SOL_IP, IP_FREEBIND,
+					  fsocket_ip_freebind(from));
+	if (err)
+		return err;
 	if (from->sk_family != AF_INET6)
 		return fsocket_set_nonzero(to, SOL_IP, IP_TOS,
 					   READ_ONCE(inet_sk(from)->tos));

@@ -7,7 +7,12 @@
 # SPAWN_ALL_LISTEN spawns for every watched listener or, on failure, for
 # none, and one whose answer page never faults in (userfaultfd) holds up
 # no other process's SPAWN; the caps on watched listeners per user and
-# per namespace refuse with ENOSPC and leave the socket as it was.
+# per namespace refuse with ENOSPC and leave the socket as it was; a
+# foreign same-uid SO_REUSEPORT member (plain: EADDRINUSE) is counted,
+# logged, and takes nothing the module steals; watched listeners are
+# charged to the caller's memory cgroup, and at its limit LISTEN fails
+# with ENOMEM, without an OOM kill (cgroup v2; not on the sanitizer
+# kernels, built without CONFIG_MEMCG).
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 
@@ -20,6 +25,19 @@ check "SPAWN_ALL_LISTEN" "$FS_BIN/spawncheck" all
 check "a SPAWN_ALL_LISTEN held on its page holds up only its caller" "$FS_BIN/spawncheck" stuck
 if [ "$(nproc)" -ge 2 ]; then
 	check "allowed CPUs" "$FS_BIN/spawncheck" allowed
+fi
+echo 100 >/sys/module/fastsocket/parameters/steal_after_ms
+check "a foreign member of a group" "$FS_BIN/spawncheck" foreign
+check "the kernel log names it" sh -c 'dmesg | grep -q "foreign listener"'
+cg=/sys/fs/cgroup
+[ -e $cg/cgroup.controllers ] || mount -t cgroup2 none $cg
+if grep -qw memory $cg/cgroup.controllers; then
+	echo +memory >$cg/cgroup.subtree_control
+	mkdir -p $cg/fs-memcg
+	check "memory accounted and bounded" "$FS_BIN/spawncheck" memcg $cg/fs-memcg
+	rmdir $cg/fs-memcg
+else
+	echo "skip: no memory cgroup controller (CONFIG_MEMCG) on $(uname -r)"
 fi
 fs_wait_no_listeners || fail "listeners left before the caps: $(fs_listeners)"
 params=/sys/module/fastsocket/parameters

@@ -2,7 +2,8 @@
 # on its listener and a connection of that listener would have inherited
 # (keepalive times, TCP_USER_TIMEOUT, TCP_MAXSEG, TCP_CONGESTION,
 # TCP_NOTSENT_LOWAT, SO_MARK, SO_PRIORITY, IP_TOS / IPV6_TCLASS,
-# SO_LINGER, SO_RCVTIMEO / SO_SNDTIMEO, SO_RCVBUFFORCE sizes past
+# IP_TRANSPARENT, IP_FREEBIND, SO_LINGER, SO_RCVTIMEO / SO_SNDTIMEO,
+# SO_RCVBUFFORCE sizes past
 # rmem_max, ...), IPv4 and IPv6: each is read back on a connection taken
 # from a local listener and compared with one taken plainly with accept(2)
 # from a listener set up the same way (tests/progs/optcheck.c).

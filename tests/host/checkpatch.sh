@@ -21,6 +21,6 @@ cd "$FS_ROOT" || exit 1
 checkpatch() { perl "$dir/checkpatch.pl" --no-tree --strict --show-types --color=never -f "$@"; }
 # local_ops.c copies the running kernel's proto_ops at load (as mptcp does
 # for its stream ops), so its table cannot be const; it is __ro_after_init.
-checkpatch src/kmod/*.h include/uapi/linux/fastsocket.h \
+checkpatch src/kmod/*.h src/kmod/probes/*.c include/uapi/linux/fastsocket.h \
 	$(ls src/kmod/*.c | grep -v local_ops.c) &&
 	checkpatch --ignore CONST_STRUCT src/kmod/local_ops.c

@@ -2,11 +2,11 @@
 # guest needs before it can mount the host's root over 9p (none on the
 # sanitizer kernels, where all of it is built in), and those tests use
 # where the kernel has them (sock_diag for TCP, which ss needs to show a
-# socket's cgroup; the sanitizer kernels lack it).
+# socket's cgroup; kTLS for case 210; the sanitizer kernels lack both).
 # shellcheck shell=bash
 
 FS_GUEST_MODULES="virtio_pci 9pnet_virtio 9p veth"
-FS_GUEST_OPTIONAL_MODULES="tcp_diag"
+FS_GUEST_OPTIONAL_MODULES="tcp_diag tls"
 
 # initramfs_build REL OUT
 initramfs_build() {

@@ -51,6 +51,9 @@ static const struct int_opt int_opts[] = {
 	{ SOL_SOCKET, SO_SNDBUF, SO_SNDBUF, "SO_SNDBUF", 100000, 100000 },
 	{ IPPROTO_IP, IP_TOS, IP_TOS, "IP_TOS", 0x10, 0 },
 	{ IPPROTO_IPV6, IPV6_TCLASS, IPV6_TCLASS, "IPV6_TCLASS", 0, 0x20 },
+	/* SOL_IP on an IPv6 socket too: one flag for both families. */
+	{ IPPROTO_IP, IP_TRANSPARENT, IP_TRANSPARENT, "IP_TRANSPARENT", 1, 1 },
+	{ IPPROTO_IP, IP_FREEBIND, IP_FREEBIND, "IP_FREEBIND", 1, 1 },
 };
 
 static const struct linger linger = { .l_onoff = 1, .l_linger = 3 };

@@ -17,6 +17,22 @@
  *                       root's fourth listener gets ENOSPC and keeps no
  *                       SO_REUSEPORT, a closed one frees its place, and
  *                       nobody's second meets the namespace's cap
+ *   spawncheck foreign  a same-uid SO_REUSEPORT socket binding a watched
+ *                       listener's port (refused with EADDRINUSE before
+ *                       LISTEN, as by the plain kernel) is counted in
+ *                       /proc/net/fastsocket, and the module steals
+ *                       nothing in its group, where it did before
+ *                       (steal_after_ms at its default, 100)
+ *   spawncheck memcg DIR
+ *                       in the memory cgroup DIR: each watched listener is
+ *                       charged to it, and with memory.max just above its
+ *                       use LISTEN fails with ENOMEM (no OOM kill) and
+ *                       leaves the socket as it was
+ *   spawncheck children connections taken from a local listener with
+ *                       plain accept(), one with kTLS where the kernel has
+ *                       it, keep working once the listeners and the
+ *                       device are closed; between "held" and the end of
+ *                       standard input the module can be unloaded
  *   spawncheck hold [close]
  *                       spawns a local listener (and closes the device
  *                       with "close"), prints "held", waits for its
@@ -39,6 +55,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/syscall.h>
@@ -640,6 +657,312 @@ out:
 	return fd >= 0 ? 0 : -1;
 }
 
+/* A line "NAME N" of /proc/net/fastsocket; -1 when it has none. */
+static long proc_value(const char *name)
+{
+	FILE *f = fopen("/proc/net/fastsocket", "r");
+	char line[256], key[64];
+	long v = -1, n;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %ld", key, &n) == 2 && !strcmp(key, name))
+			v = n;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* proc_value(@name) == @want within 2 s (the sweep counts every 100 ms). */
+static int proc_value_becomes(const char *name, long want)
+{
+	int i;
+
+	for (i = 0; i < 40; i++) {
+		if (proc_value(name) == want)
+			return 1;
+		usleep(50000);
+	}
+	return 0;
+}
+
+/* A socket of this user with SO_REUSEPORT bound to 127.0.0.1:@port. */
+static int reuseport_bind(int port)
+{
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
+		return -1;
+	if (bind(fd, (struct sockaddr *)&a4, sizeof(a4))) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/* @n connections to 127.0.0.1:@port, left open in @c. */
+static void connect_n(int port, int *c, int n)
+{
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int i;
+
+	for (i = 0; i < n; i++) {
+		c[i] = socket(AF_INET, SOCK_STREAM, 0);
+		if (c[i] >= 0 && connect(c[i], (struct sockaddr *)&a4, sizeof(a4))) {
+			close(c[i]);
+			c[i] = -1;
+		}
+	}
+}
+
+/* Accepts (non-blocking) all that @lfd has queued; returns how many. */
+static int drain(int lfd)
+{
+	int n = 0, fd;
+
+	while (lfd >= 0 && (fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+		close(fd);
+		n++;
+	}
+	return n;
+}
+
+static void close_all(int *fd, int n)
+{
+	while (n--)
+		if (fd[n] >= 0)
+			close(fd[n]);
+}
+
+/* Somebody watching the global listener, as idle workers do: stealing's condition. */
+static void *watch_global(void *p)
+{
+	poll(&(struct pollfd){ .fd = *(int *)p, .events = POLLIN }, 1, 700);
+	return NULL;
+}
+
+/*
+ * Three connections made on CPU 0 wait on its local listener, nobody
+ * accepting, for 600 ms (six steal bounds of 100 ms) while a thread
+ * watches the global listener; how many of them the global listener,
+ * the local one and @other then hold, in @got.
+ */
+static void queued_after_stall(int g, int local, int other, int got[3])
+{
+	pthread_t t;
+	int c[3];
+
+	pthread_create(&t, NULL, watch_global, &g);
+	connect_n(port_of(g), c, 3);
+	usleep(600000);
+	pthread_join(t, NULL);
+	got[0] = drain(g);
+	got[1] = drain(local);
+	got[2] = drain(other);
+	close_all(c, 3);
+}
+
+/* Pins the caller to CPU 0, LISTENs @g and returns its local listener there. */
+static int local_on_cpu0(int g)
+{
+	cpu_set_t cpu0;
+	int local;
+
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	sched_setaffinity(0, sizeof(cpu0), &cpu0);
+	check("LISTEN", listen_errno(g) == 0, NULL);
+	local = fsioctl(FSOCKET_IOC_SPAWN_LISTEN, g, 0, NULL);
+	check("SPAWN_LISTEN on CPU 0", local >= 0, NULL);
+	return local;
+}
+
+static int foreign(void)
+{
+	int g = tcp_listener(AF_INET, 0, 0), port = port_of(g), local, f, err, got[3];
+	char detail[96];
+
+	f = reuseport_bind(port);
+	err = f < 0 ? errno : 0;
+	snprintf(detail, sizeof(detail), "%s", err ? strerrorname_np(err) : "bound");
+	check("plain: a same-uid SO_REUSEPORT socket cannot bind the port",
+	      err == EADDRINUSE, detail);
+	if (f >= 0)
+		close(f);
+	local = local_on_cpu0(g);
+	queued_after_stall(g, local, -1, got);
+	snprintf(detail, sizeof(detail), "global %d, local %d", got[0], got[1]);
+	check("without a foreign member, a stalled local queue is stolen",
+	      got[0] > 0 && got[0] + got[1] == 3, detail);
+
+	f = reuseport_bind(port);
+	err = f < 0 ? errno : 0;
+	snprintf(detail, sizeof(detail), "%s", err ? strerrorname_np(err) : "bound");
+	printf("note: with fastsocket the same bind answers %s (docs/security.md)\n", detail);
+	if (f >= 0 && listen(f, 16) == 0) {
+		check("the foreign member is counted",
+		      proc_value_becomes("foreign_members", 1), NULL);
+		queued_after_stall(g, local, f, got);
+		snprintf(detail, sizeof(detail), "global %d, local %d, foreign %d",
+			 got[0], got[1], got[2]);
+		check("with one, nothing is stolen and it gets none of the local queue",
+		      got[0] == 0 && got[2] == 0 && got[1] == 3, detail);
+		close(f);
+		check("once closed, it is no longer counted",
+		      proc_value_becomes("foreign_members", 0), NULL);
+	} else {
+		check("plain's EADDRINUSE under fastsocket", err == EADDRINUSE, detail);
+	}
+	close(local);
+	close(g);
+	unpin();
+	return failures != 0;
+}
+
+/* The number on the line "@key N" of @dir/@file (one "N" when @key is NULL). */
+static long cg_read(const char *dir, const char *file, const char *key)
+{
+	char path[256], line[128], k[64];
+	long v = -1, n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!key && sscanf(line, "%ld", &n) == 1)
+			v = n;
+		else if (key && sscanf(line, "%63s %ld", k, &n) == 2 && !strcmp(k, key))
+			v = n;
+	}
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static int cg_write(const char *dir, const char *file, const char *val)
+{
+	char path[256];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	ok = fputs(val, f) >= 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/*
+ * The first 512 measure the charge; the rest (768 KiB at 512 bytes) pass
+ * the limit even past what the cgroup charged ahead per CPU (64 pages).
+ */
+#define MEMCG_LISTENERS 2048
+#define MEMCG_MEASURED 512
+
+static int memcg(const char *dir)
+{
+	static int l[MEMCG_LISTENERS];
+	struct rlimit rl = { 4096, 4096 };
+	long before, per, watched = 0;
+	char val[32], detail[96], path[256];
+	int i, err = 0, max_fd;
+
+	snprintf(val, sizeof(val), "%d", getpid());
+	if (setrlimit(RLIMIT_NOFILE, &rl) || cg_write(dir, "cgroup.procs", val)) {
+		perror(dir);
+		return 2;
+	}
+	for (i = 0; i < MEMCG_LISTENERS; i++)
+		if ((l[i] = tcp_listener(AF_INET, 0, 0)) < 0)
+			return 2;
+	before = cg_read(dir, "memory.current", NULL);
+	for (i = 0; i < MEMCG_MEASURED; i++)
+		watched += listen_errno(l[i]) == 0;
+	per = (cg_read(dir, "memory.current", NULL) - before) / MEMCG_MEASURED;
+	snprintf(detail, sizeof(detail), "%ld bytes each, %ld watched", per, watched);
+	check("watched listeners are charged to the caller's memory cgroup",
+	      watched == MEMCG_MEASURED && per >= 128, detail);
+
+	/*
+	 * At the limit, anything that allocates (fopen() here) would meet
+	 * the cgroup's OOM killer: the limit is lifted through a descriptor
+	 * opened before, as soon as LISTEN fails.
+	 */
+	snprintf(path, sizeof(path), "%s/memory.max", dir);
+	max_fd = open(path, O_WRONLY | O_CLOEXEC);
+	snprintf(val, sizeof(val), "%ld", cg_read(dir, "memory.current", NULL) + 64 * 1024);
+	check("memory.max set just above its use",
+	      max_fd >= 0 && write(max_fd, val, strlen(val)) == (ssize_t)strlen(val), val);
+	for (; i < MEMCG_LISTENERS && !err; i++)
+		err = listen_errno(l[i]);
+	i--;
+	if (max_fd < 0 || write(max_fd, "max", 3) != 3)
+		return 2;
+	close(max_fd);
+	snprintf(detail, sizeof(detail), "%s after %d more", err ? strerrorname_np(err) : "none",
+		 i - MEMCG_MEASURED);
+	check("at the limit LISTEN fails with ENOMEM", err == ENOMEM, detail);
+	check("... and leaves SO_REUSEPORT off", getint(l[i], SOL_SOCKET, SO_REUSEPORT) == 0, NULL);
+	snprintf(detail, sizeof(detail), "max %ld, oom_kill %ld",
+		 cg_read(dir, "memory.events", "max"), cg_read(dir, "memory.events", "oom_kill"));
+	check("the cgroup met its limit without an OOM kill",
+	      cg_read(dir, "memory.events", "max") > 0 &&
+	      cg_read(dir, "memory.events", "oom_kill") == 0, detail);
+	close_all(l, MEMCG_LISTENERS);
+	return failures != 0;
+}
+
+/* @c sends, @fd (accepted) reads it back: the connection still works. */
+static int still_works(int c, int fd)
+{
+	char b = 0;
+
+	return send(c, "x", 1, 0) == 1 &&
+	       poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 2000) == 1 &&
+	       recv(fd, &b, 1, 0) == 1 && b == 'x';
+}
+
+static int children(void)
+{
+	int g = tcp_listener(AF_INET, 0, 0), c[2], fd[2], local, i, tls;
+	struct pollfd p;
+	char detail[64], buf[16];
+
+	local = local_on_cpu0(g);
+	connect_n(port_of(g), c, 2);
+	for (i = 0; i < 2; i++) {
+		p = (struct pollfd){ .fd = local, .events = POLLIN };
+		fd[i] = poll(&p, 1, 2000) == 1 ? accept(local, NULL, NULL) : -1;
+	}
+	check("two connections taken from the local listener with accept()",
+	      fd[0] >= 0 && fd[1] >= 0, NULL);
+	if (failures)
+		return 1;
+	tls = setsockopt(fd[1], SOL_TCP, TCP_ULP, "tls", sizeof("tls")) ? errno : 0;
+	printf("note: kTLS on the second: %s\n", tls ? strerrorname_np(tls) : "yes");
+	close(local);
+	close(g);
+	close(dev);
+	printf("held\n");
+	fflush(stdout);
+	while (read(0, buf, sizeof(buf)) > 0)
+		;
+	for (i = 0; i < 2; i++) {
+		snprintf(detail, sizeof(detail), "connection %d%s", i,
+			 i && !tls ? " (kTLS)" : "");
+		check("works afterwards", still_works(c[i], fd[i]), detail);
+	}
+	close_all(fd, 2);
+	close_all(c, 2);
+	return failures != 0;
+}
+
 static int hold(int close_device)
 {
 	struct sockaddr_in a4;
@@ -672,6 +995,10 @@ int main(int argc, char **argv)
 	dev = open(FSOCKET_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (argc == 3 && !strcmp(argv[1], "hold") && !strcmp(argv[2], "close"))
 		return dev < 0 ? 2 : hold(1);
+	if (argc == 2 && !strcmp(argv[1], "children"))
+		return dev < 0 ? 2 : children();
+	if (argc == 3 && !strcmp(argv[1], "memcg"))
+		return dev < 0 ? 2 : memcg(argv[2]);
 	if (dev < 0 || argc != 2) {
 		perror(FSOCKET_DEVICE_PATH);
 		return 2;
@@ -694,5 +1021,7 @@ int main(int argc, char **argv)
 		return held_spawn_all();
 	if (!strcmp(argv[1], "hold"))
 		return hold(0);
+	if (!strcmp(argv[1], "foreign"))
+		return foreign();
 	return 2;
 }
