@@ -9,6 +9,7 @@
 # skip the route lookup (fewer than half the lookups per segment that it
 # takes off), which is what the original's direct TCP did. The rate is
 # printed: a figure, not a verdict.
+# Sanitizer kernels: skipped: two sysctls and a rate; netns.c runs at every LISTEN of the other cases
 . "$FS_ROOT/tests/vm/lib.sh"
 
 trap 'fs_kprobes_off; fs_netns_down' EXIT

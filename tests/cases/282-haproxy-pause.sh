@@ -13,7 +13,7 @@
 # plain; under the library the old process sends its shared listener,
 # not its local one, and the new process takes a local listener of its
 # own.
-# Sanitizer kernels: skipped: haproxy and the library; 280 pauses and resumes listeners there
+# Sanitizer kernels: skipped: haproxy and the library; 150 drives SHUTDOWN_LISTEN there
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 . "$FS_ROOT/tests/vm/servers.sh"

@@ -12,3 +12,34 @@ grep -q '^BUILT_MODULE_NAME\[0\]="fastsocket"$' "$FS_ROOT/dkms.conf" ||
 grep -q 'FASTSOCKET_VERSION=.*VERSION' "$FS_ROOT/src/kmod/Kbuild" ||
 	{ echo "FAIL: Kbuild no longer takes the version from ./VERSION"; exit 1; }
 echo "ok: Kbuild takes MODULE_VERSION from ./VERSION"
+
+# DKMS matches BUILD_EXCLUSIVE_KERNEL as a bash regular expression: the
+# series built for (6.1 to 7.3) pass, the others are skipped.
+# shellcheck disable=SC1090 # dkms.conf is shell, sourced as DKMS does
+BUILD_EXCLUSIVE_KERNEL=$(. "$FS_ROOT/dkms.conf" && echo "$BUILD_EXCLUSIVE_KERNEL")
+for k in 6.1.0-57-amd64 6.12.118+deb12-amd64 6.19.3 7.0.1 7.3.4+deb13-amd64 \
+	 !5.10.0-30-amd64 !6.0.12 !7.4.1+deb13-amd64 !8.0.1 !16.1.0; do
+	want=admitted
+	case $k in !*) k=${k#!}; want=skipped ;; esac
+	if [[ $k =~ $BUILD_EXCLUSIVE_KERNEL ]]; then got=admitted; else got=skipped; fi
+	[ "$got" = "$want" ] ||
+		{ echo "FAIL: dkms.conf: kernel $k $got, should be $want"; exit 1; }
+done
+echo "ok: dkms.conf admits 6.1 to 7.3 and skips 5.x, 6.0, 7.4 and later"
+
+# probe.sh: a probe that builds defines FSOCKET_HAVE_<NAME>, one that does
+# not says so, and a compiler that cannot build even the baseline stops
+# the build rather than pass for an old kernel.
+pd=$(mktemp -d)
+trap 'rm -rf "$pd"' EXIT
+echo 'int fsocket_probe_ok;' >"$pd/has_thing.c"
+echo 'struct fsocket_no_such_type x = { 1 };' >"$pd/lacks-thing.c"
+out=$(sh "$FS_ROOT/src/kmod/probe.sh" "$pd/has_thing.c" "$pd/lacks-thing.c" -- cc) ||
+	{ echo "FAIL: probe.sh failed with the host compiler"; exit 1; }
+grep -qx '#define FSOCKET_HAVE_HAS_THING 1' <<<"$out" &&
+	grep -q 'FSOCKET_HAVE_LACKS_THING: not on this kernel' <<<"$out" &&
+	! grep -q '#define FSOCKET_HAVE_LACKS_THING' <<<"$out" ||
+	{ echo "FAIL: probe.sh printed:"; echo "$out"; exit 1; }
+! sh "$FS_ROOT/src/kmod/probe.sh" "$pd/has_thing.c" -- false >/dev/null 2>&1 ||
+	{ echo "FAIL: probe.sh passed with a compiler that builds nothing"; exit 1; }
+echo "ok: probe.sh defines what builds, not what does not, and stops on a broken compiler"

@@ -69,12 +69,17 @@ done
 [ "$(rpm -qp --qf '%{ARCH}' "$rdkms" 2>/dev/null)" = noarch ] || fail "$rdkms is not noarch"
 echo "ok: $rdkms is noarch with dkms add, build, install and remove"
 
-# DKMS builds the packaged source for Debian's 6.1 and 6.12 kernels (their
-# headers fetched as the suite does, cached) and the sanitizer kernels when
-# present, in a DKMS tree of its own: nothing is installed or loaded (DKMS
-# may make its signing key in /var/lib/dkms, as on any machine with it).
+# DKMS builds the packaged source for Debian's 6.1 and 6.12 kernels and
+# the newest of Debian 13's backports (their headers fetched as the suite
+# does, cached) and the sanitizer kernels when present, in a DKMS tree of
+# its own: nothing is installed or loaded (DKMS may make its signing key in
+# /var/lib/dkms, as on any machine with it). A Debian 13 kernel's is built
+# by Debian 13's DKMS in the build root (tests/lib/buildroot.sh).
 . "$FS_ROOT/tests/lib/kernels.sh"
-for rel in $(kernels_stock); do kernel_fetch "$rel" >/dev/null; done
+. "$FS_ROOT/tests/lib/buildroot.sh"
+want=2
+for rel in $(kernels_stock) $(kernels_newest); do kernel_fetch "$rel" >/dev/null; done
+kernel_is_trixie "$(kernels_newest)" && want=3
 dk=$(mktemp -d)
 trap 'rm -rf "$dk"' EXIT
 mkdir -p "$dk/src" "$dk/tree"
@@ -83,7 +88,12 @@ built=0
 for h in "$FS_CACHE"/kernels/*/usr/src/linux-headers-*; do
 	[ -f "$h/Makefile" ] && [ -f "$h/Module.symvers" ] || continue
 	rel=${h##*/linux-headers-}
-	dkms build --dkmstree "$dk/tree" --sourcetree "$dk/src" -m fastsocket -v "$V" \
+	in=()
+	if kernel_is_trixie "$rel"; then
+		buildroot_ready || fail "no Debian 13 build root for $rel (see $FS_CACHE/root-trixie.log)"
+		in=(buildroot_run "$dk" --)
+	fi
+	"${in[@]}" dkms build --dkmstree "$dk/tree" --sourcetree "$dk/src" -m fastsocket -v "$V" \
 		-k "$rel" --kernelsourcedir "$h" >"$dk/build.log" 2>&1 &&
 		[ -n "$(find "$dk/tree/fastsocket/$V/$rel" -name 'fastsocket.ko*')" ] ||
 		{ cat "$dk/build.log"; fail "dkms build for $rel"; }
@@ -91,4 +101,15 @@ for h in "$FS_CACHE"/kernels/*/usr/src/linux-headers-*; do
 	echo "ok: dkms build of the packaged source for $rel"
 	built=$((built + 1))
 done
-[ "$built" -ge 2 ] || fail "dkms build tried for $built kernels, want Debian's 6.1 and 6.12 at least"
+# A kernel outside dkms.conf's range is skipped (DKMS exits 77, which its
+# autoinstall on a kernel's installation counts as skipped), with DKMS's
+# reason, never failed.
+any_h=$(ls -d "$FS_CACHE"/kernels/6.1.0-*/usr/src/linux-headers-*-amd64 | head -n 1)
+dkms build --dkmstree "$dk/tree" --sourcetree "$dk/src" -m fastsocket -v "$V" \
+	-k 7.4.1-amd64 --kernelsourcedir "$any_h" >"$dk/skip.log" 2>&1
+rc=$?
+[ $rc = 77 ] && grep -q 'BUILD_EXCLUSIVE directive which does not match' "$dk/skip.log" ||
+	{ cat "$dk/skip.log"; fail "dkms build for 7.4.1: exit $rc, want 77 (skipped) and the reason"; }
+echo "ok: DKMS skips 7.4.1 (exit 77, \"BUILD_EXCLUSIVE directive which does not match\")"
+[ "$built" -ge "$want" ] ||
+	fail "dkms build tried for $built kernels, want Debian's 6.1 and 6.12 and Debian 13 backports' newest at least"

@@ -12,7 +12,9 @@ build_userspace() {
 	run_logged "$FS_BUILD/bench.log" make -C "$FS_ROOT/bench" O="$FS_BUILD/bench"
 }
 
-# build_module REL: build/kernels/REL/src/kmod/fastsocket.ko, W=1 and C=1.
+# build_module REL: build/kernels/REL/src/kmod/fastsocket.ko, W=1 and C=1
+# (W=1 alone for a Debian 13 kernel, built in the Debian 13 build root);
+# BUILD_CHECKS says which.
 build_module() {
 	local rel=$1 dir=$FS_BUILD/kernels/$1 out
 	kernel_vars "$rel"
@@ -20,8 +22,17 @@ build_module() {
 	cp -r "$FS_ROOT/src/kmod" "$dir/src/" &&
 	cp -r "$FS_ROOT/include" "$FS_ROOT/VERSION" "$dir/" || return 1
 	out=$dir/build.log
-	run_logged "$out" make -C "$dir/src/kmod" KDIR="$K_KDIR" W=1 C=1 || return 1
-	if grep -E 'warning:|error:' "$out" >&2; then
+	if kernel_is_trixie "$rel"; then
+		BUILD_CHECKS="W=1; Debian 13 build root, gcc-14, no sparse"
+		buildroot_ready &&
+		run_logged "$out" buildroot_run -- make -C "$dir/src/kmod" KDIR="$K_KDIR" W=1 || return 1
+	else
+		BUILD_CHECKS="W=1, C=1 sparse"
+		run_logged "$out" make -C "$dir/src/kmod" KDIR="$K_KDIR" W=1 C=1 || return 1
+	fi
+	# Debian 13's pahole is older than the backports kernel's: a note about
+	# the BTF tool, not about the module's code.
+	if grep -E 'warning:|error:' "$out" | grep -v 'pahole version differs' >&2; then
 		log "tests: the module build for $rel printed warnings (W=1, sparse)"
 		return 1
 	fi

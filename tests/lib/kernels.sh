@@ -1,8 +1,74 @@
 # The kernels the suite boots: the newest Debian 12 6.1 and 6.12 images with
-# their headers, fetched with apt, and the sanitizer builds in
-# ../shared/kernels when that folder exists. Each is unpacked (never
-# installed) under $FS_CACHE/kernels/RELEASE.
+# their headers, fetched with apt; the newest kernel of Debian 13's
+# backports (7.3 now), fetched with the harness's own apt configuration;
+# and the sanitizer builds in ../shared/kernels when that folder exists.
+# Each is unpacked (never installed) under $FS_CACHE/kernels/RELEASE.
 # shellcheck shell=bash
+
+# apt_mirror SUITE: the host's Debian mirror for SUITE's release (bookworm
+# for Debian 12), from its apt sources (deb822 or one-line), so the tests
+# use what the machine already uses.
+apt_mirror() {
+	local f suite=$1
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -e "$f" ] || continue
+		awk -v s="$suite" 'BEGIN { RS = ""; FS = "\n" }
+		     $0 ~ "Suites:[^\n]*" s "( |\n|$)" && /Types:[^\n]*deb( |\n|$)/ {
+			for (i = 1; i <= NF; i++) if ($i ~ /^URIs:/) {
+				split($i, u, " "); print u[2]; exit } }' "$f"
+	done
+	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		awk -v s="$suite" '$1 == "deb" && $3 == s { print $2 }'
+}
+
+# Debian 13 (trixie) and its backports, known only to this apt
+# configuration under $FS_CACHE/apt-trixie: the machine's sources, lists
+# and preferences stay as they are. Its mirror is the machine's Debian one.
+FS_TRIXIE_APT=$FS_CACHE/apt-trixie
+
+trixie_apt() {	# trixie_apt apt-get|apt-cache ARGS...
+	local tool=$1; shift
+	"$tool" -o Dir::Etc::sourcelist="$FS_TRIXIE_APT/sources.list" \
+		-o Dir::Etc::sourceparts="$FS_TRIXIE_APT/sources.list.d" \
+		-o Dir::Etc::preferencesparts="$FS_TRIXIE_APT/preferences.d" \
+		-o Dir::State="$FS_TRIXIE_APT/state" \
+		-o Dir::State::status="$FS_TRIXIE_APT/status" \
+		-o Dir::Cache="$FS_TRIXIE_APT/cache" \
+		-o APT::Architecture=amd64 "$@"
+}
+
+# trixie_update: the configuration, and its lists when a day old or absent.
+trixie_update() {
+	local mirror d=$FS_TRIXIE_APT
+	mirror=$(apt_mirror bookworm | head -n 1)
+	[ -n "$mirror" ] || { log "tests: no bookworm source in /etc/apt for Debian 13's mirror"; return 1; }
+	mkdir -p "$d/sources.list.d" "$d/preferences.d" "$d/state/lists/partial" \
+		"$d/cache/archives/partial"
+	touch "$d/status"
+	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
+		"$mirror" trixie "$mirror" trixie-backports >"$d/sources.list.new"
+	if ! cmp -s "$d/sources.list.new" "$d/sources.list" ||
+	   [ -z "$(find "$d/state/lists" -maxdepth 1 -name '*Packages*' -mtime -1)" ]; then
+		mv "$d/sources.list.new" "$d/sources.list"
+		trixie_apt apt-get update -qq >"$d/update.log" 2>&1 ||
+			{ cat "$d/update.log" >&2; return 1; }
+	fi
+	rm -f "$d/sources.list.new"
+}
+
+# kernels_newest: the newest release of Debian 13's backports (7.3 now),
+# found, not written in; nothing when Debian 13's lists cannot be had.
+kernels_newest() {
+	trixie_update || return 0
+	trixie_apt apt-cache pkgnames linux-binary-unsigned- 2>/dev/null |
+		grep -E '^linux-binary-unsigned-[0-9][0-9.]*\+deb13-amd64$' |
+		sed 's/^linux-binary-unsigned-//' | sort -V | tail -n 1
+}
+
+# kernel_is_trixie REL: a Debian 13 kernel: its packages come from the
+# harness's Debian 13 apt, and its module builds in the Debian 13 build
+# root (buildroot.sh), its headers naming gcc-14.
+kernel_is_trixie() { [[ $1 == *+deb13-* ]]; }
 
 apt_newest() {	# apt_newest REGEX: newest package name matching REGEX
 	apt-cache pkgnames linux-image- 2>/dev/null | grep -E "$1" | sort -V | tail -n 1
@@ -38,21 +104,36 @@ kernel_unpack() {
 	for deb in "$@"; do
 		dpkg-deb -x "$deb" "$root" || die "cannot unpack $deb"
 	done
-	# Debian's arch headers include the common ones by absolute path.
-	sed -i "s|^include /usr/src/|include $root/usr/src/|" \
+	# Debian's arch headers name the common ones (and, from Debian 13,
+	# their own output directory) by absolute path.
+	sed -i "s#\(^\|[= ]\)/usr/src/#\1$root/usr/src/#g" \
 		"$root"/usr/src/linux-headers-"$rel"/Makefile
+	# Debian 13's packages keep modules in /usr/lib/modules only; depmod
+	# and modprobe -d of Debian 12 look in /lib/modules.
+	[ -e "$root/lib" ] || [ ! -d "$root/usr/lib/modules" ] || ln -s usr/lib "$root/lib"
 	depmod -b "$root" "$rel" || die "depmod failed for $rel"
 	touch "$root/.complete"
 }
 
+# kernel_apt REL apt-get|apt-cache ARGS...: the apt that has REL.
+kernel_apt() {
+	local rel=$1; shift
+	if kernel_is_trixie "$rel"; then trixie_apt "$@"; else "$@"; fi
+}
+
 # kernel_stock_pkgs REL: the packages of a stock kernel: image, headers,
-# and the headers' common and kbuild parts.
+# and the headers' common and kbuild parts. From Debian 13's 6.19 on the
+# image is split: linux-binary-unsigned-REL (vmlinuz.unsigned),
+# linux-modules-REL and linux-base-REL (config, System.map).
 kernel_stock_pkgs() {
-	local deps
-	deps=$(apt-cache show "linux-headers-$1" 2>/dev/null |
+	local deps image="linux-image-$1"
+	deps=$(kernel_apt "$1" apt-cache show "linux-headers-$1" 2>/dev/null |
 	       sed -n 's/^Depends: //p' | head -n 1 | tr ',' '\n' |
 	       grep -oE 'linux-(headers-[^ ]+-common|kbuild-[^ ]+)' | sort -u)
-	echo "linux-image-$1 linux-headers-$1" $deps
+	if kernel_apt "$1" apt-cache show "linux-binary-unsigned-$1" >/dev/null 2>&1; then
+		image="linux-binary-unsigned-$1 linux-modules-$1 linux-base-$1"
+	fi
+	echo "$image linux-headers-$1" $deps
 }
 
 # kernel_stock_debs REL: the fetched package files of a stock kernel.
@@ -70,7 +151,7 @@ kernel_fetch_stock() {
 	log "tests: fetching" $pkgs
 	mkdir -p "$dir"
 	# shellcheck disable=SC2086
-	if ! (cd "$dir" && apt-get download -qq $pkgs) 2>"$dir/download.log"; then
+	if ! (cd "$dir" && kernel_apt "$rel" apt-get download -qq $pkgs) 2>"$dir/download.log"; then
 		cat "$dir/download.log" >&2
 		die "apt-get download failed for $rel"
 	fi
@@ -94,6 +175,7 @@ kernel_vars() {
 	K_ROOT=$FS_CACHE/kernels/$1
 	K_KDIR=$K_ROOT/usr/src/linux-headers-$1
 	K_VMLINUZ=$K_ROOT/boot/vmlinuz-$1
+	[ -e "$K_VMLINUZ" ] || K_VMLINUZ=$K_ROOT/usr/lib/modules/$1/vmlinuz.unsigned
 	case $1 in *-fsdebug) K_DEBUG=1 ;; *) K_DEBUG=0 ;; esac
 }
 

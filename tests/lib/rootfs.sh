@@ -7,21 +7,6 @@
 
 FS_E2E_PACKAGES="systemd,systemd-sysv,udev,kmod,initramfs-tools,linux-base,dkms,gcc,gcc-12,make,libc6-dev,linux-compiler-gcc-12-x86,dwarves,libelf1,libssl3,zlib1g,nginx-light,wrk,iproute2,procps,libcap2,e2fsprogs"
 
-# apt_mirror: the host's Debian mirror for bookworm, from its apt sources
-# (deb822 or one-line), so the test uses what the machine already uses.
-apt_mirror() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -e "$f" ] || continue
-		awk 'BEGIN { RS = ""; FS = "\n" }
-		     /Suites:[^\n]*bookworm( |\n|$)/ && /Types:[^\n]*deb( |\n|$)/ {
-			for (i = 1; i <= NF; i++) if ($i ~ /^URIs:/) {
-				split($i, u, " "); print u[2]; exit } }' "$f"
-	done
-	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-		awk '$1 == "deb" && $3 == "bookworm" { print $2 }'
-}
-
 # Raise when rootfs_make changes what it makes.
 FS_E2E_ROOTFS_FORMAT=2
 
@@ -35,7 +20,7 @@ rootfs_stamp() {
 # packages and make the system boot to multi-user with the test unit.
 rootfs_make() {
 	local dir=$1 mirror; shift
-	mirror=$(apt_mirror | head -n 1)
+	mirror=$(apt_mirror bookworm | head -n 1)
 	[ -n "$mirror" ] || { log "tests: no bookworm source in /etc/apt"; return 1; }
 	rm -rf "$dir" && mkdir -p "$dir"
 	debootstrap --variant=minbase --include="$FS_E2E_PACKAGES" \
