@@ -118,6 +118,10 @@ void fsocket_stat_add_cpu(enum fsocket_stat stat, int cpu, unsigned int n);
 int fsocket_stats_register(void);
 void fsocket_stats_unregister(void);
 
+/* steering.c: does the kernel steer by SO_INCOMING_CPU? */
+void fsocket_steering_check(void);
+bool fsocket_steering(void);
+
 /* spawn.c: local listeners */
 long fsocket_listen(struct fsocket_ioctl_arg *arg);
 long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg,

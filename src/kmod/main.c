@@ -16,6 +16,7 @@ static int __init fsocket_init(void)
 	int err;
 
 	fsocket_local_ops_init();
+	fsocket_steering_check();
 	err = fsocket_net_init();
 	if (err)
 		return err;

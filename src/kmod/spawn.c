@@ -37,20 +37,6 @@
 /* Choosing the least used CPU and creating its listener is one step. */
 static DEFINE_MUTEX(fsocket_spawn_lock);
 
-/*
- * Set once a clone's group did not count its SO_INCOMING_CPU: this kernel
- * does not steer by the receiving CPU, so LISTEN and SPAWN refuse from
- * then on and applications stay on their own listeners.
- */
-static bool fsocket_steering_missing;
-
-static int fsocket_no_steering(void)
-{
-	pr_warn_once("this kernel does not steer SO_REUSEPORT groups by SO_INCOMING_CPU: listeners stay plain\n");
-	WRITE_ONCE(fsocket_steering_missing, true);
-	return -EOPNOTSUPP;
-}
-
 /* Create, configure, bind and listen the clone, as the listener's owner. */
 static struct socket *fsocket_clone_listener(struct socket *global, int cpu)
 {
@@ -81,8 +67,6 @@ static struct socket *fsocket_clone_listener(struct socket *global, int cpu)
 	err = fsocket_kernel_bind(sock, &addr, len);
 	if (!err)
 		err = kernel_listen(sock, READ_ONCE(sk->sk_max_ack_backlog));
-	if (!err && !fsocket_reuseport_steers(sock->sk))
-		err = fsocket_no_steering();
 	if (!err)
 		goto out;
 release:
@@ -230,8 +214,7 @@ static struct socket *fsocket_group_listener(int fd)
 	struct socket *global;
 	int err;
 
-	if (!fsocket_param(enable_listen_spawn) ||
-	    READ_ONCE(fsocket_steering_missing))
+	if (!fsocket_param(enable_listen_spawn) || !fsocket_steering())
 		return ERR_PTR(-EOPNOTSUPP);
 	global = fsocket_lookup_listener(fd);
 	if (IS_ERR(global))
@@ -382,7 +365,7 @@ long fsocket_spawn_all_listen(struct fsocket_ioctl_arg *arg,
 	struct socket *global;
 	int cpu = -1, ret = 0;
 
-	if (!fsocket_param(enable_listen_spawn))
+	if (!fsocket_param(enable_listen_spawn) || !fsocket_steering())
 		return -EOPNOTSUPP;
 	if (op->count > FSOCKET_SPAWN_ALL_MAX)
 		return -EINVAL;

@@ -88,6 +88,7 @@ static int fsocket_stats_show(struct seq_file *m, void *v)
 	fsocket_stats_line(m, "total", total);
 	seq_printf(m, "listeners %u\n", fsocket_group_count());
 	seq_printf(m, "foreign_members %u\n", fsocket_group_foreign_count());
+	seq_printf(m, "steering %d\n", fsocket_steering());
 	return 0;
 }
 

@@ -28,7 +28,7 @@ json=$("$ctl" stats --json) || fail "stats --json"
 total=$(awk '$1 == "total" { print $3 }' /proc/net/fastsocket)
 echo "$json" | grep -q "\"total\":{\"spawns\":[0-9]*,\"local_accepts\":$total," ||
 	fail "stats --json $json does not carry local_accepts $total"
-for key in listeners foreign_members; do
+for key in listeners foreign_members steering; do
 	v=$(awk -v k="$key" '$1 == k { print $2 }' /proc/net/fastsocket)
 	echo "$json" | grep -q "\"$key\":$v[,}]" || fail "stats --json $json does not carry $key $v"
 done

@@ -46,6 +46,7 @@ vm_run() {
 	FS_KERNEL='$rel'
 	FS_DEBUG_KERNEL=$K_DEBUG
 	FS_KO='$FS_BUILD/kernels/$rel/src/kmod/fastsocket.ko'
+	FS_KO_PROBES_OFF='$FS_BUILD/kernels/$rel/probes-off/src/kmod/fastsocket.ko'
 	FS_TESTS='$*'
 	FS_TEST_TIMEOUT=${FASTSOCKET_TEST_TIMEOUT:-$((K_DEBUG ? 900 : 300))}
 	CONF

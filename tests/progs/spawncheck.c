@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * spawncheck: LISTEN and SPAWN_LISTEN of /dev/fastsocket, checked from
  * user space. Prints one line per check; exit status 0 when all hold.
@@ -23,6 +24,12 @@
  *                       /proc/net/fastsocket, and the module steals
  *                       nothing in its group, where it did before
  *                       (steal_after_ms at its default, 100)
+ *   spawncheck unsteered
+ *                       with the module on a kernel that does not steer
+ *                       by SO_INCOMING_CPU ("steering 0"): LISTEN, SPAWN
+ *                       and SPAWN_ALL refuse with EOPNOTSUPP and leave
+ *                       the listener, the descriptors and the caller's
+ *                       CPUs as they were; accept(2) still works
  *   spawncheck memcg DIR
  *                       in the memory cgroup DIR: each watched listener is
  *                       charged to it, and with memory.max just above its
@@ -990,6 +997,52 @@ static int hold(int close_device)
 	return failures != 0;
 }
 
+/*
+ * A kernel that does not steer by SO_INCOMING_CPU (the module says
+ * "steering 0"): LISTEN, SPAWN_LISTEN and SPAWN_ALL_LISTEN refuse with
+ * EOPNOTSUPP and leave the listener as it was (no SO_REUSEPORT, not
+ * watched, no descriptor made, the caller not pinned), and connections
+ * still reach it.
+ */
+static int unsteered(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int g = tcp_listener(AF_INET, 0, 0), fds, count, cpu, c, ret;
+	struct pollfd pfd = { .events = POLLIN };
+	struct fsocket_spawn_pair pair;
+	cpu_set_t before, after;
+
+	if (g < 0)
+		return 1;
+	check("steering 0 in /proc/net/fastsocket", proc_value("steering") == 0, NULL);
+	fds = count_fds();
+	sched_getaffinity(0, sizeof(before), &before);
+	expect_cmd_errno("LISTEN refused", FSOCKET_IOC_LISTEN, g, 0, EOPNOTSUPP);
+	expect_cmd_errno("SPAWN_LISTEN refused", FSOCKET_IOC_SPAWN_LISTEN, g,
+			 FSOCKET_CPU_ANY, EOPNOTSUPP);
+	ret = spawn_all(&pair, 1, &count, &cpu);
+	check("SPAWN_ALL_LISTEN refused", ret == -1 && errno == EOPNOTSUPP, NULL);
+	sched_getaffinity(0, sizeof(after), &after);
+	check("not pinned", CPU_EQUAL(&before, &after), NULL);
+	check("no SO_REUSEPORT", getint(g, SOL_SOCKET, SO_REUSEPORT) == 0, NULL);
+	check("not watched", proc_value("listeners") == 0, NULL);
+	check("no descriptor made", count_fds() == fds, NULL);
+	a.sin_port = htons(port_of(g));
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	check("a connection reaches the listener",
+	      c >= 0 && !connect(c, (struct sockaddr *)&a, sizeof(a)), NULL);
+	pfd.fd = g;
+	ret = poll(&pfd, 1, 2000) == 1 ? accept(g, NULL, NULL) : -1;
+	check("accept(2) takes it", ret >= 0, NULL);
+	if (ret >= 0)
+		close(ret);
+	if (c >= 0)
+		close(c);
+	close(g);
+	return failures != 0;
+}
+
 int main(int argc, char **argv)
 {
 	dev = open(FSOCKET_DEVICE_PATH, O_RDWR | O_CLOEXEC);
@@ -1023,5 +1076,7 @@ int main(int argc, char **argv)
 		return hold(0);
 	if (!strcmp(argv[1], "foreign"))
 		return foreign();
+	if (!strcmp(argv[1], "unsteered"))
+		return unsteered();
 	return 2;
 }
