@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * sockloop N: N times socket(AF_UNIX, SOCK_STREAM) + close(), the calls a
  * program that never uses TCP still makes through libfsocket.so. Prints

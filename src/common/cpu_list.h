@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The modulus of receive flow deliver: the possible CPUs, as the highest
  * number of /sys/devices/system/cpu/possible's list ("0-3,8") plus one.

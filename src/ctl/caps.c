@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * tune and untune write sysfs and procfs files that need CAP_NET_ADMIN
  * (RPS, XPS, net.core sysctls) and CAP_DAC_OVERRIDE (root-owned IRQ

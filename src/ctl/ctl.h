@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* fastsocketctl: the pieces and what they share. */
 #ifndef FASTSOCKETCTL_H
 #define FASTSOCKETCTL_H
@@ -18,6 +19,9 @@ int ctl_param(const char *name);
 /* caps.c: 0, or says which capability is missing and returns -1 */
 int ctl_need_caps(const char *command);
 
+/* status.c, for tune too: says when the loaded module is not the installed one */
+void ctl_module_stale(void);
+
 /* the commands: exit statuses */
 int ctl_status(int argc, char **argv);
 int ctl_stats(int argc, char **argv);
@@ -33,5 +37,6 @@ int ctl_rfd_status(void);
 #define CTL_RFD_MARK "rfd:"	/* a CTL_STATE line "rfd:DEV<TAB>on" */
 
 #define CTL_STATE "/run/fastsocket/tune.saved"
+#define CTL_PROC "/proc/net/fastsocket"
 
 #endif

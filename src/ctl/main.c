@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * fastsocketctl: status, per-CPU counters and CPU/RPS tuning of
  * fastsocket. See fastsocketctl(8).
@@ -14,7 +15,7 @@ static const struct {
 } ctl_commands[] = {
 	{ "status", ctl_status, "module, parameters, device and tuning state" },
 	{ "stats", ctl_stats, "per-CPU counters [--json] [-w] [-n COUNT]" },
-	{ "tune", ctl_tune, "spread RPS, XPS and NIC interrupts over the CPUs" },
+	{ "tune", ctl_tune, "spread RPS, XPS and NIC interrupts over the CPUs [--dry-run]" },
 	{ "untune", ctl_untune, "restore what tune changed" },
 	{ "rfd", ctl_rfd, "on|off DEVICE...: steer replies by port (RFD); status" },
 };

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * File access for fastsocketctl. $FASTSOCKETCTL_ROOT, when set, is put in
  * front of every path: the tests run the commands against a made-up

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd: Receive Flow Deliver on a stock kernel. libfsocket gives an
  * outgoing connection a local port P with P % NCPU == the connecting CPU

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * stats: the module's per-CPU counters (/proc/net/fastsocket), once or
  * every second (-w), as the table the module prints or as JSON (--json).
@@ -11,7 +12,6 @@
 
 #include "ctl.h"
 
-#define CTL_PROC "/proc/net/fastsocket"
 
 /*
  * {"cpus":[{"cpu":0,"name":n,...},...],"total":{...},"listeners":N,...}:

@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
- * status: the module, its parameters, the device, the tuning state and
- * where receive flow deliver is on.
+ * status: the module, its parameters, whether the kernel steers by
+ * SO_INCOMING_CPU, the device, the tuning state and where receive flow
+ * deliver is on.
  */
 #include <dirent.h>
 #include <grp.h>
@@ -63,6 +65,50 @@ static void show_tuning(void)
 	printf("tuning: on (%d values saved in %s)\n", n, CTL_STATE);
 }
 
+/*
+ * The module's check at load (/proc/net/fastsocket "steering N"): nothing
+ * where the file is not (another network namespace) or lacks the line.
+ */
+static void show_steering(void)
+{
+	FILE *f = fopen(ctl_path(CTL_PROC), "r");
+	char line[256];
+	int steers = -1;
+
+	while (f && steers < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "steering %d", &steers) != 1)
+			steers = -1;
+	if (f)
+		fclose(f);
+	if (steers == 1)
+		printf("steering: yes (the kernel steers SO_REUSEPORT groups by SO_INCOMING_CPU)\n");
+	else if (steers == 0)
+		printf("steering: no: this kernel does not steer SO_REUSEPORT groups by SO_INCOMING_CPU, so listeners stay plain (a kernel from 6.2, or with that fix, is needed)\n");
+}
+
+/*
+ * After an upgrade while servers held the module, the loaded module is
+ * older than the one installed for this kernel: say what to do.
+ */
+void ctl_module_stale(void)
+{
+	char loaded[64], installed[64] = "";
+	FILE *p;
+
+	if (ctl_read(CTL_MODULE "/version", loaded, sizeof(loaded)))
+		return;
+	p = popen("modinfo -F version fastsocket 2>/dev/null", "re");
+	if (!p)
+		return;
+	if (!fgets(installed, sizeof(installed), p))
+		installed[0] = '\0';
+	pclose(p);
+	installed[strcspn(installed, "\n")] = '\0';
+	if (installed[0] && strcmp(installed, loaded))
+		printf("module: version %s is loaded, %s is installed: restart the servers that use it (they hold the old one), then systemctl restart fastsocket\n",
+		       loaded, installed);
+}
+
 int ctl_status(int argc, char **argv)
 {
 	char version[64];
@@ -78,7 +124,9 @@ int ctl_status(int argc, char **argv)
 		if (ctl_read(CTL_MODULE "/version", version, sizeof(version)))
 			strcpy(version, "?");
 		printf("module: loaded, version %s\n", version);
+		ctl_module_stale();
 		show_parameters();
+		show_steering();
 	}
 	show_device();
 	show_tuning();

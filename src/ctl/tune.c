@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * tune / untune: spread receive and transmit work over the CPUs, as the
  * original's nic.sh did. For every interface but lo: RPS on every online
@@ -307,18 +308,45 @@ static int save_old(struct plan *p, struct change *old)
 	return rename(tmp, ctl_path(CTL_STATE));
 }
 
-/* Write back @n saved values, last first; the number that failed. */
-static int restore(const struct change *old, int n)
+/*
+ * Write back @n saved values, last first. A file that is gone (its
+ * interface or interrupt removed since tune) has nothing left to restore:
+ * said, and counted as restored, so that untune always converges. The
+ * values that could not be written are moved to the front of @old; returns
+ * their number.
+ */
+static int restore(struct change *old, int n)
 {
-	int failed = 0;
+	int i = n, top = n;
 
-	while (n-- > 0)
-		if (ctl_write(old[n].path, old[n].value)) {
-			fprintf(stderr, "fastsocketctl: cannot restore %s to %s: %s\n",
-				old[n].path, old[n].value, strerror(errno));
-			failed++;
+	while (i-- > 0) {
+		if (!ctl_write(old[i].path, old[i].value))
+			continue;
+		if (errno == ENOENT || errno == ENODEV) {
+			printf("%s is gone (its device was removed): nothing to restore\n",
+			       old[i].path);
+			continue;
 		}
-	return failed;
+		fprintf(stderr, "fastsocketctl: cannot restore %s to %s: %s\n",
+			old[i].path, old[i].value, strerror(errno));
+		/* Above every entry still to write, so none is overwritten. */
+		old[--top] = old[i];
+	}
+	memmove(old, old + top, (size_t)(n - top) * sizeof(*old));
+	return n - top;
+}
+
+/* Keep only the @n values not restored in CTL_STATE, for the next untune. */
+static int keep_failed(const struct change *old, int n)
+{
+	FILE *f = fopen(ctl_path(CTL_STATE), "we");
+	int i;
+
+	if (!f)
+		return -1;
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s\t%s\n", old[i].path, old[i].value);
+	return fclose(f);
 }
 
 /*
@@ -352,19 +380,48 @@ static void tune_rfd(void)
 			CTL_STATE);
 }
 
+/* --dry-run: each file tune would change, with its value now and then. */
+static void show_plan(const struct plan *p)
+{
+	char now[sizeof(p->c->value)];
+	int i;
+
+	for (i = 0; i < p->n; i++) {
+		if (ctl_read(p->c[i].path, now, sizeof(now)))
+			continue;	/* tune leaves a file it cannot read */
+		printf("%s: %s -> %s\n", p->c[i].path, now, p->c[i].value);
+	}
+	if (p->rfd)
+		printf("and receive flow deliver (rfd on) on every interface with receive queues\n");
+	printf("dry run: nothing changed (%d files on %d CPUs)\n", p->n, p->ncpu);
+}
+
 int ctl_tune(int argc, char **argv)
 {
 	struct plan p = { .c = calloc(CTL_MAX_CHANGES, sizeof(struct change)) };
 	struct change *old = calloc(CTL_MAX_CHANGES, sizeof(struct change));
-	int i, ret = 1;
+	bool dry = argc == 2 && !strcmp(argv[1], "--dry-run");
+	int i, failed, ret = 1;
 
-	(void)argv;
-	if (argc > 1) {
-		fprintf(stderr, "usage: fastsocketctl tune\n");
+	if (argc > 2 || (argc == 2 && !dry)) {
+		fprintf(stderr, "usage: fastsocketctl tune [--dry-run]\n");
 		goto out;
 	}
 	if (!p.c || !old) {
 		perror("fastsocketctl tune");
+		goto out;
+	}
+	if (!dry && ctl_need_caps("tune"))
+		goto out;
+	/* Without the module nothing uses the tuning: the host stays as it is. */
+	if (!ctl_exists("/sys/module/fastsocket")) {
+		fprintf(stderr, "fastsocketctl tune: the module is not loaded (systemctl start fastsocket loads it, then tunes); nothing changed\n");
+		goto out;
+	}
+	if (dry) {
+		ret = make_plan(&p) ? 1 : 0;
+		if (!ret)
+			show_plan(&p);
 		goto out;
 	}
 	if (ctl_exists(CTL_STATE)) {
@@ -373,7 +430,7 @@ int ctl_tune(int argc, char **argv)
 		ret = 0;
 		goto out;
 	}
-	if (ctl_need_caps("tune") || make_plan(&p))
+	if (make_plan(&p))
 		goto out;
 	if (save_old(&p, old)) {
 		fprintf(stderr, "fastsocketctl tune: cannot save the old values in %s: %s\n",
@@ -385,8 +442,10 @@ int ctl_tune(int argc, char **argv)
 		if (ctl_write(p.c[i].path, p.c[i].value)) {
 			fprintf(stderr, "fastsocketctl tune: cannot write %s to %s: %s; undoing\n",
 				p.c[i].value, p.c[i].path, strerror(errno));
-			if (!restore(old, i))
-				unlink(ctl_path(CTL_STATE));
+			failed = restore(old, i);
+			if (failed ? keep_failed(old, failed) : unlink(ctl_path(CTL_STATE)))
+				fprintf(stderr, "fastsocketctl tune: cannot update %s: %s\n",
+					CTL_STATE, strerror(errno));
 			goto out;
 		}
 	}
@@ -394,6 +453,7 @@ int ctl_tune(int argc, char **argv)
 		tune_rfd();
 	printf("tuned: %d values changed on %d CPUs (old values in %s)\n",
 	       p.n, p.ncpu, CTL_STATE);
+	ctl_module_stale();
 	ret = 0;
 out:
 	free(p.c);
@@ -405,7 +465,7 @@ int ctl_untune(int argc, char **argv)
 {
 	struct change *old = calloc(CTL_MAX_CHANGES, sizeof(struct change));
 	char line[sizeof(old->path) + sizeof(old->value) + 2], *tab;
-	int n = 0, ret = 1;
+	int n = 0, failed, ret = 1;
 	FILE *f;
 
 	(void)argv;
@@ -441,9 +501,13 @@ int ctl_untune(int argc, char **argv)
 		n++;
 	}
 	fclose(f);
-	if (restore(old, n)) {
-		fprintf(stderr, "fastsocketctl untune: some values not restored; %s kept\n",
-			CTL_STATE);
+	failed = restore(old, n);
+	if (failed) {
+		if (keep_failed(old, failed))
+			fprintf(stderr, "fastsocketctl untune: cannot rewrite %s: %s\n",
+				CTL_STATE, strerror(errno));
+		fprintf(stderr, "fastsocketctl untune: %d values not restored, kept in %s for the next untune\n",
+			failed, CTL_STATE);
 		goto out;
 	}
 	unlink(ctl_path(CTL_STATE));

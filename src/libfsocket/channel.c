@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The channel to the module: /dev/fastsocket (or $FASTSOCKET_DEVICE),
  * opened on the first call that could use it, so programs that never

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Calls that hand out new descriptors, besides socket() and accept()
  * (wrappers.c): a number we track that the application closed behind our

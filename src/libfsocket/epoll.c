@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * epoll_ctl(): the moment a worker starts watching a listener. A global
  * listener is swapped for the worker's local one first (localize.c), and

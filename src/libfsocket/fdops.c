@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Calls that close or copy descriptors, interposed so that the table
  * never describes a number the application has since reused: close,

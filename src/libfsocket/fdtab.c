@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The descriptor table: one 64-bit word per descriptor number, in chunks
  * allocated on first use, so any number up to INT_MAX works and a program

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Listeners a process inherits rather than makes: from systemd's socket
  * activation (sd_listen_fds(3): LISTEN_PID names this process, LISTEN_FDS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* libfsocket.so internals shared between its files. */
 #ifndef LIBFSOCKET_H
 #define LIBFSOCKET_H

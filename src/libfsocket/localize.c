@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * A worker's own local listener. When a worker (a process other than the
  * one that listened, or any process whose application set SO_REUSEPORT

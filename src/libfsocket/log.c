@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Messages to stderr, and the environment that governs them:
  *   FASTSOCKET_QUIET=1    say nothing

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * What the application does to its listener after the swap reaches the
  * shared listener too. The descriptor it holds is a local listener; the

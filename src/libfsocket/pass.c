@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Descriptors passed between processes with SCM_RIGHTS. A local listener
  * sent elsewhere (haproxy's "expose-fd listeners" for a seamless reload,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * poll(), ppoll(), select() and pselect() on a worker's listener. Once the
  * worker's descriptor names its local listener, waiting on it alone would

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libc's real calls, looked up once with dlsym(RTLD_NEXT). The lookup runs
  * under pthread_once, so it is safe from several threads at once and from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Receive Flow Deliver, the library's half: when the module was loaded
  * with enable_receive_flow_deliver=1, an outgoing TCP connection gets a

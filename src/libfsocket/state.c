@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Keeping the table true as descriptors go away or are copied. Every
  * function here but fsock_fresh() runs under fsock_lock().

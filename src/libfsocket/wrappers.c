@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The socket calls. Each one does libc's work exactly as libc would; the
  * module is asked only for TCP listeners over IPv4 and IPv6, and a refusal

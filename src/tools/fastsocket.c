@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * fastsocket: run a program with libfsocket.so preloaded.
  *

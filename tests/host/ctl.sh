@@ -60,6 +60,21 @@ put /proc/irq/60/smp_affinity_list 0-5,33
 snapshot() { (cd "$R" && find sys proc -type f | sort | xargs md5sum); }
 before=$(snapshot)
 
+# --dry-run shows each change and makes none; without the module tune
+# refuses and changes nothing.
+msg=$("$ctl" tune --dry-run) || fail "tune --dry-run: $msg"
+echo "$msg" | grep -qx "/sys/class/net/eth0/queues/rx-0/rps_cpus: 00000000,00000000 -> 2,0000003f" ||
+	fail "tune --dry-run does not show eth0's RPS change: $msg"
+echo "$msg" | grep -qx "dry run: nothing changed (26 files on 7 CPUs)" || fail "tune --dry-run said: $msg"
+[ "$(snapshot)" = "$before" ] && [ ! -e "$R/run/fastsocket/tune.saved" ] || fail "tune --dry-run changed something"
+mv "$R/sys/module/fastsocket" "$R/module"
+msg=$("$ctl" tune 2>&1) && fail "tune without the module succeeded: $msg"
+echo "$msg" | grep -q "the module is not loaded" || fail "tune without the module said: $msg"
+mv "$R/module" "$R/sys/module/fastsocket"
+[ "$(snapshot)" = "$before" ] && [ ! -e "$R/run/fastsocket/tune.saved" ] || fail "tune without the module changed something"
+"$ctl" tune --dry-run --x >/dev/null 2>&1 && fail "tune with a bad option succeeded"
+echo "ok: tune --dry-run shows 26 changes and makes none; without the module tune refuses: $msg"
+
 "$ctl" tune || fail "tune"
 want() { [ "$(get "$1")" = "$2" ] || fail "after tune $1 is '$(get "$1")', want '$2'"; }
 want /sys/class/net/eth0/queues/rx-0/rps_cpus 2,0000003f
@@ -94,6 +109,37 @@ echo "ok: status says tuned; a second tune changes nothing"
 "$ctl" untune | grep -q "not tuned" || fail "a second untune"
 "$ctl" status | grep -qx "tuning: off" || fail "status after untune"
 echo "ok: untune restored all 26 files exactly"
+
+# untune converges: a file gone since tune (its device removed) counts as
+# restored, and is said; a value that cannot be written is kept alone in
+# tune.saved for the next untune, and tune refuses until then.
+"$ctl" tune >/dev/null || fail "tune before removing a device"
+mv "$R/sys/class/net/veth0" "$R/veth0" && mv "$R/proc/irq/47" "$R/irq47"
+msg=$("$ctl" untune 2>&1) || fail "untune with a device gone failed: $msg"
+echo "$msg" | grep -q "^/sys/class/net/veth0/queues/rx-0/rps_cpus is gone" ||
+	fail "untune did not say veth0 is gone: $msg"
+echo "$msg" | grep -q "^/proc/irq/47/smp_affinity_list is gone" || fail "untune did not say IRQ 47 is gone: $msg"
+[ ! -e "$R/run/fastsocket/tune.saved" ] || fail "untune kept tune.saved with a device gone"
+"$ctl" tune | grep -q "^tuned:" || fail "tune after an untune with a device gone"
+"$ctl" untune >/dev/null || fail "untune after tune again"
+rm -rf "$R/veth0" "$R/irq47"
+put /sys/class/net/veth0/queues/rx-0/rps_cpus 0
+put /sys/class/net/veth0/queues/rx-0/rps_flow_cnt 0
+put /proc/irq/47/smp_affinity_list 0-5,33
+[ "$(snapshot)" = "$before" ] || fail "untune with a device gone did not restore the rest"
+echo "ok: untune with an interface and an IRQ gone: said, counted as restored, tune works again"
+"$ctl" tune >/dev/null || fail "tune before a value that cannot be written"
+xps=/sys/class/net/eth0/queues/tx-1/xps_cpus
+rm "$R$xps" && mkdir "$R$xps"
+msg=$("$ctl" untune 2>&1) && fail "untune succeeded with a value it could not write: $msg"
+echo "$msg" | grep -q "1 values not restored" || fail "untune said: $msg"
+[ "$(cat "$R/run/fastsocket/tune.saved")" = "$(printf '%s\t00000000,00000000' $xps)" ] ||
+	fail "tune.saved holds $(cat "$R/run/fastsocket/tune.saved"), want only $xps"
+"$ctl" tune | grep -q "already tuned" || fail "tune with a value not restored did not refuse"
+rmdir "$R$xps" && put $xps 2
+"$ctl" untune >/dev/null || fail "untune once the value can be written"
+[ "$(snapshot)" = "$before" ] || fail "the second untune did not restore every file"
+echo "ok: a value that cannot be written: untune fails, keeps that one value alone, and the next untune finishes"
 
 # The switches off (the module's defaults): RPS, XPS and IRQs only; an
 # skb_defer_max set by the administrator is kept with the switch on.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Helpers shared by the test programs: checks that print, and addresses. */
 #ifndef FS_TEST_CHECK_H
 #define FS_TEST_CHECK_H

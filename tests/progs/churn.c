@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * churn: threads of one process spawning, accepting from, shutting down
  * and closing local listeners of one shared listener at once, while

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * fsioctl: checks the ioctl interface of /dev/fastsocket from user space.
  *

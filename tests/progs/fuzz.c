@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * fuzz: random ioctls on /dev/fastsocket from many processes and threads at
  * once, mixed with forks, exits and socket churn.

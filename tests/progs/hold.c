@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * hold: open connections from one CPU and keep them, until connect()
  * fails, to see how running out of local ports ends.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libcheck: every call libfsocket.so interposes, with odd flags, run under
  * the library. The same checks hold with the module and without it; what

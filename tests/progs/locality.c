@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * locality: where was a connection's handshake processed, and where was it
  * accepted?

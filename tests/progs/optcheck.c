@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * optcheck: a connection taken from a local listener carries every option
  * a connection of the application's own listener would. For IPv4 and

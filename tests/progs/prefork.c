@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * prefork: a pre-fork epoll server on fastsocket's local listeners, and a
  * client that counts the connections it did not get an answer on.

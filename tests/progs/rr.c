@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rr: request/response on established connections, the traffic where the
  * per-segment receive path (early demux, "direct TCP") shows.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * sockbench: does routing socket()/close() through the module pay? Times
  * N pairs of socket(AF_INET, SOCK_STREAM) + close() three ways, in

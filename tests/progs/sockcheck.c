@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * sockcheck: SOCKET, CLOSE and SHUTDOWN_LISTEN of /dev/fastsocket, checked
  * from user space. Prints one line per check; exit status 0 when all hold.

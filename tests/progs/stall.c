@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * stall: a pre-fork server written with plain socket calls, one of whose
  * workers can stall, for measuring the same server plain, with a

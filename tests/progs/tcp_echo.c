@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * tcp_echo: a TCP server and its client in one program, to show that a
  * preloaded libfsocket.so leaves a program's behaviour unchanged.

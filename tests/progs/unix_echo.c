@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * unix_echo: a Unix-socket echo server and client in one process tree,
  * printing a transcript (sizes and checksums of what came back, and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * xdppass: another XDP program than fastsocketctl's, to see that
  * `fastsocketctl rfd` leaves it alone.

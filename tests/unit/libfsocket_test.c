@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Unit tests of libfsocket's own logic, on the host, without the module:
  * the descriptor table, the wrappers that keep it true (dup, dup2, dup3,
