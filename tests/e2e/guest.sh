@@ -2,8 +2,9 @@
 # The end-to-end test inside a Debian 12 guest booted with systemd (run by
 # fastsocket-e2e.service; the host's tests/e2e/run reads its console).
 # "fs_e2e=full" on the kernel command line: the whole life of the packages
-# as a user meets it; "fs_e2e=build": the same .deb builds and loads on
-# this kernel. Each step prints "@@ ok: ..." or "@@ FAIL: ..."; the last
+# as a user meets it, from the previous release (build/e2e-old: this tree
+# with an older version) upgraded under load to this one; "fs_e2e=build":
+# the .debs install, build and load on this kernel. Each step prints "@@ ok: ..." or "@@ FAIL: ..."; the last
 # line is "@@ e2e PASS" or "@@ e2e FAIL".
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
 export DEBIAN_FRONTEND=noninteractive
@@ -95,9 +96,16 @@ no_module_files() {
 		[ -z "$(find /lib/modules -name 'fastsocket.ko*')" ]
 }
 # Nothing else should hold dpkg's lock in this system; if something does,
-# wait for it rather than fail.
-install_debs() { apt-get install -y -o DPkg::Lock::Timeout=300 "$src"/build/deb/fastsocket_*.deb "$src"/build/deb/fastsocket-dkms_*.deb; }
+# wait for it rather than fail. install_debs DIR: the two .debs in DIR.
+install_debs() { apt-get install -y -o DPkg::Lock::Timeout=300 "$1"/fastsocket_*.deb "$1"/fastsocket-dkms_*.deb; }
+new_version=$(cat "$src/VERSION")
+old_version=$(cat "$src/build/e2e-old/VERSION" 2>/dev/null)
+dkms_has() { dkms status "fastsocket/$1" | grep -q "$(uname -r).*installed"; }
+loaded_version() { [ "$(cat /sys/module/fastsocket/version 2>/dev/null)" = "$1" ]; }
 
+# Debian 13's systemd resets the terminal as the unit starts: its escape
+# sequence goes on a line of its own, not before the host's first "@@".
+echo
 say "guest up: $(uname -r), $(nproc) CPUs, mode $mode"
 : >"$out/steps.log"
 # A NIC with 4 queues for RPS and XPS to act on (the virtio-net NIC has one).
@@ -115,7 +123,12 @@ tuning >/tmp/tuning.before
 for k in /lib/modules/*; do
 	[ "$k" = "/lib/modules/$(uname -r)" ] || rm -f "$k/build" "$k/source"
 done
-step "apt install ./fastsocket-dkms ./fastsocket (DKMS builds the module)" install_debs
+if [ "$mode" = build ]; then
+	step "apt install ./fastsocket-dkms ./fastsocket $new_version (DKMS builds the module)" install_debs "$src/build/deb"
+else
+	[ -n "$old_version" ] || fail "no previous release in build/e2e-old"
+	step "apt install the previous release, $old_version (DKMS builds the module)" install_debs "$src/build/e2e-old"
+fi
 step "dkms status: built and installed for $(uname -r)" dkms_built
 step "installing loads nothing" unloaded
 
@@ -135,6 +148,45 @@ step "tuning applied" tuned
 step "no RFS and skb_defer_max left at 0 with the default switches" switches_applied 0 0 0
 step "the NIC's interrupts spread one CPU each, in turn" irqs_spread
 step "fastsocketctl status says tuned" sh -c 'fastsocketctl status | grep -q "^tuning: on"'
+
+# The upgrade, while nginx serves through the library under wrk (one
+# thread, 8 connections: load, and CPU left for DKMS's build): the unit
+# stays up with its tuning, and fastsocket-dkms restarts it once the new
+# module is built; nginx keeps the old module loaded, and fastsocketctl
+# says to restart the servers; once they are stopped, restarting the unit
+# loads the new module.
+step "the nginx drop-in installed" sh -c 'mkdir -p /etc/systemd/system/nginx.service.d &&
+	cp /usr/share/doc/fastsocket/examples/nginx-fastsocket.conf /etc/systemd/system/nginx.service.d/fastsocket.conf &&
+	systemctl daemon-reload'
+step "systemctl start nginx" systemctl start nginx
+step "nginx workers carry libfsocket.so" sh -c \
+	'grep -q libfsocket "/proc/$(pgrep -f "nginx: worker" | head -n 1)/maps"'
+install_debs "$src/build/deb" >"$out/upgrade.log" 2>&1 &
+upgrade=$!
+runs=0 served=0 untuned=0
+while kill -0 $upgrade 2>/dev/null || [ $runs -eq 0 ]; do
+	wrk -t 1 -c 8 -d 3s -H "Connection: close" http://127.0.0.1:80/ >/tmp/wrk.out 2>&1
+	grep -q "Socket errors\|Non-2xx" /tmp/wrk.out && fail "wrk saw errors during the upgrade: $(cat /tmp/wrk.out)"
+	served=$((served + $(awk '/requests in/ { print $1 }' /tmp/wrk.out)))
+	runs=$((runs + 1))
+	tuned || untuned=$((untuned + 1))
+done
+wait $upgrade || { tail -n 30 "$out/upgrade.log" | sed 's/^/@@   | /'; fail "apt install of $new_version over $old_version"; }
+say "ok: apt install of $new_version over $old_version under load: $served requests in $runs wrk runs, 0 errors"
+# The unit stays up while DKMS builds: no moment without the tuning.
+[ $untuned -eq 0 ] || fail "the tuning was off after $untuned of $runs wrk runs during the upgrade"
+say "ok: tuned after each of the $runs wrk runs during the upgrade"
+step "the unit never failed" sh -c '! journalctl -b -u fastsocket --no-pager | grep -i "failed"'
+step "the unit active after the upgrade" systemctl is-active fastsocket
+step "tuning applied after the upgrade" tuned
+step "dkms status: $new_version installed, $old_version gone" sh -c \
+	"dkms status fastsocket/$new_version | grep -q '$(uname -r).*installed' && ! dkms status fastsocket/$old_version | grep -q ."
+step "nginx keeps module $old_version loaded" loaded_version "$old_version"
+step "fastsocketctl status says to restart the servers" sh -c \
+	"fastsocketctl status | tee /dev/stderr | grep -q '^module: version $old_version is loaded, $new_version is installed: restart the servers'"
+step "systemctl stop nginx" systemctl stop nginx
+step "systemctl restart fastsocket" systemctl restart fastsocket
+step "module $new_version loaded" loaded_version "$new_version"
 step "systemctl restart fastsocket" systemctl restart fastsocket
 step "module loaded after restart" loaded
 step "tuning applied after restart" tuned
@@ -151,9 +203,6 @@ step "enable_receive_cpu_selection=1 enable_skb_pool=1: RFS on, skb_defer_max 64
 	switches_applied 32768 8192 64
 
 # nginx with the packaged drop-in (LD_PRELOAD in its unit) under wrk.
-step "the nginx drop-in installed" sh -c 'mkdir -p /etc/systemd/system/nginx.service.d &&
-	cp /usr/share/doc/fastsocket/examples/nginx-fastsocket.conf /etc/systemd/system/nginx.service.d/fastsocket.conf &&
-	systemctl daemon-reload'
 step "systemctl start nginx" systemctl start nginx
 step "nginx workers carry libfsocket.so" sh -c \
 	'grep -q libfsocket "/proc/$(pgrep -f "nginx: worker" | head -n 1)/maps"'

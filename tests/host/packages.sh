@@ -32,9 +32,19 @@ for f in etc/modprobe.d/fastsocket.conf lib/systemd/system/fastsocket.service \
 done
 dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles | grep -qx /etc/modprobe.d/fastsocket.conf ||
 	fail "/etc/modprobe.d/fastsocket.conf is not a conffile"
-# Removal stops the unit first (untune, unload): tests/e2e shows it works.
-dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./prerm | grep -q 'stop fastsocket.service' ||
+# Removal stops the unit first (untune, unload); an upgrade leaves it
+# running and fastsocket-dkms restarts it once the new module is built:
+# tests/e2e shows both.
+script() { dpkg-deb --ctrl-tarfile "$1" | tar -xOf - "./$2" 2>/dev/null; }
+script "$deb" prerm | grep -q "deb-systemd-invoke stop 'fastsocket.service'" ||
 	fail "$deb does not stop fastsocket.service on removal"
+! script "$deb" preinst | grep -q 'stop' ||
+	fail "$deb stops fastsocket.service before an upgrade (and nothing starts it again)"
+! script "$deb" postinst | grep -q 'restart' ||
+	fail "$deb restarts fastsocket.service before the new module is built"
+script "$dkms" postinst | grep -q 'deb-systemd-invoke restart fastsocket.service' ||
+	fail "$dkms does not restart fastsocket.service once the new module is built"
+echo "ok: removal stops the unit; an upgrade leaves it running, and restarts it once DKMS built the new module"
 echo "ok: $deb has the library, command, unit, udev rule, modprobe.d conffile, man pages"
 files=$(dpkg-deb -c "$dkms" | awk '{ print $6 }')
 for f in dkms.conf VERSION include/uapi/linux/fastsocket.h $(git ls-files src/kmod); do

@@ -65,6 +65,14 @@ kernels_newest() {
 		sed 's/^linux-binary-unsigned-//' | sort -V | tail -n 1
 }
 
+# kernels_trixie_stable: Debian 13's own kernel (6.12 now), the one its
+# linux-image-amd64 installs; nothing when Debian 13's lists cannot be had.
+kernels_trixie_stable() {
+	trixie_update || return 0
+	trixie_apt apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: linux-image-\([0-9][^ ]*+deb13-amd64\)$/\1/p' | head -n 1
+}
+
 # kernel_is_trixie REL: a Debian 13 kernel: its packages come from the
 # harness's Debian 13 apt, and its module builds in the Debian 13 build
 # root (buildroot.sh), its headers naming gcc-14.
