@@ -33,8 +33,8 @@ done
 dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles | grep -qx /etc/modprobe.d/fastsocket.conf ||
 	fail "/etc/modprobe.d/fastsocket.conf is not a conffile"
 # Removal stops the unit first (untune, unload); an upgrade leaves it
-# running and fastsocket-dkms restarts it once the new module is built:
-# tests/e2e shows both.
+# running and fastsocket-dkms restarts it once the new module is built,
+# where no server holds the old one: tests/e2e shows the held case.
 script() { dpkg-deb --ctrl-tarfile "$1" | tar -xOf - "./$2" 2>/dev/null; }
 script "$deb" prerm | grep -q "deb-systemd-invoke stop 'fastsocket.service'" ||
 	fail "$deb does not stop fastsocket.service on removal"
@@ -42,9 +42,10 @@ script "$deb" prerm | grep -q "deb-systemd-invoke stop 'fastsocket.service'" ||
 	fail "$deb stops fastsocket.service before an upgrade (and nothing starts it again)"
 ! script "$deb" postinst | grep -q 'restart' ||
 	fail "$deb restarts fastsocket.service before the new module is built"
-script "$dkms" postinst | grep -q 'deb-systemd-invoke restart fastsocket.service' ||
-	fail "$dkms does not restart fastsocket.service once the new module is built"
-echo "ok: removal stops the unit; an upgrade leaves it running, and restarts it once DKMS built the new module"
+script "$dkms" postinst | grep -q 'deb-systemd-invoke restart fastsocket.service' &&
+	script "$dkms" postinst | grep -q '/sys/module/fastsocket/refcnt' ||
+	fail "$dkms does not restart fastsocket.service once the new module is built and nothing holds the old one"
+echo "ok: removal stops the unit; an upgrade leaves it running, and restarts it once DKMS built the new module where nothing holds the old one"
 echo "ok: $deb has the library, command, unit, udev rule, modprobe.d conffile, man pages"
 files=$(dpkg-deb -c "$dkms" | awk '{ print $6 }')
 for f in dkms.conf VERSION include/uapi/linux/fastsocket.h $(git ls-files src/kmod); do
