@@ -6,7 +6,8 @@
  * epoll with the application's event data and EPOLLEXCLUSIVE, so that
  * connections left on the global queue (a CPU without a worker, a queue
  * handed over by a worker that died) wake one worker, whose accept()
- * takes them through ACCEPT's fallback.
+ * takes them through ACCEPT's fallback. A thread's epoll gets its own
+ * local listener (threads.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -60,6 +61,17 @@ static void mirror(int epfd, int op, int fd, const struct epoll_event *ev)
 	fsock_unlock();
 }
 
+/* After the application's own epoll_ctl on the shared listener @fd. */
+static void thread_serves(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	if (!fsock_threads_any() || fsock_get(fd).kind != FSOCK_GLOBAL)
+		return;
+	if (op == EPOLL_CTL_ADD)
+		fsock_thread_listener(fd, epfd, ev, true);
+	else
+		fsock_thread_epoll(epfd, op, fd, ev);
+}
+
 FSOCK_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
 	int ret, saved_errno;
@@ -70,9 +82,12 @@ FSOCK_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		       fsock_get(fd).kind == FSOCK_LOCAL;
 
 	ret = fsock_real()->epoll_ctl(epfd, op, fd, ev);
-	if (ret == 0 && local) {
+	if (ret == 0 && fsock_any()) {
 		saved_errno = errno;
-		mirror(epfd, op, fd, ev);
+		if (local)
+			mirror(epfd, op, fd, ev);
+		else
+			thread_serves(epfd, op, fd, ev);
 		errno = saved_errno;
 	}
 	return ret;

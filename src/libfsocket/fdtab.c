@@ -239,6 +239,7 @@ static void child_after_fork(void)
 {
 	pthread_mutex_init(&lock, NULL);
 	atomic_store_explicit(&cached_pid, getpid(), memory_order_relaxed);
+	fsock_thread_after_fork();
 	pthread_sigmask(SIG_SETMASK, &mask_before, NULL);
 }
 

@@ -167,6 +167,34 @@ int fsock_fresh(int fd);
 /* localize.c: a worker's own local listener, put over its descriptor. */
 bool fsock_want_local(int fd, bool from_accept);
 
+/*
+ * threads.c: threads of one process that serve one shared listener, each
+ * with a private local listener. The calls but fsock_thread_listener,
+ * fsock_thread_unlisten and fsock_thread_each run under fsock_lock().
+ */
+extern atomic_int fsock_threads_known;
+
+static inline bool fsock_threads_any(void)
+{
+	return atomic_load_explicit(&fsock_threads_known,
+				    memory_order_relaxed) > 0;
+}
+
+bool fsock_threaded(void);
+void fsock_thread_mode(int fd, bool worker);
+int fsock_thread_accept_any(int fd, struct sockaddr *addr, socklen_t *len,
+			    int flags);
+int fsock_thread_listener(int fd, int epfd, const struct epoll_event *ev,
+			  bool serve);
+void fsock_thread_epoll(int epfd, int op, int fd,
+			const struct epoll_event *ev);
+void fsock_thread_unlisten(int fd);
+void fsock_thread_each(int fd, void (*fn)(int local, const void *arg),
+		       const void *arg);
+void fsock_thread_forget(int fd);
+void fsock_thread_lost(int local);
+void fsock_thread_after_fork(void);
+
 /* epoll.c: the global listener in the worker's epoll, next to the local. */
 void fsock_epoll_unwatch(int epfd, int gfd);
 

@@ -8,7 +8,10 @@
  * keeps a private descriptor of the global listener, for ACCEPT's
  * fallback and for epoll, and puts the local listener over the
  * application's descriptor with dup3(), keeping its flags: from then on
- * the worker's descriptor names its local queue.
+ * the worker's descriptor names its local queue. A process that runs
+ * threads keeps its descriptor, and its threads may get local listeners
+ * of their own (threads.c); that holds for the process that listened
+ * too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,12 +23,10 @@
 
 #include "libfsocket.h"
 
-static bool may_spawn(const struct fsock_ent *e, pid_t pid)
+/* Has this process decided about @e's listener? */
+static bool decided(const struct fsock_ent *e, pid_t pid)
 {
-	if (e->kind != FSOCK_GLOBAL ||
-	    (e->b == pid && !(e->flags & FSOCK_NONBLOCK_SEEN)))
-		return false;
-	return e->a != pid || (e->flags & FSOCK_REUSE);
+	return e->b == pid && !(e->flags & FSOCK_NONBLOCK_SEEN);
 }
 
 /* SPAWN_LISTEN for @fd: the new local listener's descriptor, or -1. */
@@ -68,13 +69,25 @@ static bool localize_locked(int fd, pid_t pid)
 {
 	struct fsock_ent e = fsock_get(fd);
 	int channel, gfd, local = -1;
+	bool worker, threads;
 
-	if (!may_spawn(&e, pid))
+	if (e.kind != FSOCK_GLOBAL || decided(&e, pid))
 		return e.kind == FSOCK_LOCAL;
-	/* One try per process, whatever its outcome. */
+	worker = e.a != pid || (e.flags & FSOCK_REUSE);
+	/*
+	 * Threads share the descriptor: each may get its own (threads.c).
+	 * Said before the decision is seen: another thread that sees it
+	 * goes to threads.c at once, without the lock.
+	 */
+	threads = fsock_threaded();
+	if (threads)
+		fsock_thread_mode(fd, worker);
+	/* One decision per process, whatever its outcome. */
 	e.b = pid;
 	e.flags &= ~FSOCK_NONBLOCK_SEEN;
 	fsock_set(fd, &e);
+	if (threads || !worker)
+		return false;
 
 	channel = fsock_channel();
 	if (channel < 0)
@@ -120,7 +133,7 @@ bool fsock_want_local(int fd, bool from_accept)
 	if (e.kind != FSOCK_GLOBAL)
 		return false;
 	pid = fsock_pid();
-	if (!may_spawn(&e, pid))
+	if (decided(&e, pid))
 		return false;
 	/*
 	 * accept() without epoll: only a blocking one waits on both queues.

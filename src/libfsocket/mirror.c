@@ -14,6 +14,9 @@
  *    module watches the shared listener again;
  *  - fcntl(F_SETFL): both files get the flags (O_NONBLOCK), as the one
  *    file the application's siblings share would have.
+ * A shared listener whose threads have local listeners of their own
+ * (threads.c) passes options and flags on to them, and a pause takes
+ * them away.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,9 +35,34 @@ static int shared_of(int fd)
 	return e.kind == FSOCK_LOCAL && e.a != FSOCK_NONE ? e.a : -1;
 }
 
+struct option {
+	int level, name;
+	const void *val;
+	socklen_t len;
+};
+
+static void set_option(int local, const void *arg)
+{
+	const struct option *o = arg;
+
+	fsock_real()->setsockopt(local, o->level, o->name, o->val, o->len);
+}
+
+static void set_flags(int local, const void *arg)
+{
+	fsock_real()->fcntl(local, F_SETFL, *(const int *)arg);
+}
+
+/* The shared listener @fd of threads with local listeners (threads.c). */
+static bool served_by_threads(int fd)
+{
+	return fsock_threads_any() && fsock_get(fd).kind == FSOCK_GLOBAL;
+}
+
 FSOCK_EXPORT int setsockopt(int fd, int level, int name, const void *val,
 			    socklen_t len)
 {
+	struct option o = { level, name, val, len };
 	int gfd = shared_of(fd), saved, ret;
 
 	if (gfd >= 0 && level == SOL_SOCKET && name == SO_INCOMING_CPU)
@@ -43,6 +71,11 @@ FSOCK_EXPORT int setsockopt(int fd, int level, int name, const void *val,
 	if (ret == 0 && gfd >= 0) {
 		saved = errno;
 		fsock_real()->setsockopt(gfd, level, name, val, len);
+		errno = saved;
+	} else if (ret == 0 && served_by_threads(fd) &&
+		   !(level == SOL_SOCKET && name == SO_INCOMING_CPU)) {
+		saved = errno;
+		fsock_thread_each(fd, set_option, &o);
 		errno = saved;
 	}
 	return ret;
@@ -53,6 +86,8 @@ void fsock_mirror_disconnect(int fd, const struct sockaddr *addr)
 {
 	int gfd = shared_of(fd), saved = errno;
 
+	if (addr->sa_family == AF_UNSPEC && served_by_threads(fd))
+		fsock_thread_unlisten(fd);
 	if (gfd < 0 || addr->sa_family != AF_UNSPEC)
 		return;
 	/* Its queue moves to another member that still listens, if any. */
@@ -79,6 +114,10 @@ void fsock_mirror_setfl(int fd, int flags)
 		fsock_real()->fcntl(gfd, F_SETFL, flags);
 		errno = saved;
 		return;
+	}
+	if (served_by_threads(fd)) {
+		fsock_thread_each(fd, set_flags, &flags);
+		errno = saved;
 	}
 	fsock_lock();
 	e = fsock_get(fd);

@@ -8,7 +8,8 @@
  * the library's private descriptor of the global listener, and reports its
  * readiness as the worker's descriptor's; the worker's accept() then takes
  * from either queue (ACCEPT). The private descriptor never shows in what
- * the application gets back. Without any local listener in the process
+ * the application gets back. A thread of a process whose threads have
+ * local listeners of their own (threads.c) waits on its own too. Without any local listener in the process
  * the calls go straight to libc.
  */
 #include <errno.h>
@@ -23,7 +24,10 @@
 #define READ_EVENTS (POLLIN | POLLRDNORM)
 #define STACK_FDS 64
 
-/* The private global descriptor behind @fd, or -1. */
+/*
+ * The other queue behind @fd, or -1: a worker's private global
+ * descriptor, or a thread's own local listener for the shared @fd.
+ */
 static int global_of(int fd)
 {
 	struct fsock_ent e;
@@ -31,6 +35,8 @@ static int global_of(int fd)
 	if (fd < 0)
 		return -1;
 	e = fsock_get(fd);
+	if (e.kind == FSOCK_GLOBAL && fsock_threads_any())
+		return fsock_thread_listener(fd, -1, NULL, false);
 	return e.kind == FSOCK_LOCAL && e.a != FSOCK_NONE ? e.a : -1;
 }
 

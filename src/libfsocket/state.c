@@ -27,11 +27,16 @@ static void forget_local(int fd, const struct fsock_ent *e)
 	fsock_reg_drop(fd);
 }
 
-/* Our private descriptor goes: its LOCAL owner keeps no global fallback. */
+/*
+ * Our private descriptor goes: its LOCAL owner keeps no global fallback,
+ * or a thread loses its local listener.
+ */
 static void forget_private(int fd, const struct fsock_ent *e)
 {
 	struct fsock_ent owner = fsock_get(e->a);
 
+	if (owner.kind == FSOCK_GLOBAL)
+		fsock_thread_lost(fd);
 	if (owner.kind != FSOCK_LOCAL || owner.a != fd)
 		return;
 	unwatch_all(e->a, fd);
@@ -55,6 +60,10 @@ void fsock_forget(int fd)
 		break;
 	case FSOCK_PRIVATE:
 		forget_private(fd, &e);
+		break;
+	case FSOCK_GLOBAL:
+		if (fsock_threads_any())
+			fsock_thread_forget(fd);
 		break;
 	default:
 		break;

@@ -135,9 +135,12 @@ static int shutdown_local(int fd, int how)
 
 FSOCK_EXPORT int shutdown(int fd, int how)
 {
-	if ((how == SHUT_RD || how == SHUT_RDWR) &&
-	    fsock_get(fd).kind == FSOCK_LOCAL)
+	enum fsock_kind kind = fsock_get(fd).kind;
+
+	if ((how == SHUT_RD || how == SHUT_RDWR) && kind == FSOCK_LOCAL)
 		return shutdown_local(fd, how);
+	if ((how == SHUT_RD || how == SHUT_RDWR) && kind == FSOCK_GLOBAL)
+		fsock_thread_unlisten(fd);
 	return fsock_real()->shutdown(fd, how);
 }
 
@@ -227,33 +230,72 @@ static int accept_local(int fd, int gfd, struct sockaddr *addr,
 	return ret;
 }
 
-/* A worker's listener: its local queue, then the global one. */
-static bool accept_is_local(int fd, int *gfd)
+/* A thread's own local listener for the shared @fd, or -1 (threads.c). */
+static int thread_local_of(int fd)
+{
+	int fl;
+
+	if (!fsock_threads_any() || fsock_get(fd).kind != FSOCK_GLOBAL)
+		return -1;
+	/* A blocking accept() serves the listener; a non-blocking one looks. */
+	fl = fsock_real()->fcntl(fd, F_GETFL);
+	return fsock_thread_listener(fd, -1, NULL,
+				     fl >= 0 && !(fl & O_NONBLOCK));
+}
+
+/*
+ * A worker's listener, or a thread's: @lfd its local queue, @gfd the
+ * global one.
+ */
+static bool accept_is_local(int fd, int *lfd, int *gfd)
 {
 	struct fsock_ent e;
 
-	if (!fsock_any() || !fsock_want_local(fd, true))
+	if (!fsock_any())
 		return false;
-	e = fsock_get(fd);
-	*gfd = e.a;
-	return e.kind == FSOCK_LOCAL;
+	if (fsock_want_local(fd, true)) {
+		e = fsock_get(fd);
+		*lfd = fd;
+		*gfd = e.a;
+		return e.kind == FSOCK_LOCAL;
+	}
+	*lfd = thread_local_of(fd);
+	*gfd = fd;
+	return *lfd >= 0;
+}
+
+/*
+ * The shared listener; empty, for a thread that does not serve it, what
+ * waits on the serving threads' local listeners (threads.c).
+ */
+static int accept_shared(int fd, struct sockaddr *addr, socklen_t *len,
+			 int flags)
+{
+	int ret = fsock_real()->accept4(fd, addr, len, flags);
+
+	if (ret < 0 && errno == EAGAIN && fsock_threads_any() &&
+	    fsock_get(fd).kind == FSOCK_GLOBAL)
+		ret = fsock_thread_accept_any(fd, addr, len, flags);
+	return ret;
 }
 
 FSOCK_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,
 			 int flags)
 {
-	int gfd;
+	int lfd, gfd;
 
-	if (accept_is_local(fd, &gfd))
-		return fsock_fresh(accept_local(fd, gfd, addr, len, flags));
-	return fsock_fresh(fsock_real()->accept4(fd, addr, len, flags));
+	if (accept_is_local(fd, &lfd, &gfd))
+		return fsock_fresh(accept_local(lfd, gfd, addr, len, flags));
+	return fsock_fresh(accept_shared(fd, addr, len, flags));
 }
 
 FSOCK_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
-	int gfd;
+	int lfd, gfd;
 
-	if (accept_is_local(fd, &gfd))
-		return fsock_fresh(accept_local(fd, gfd, addr, len, 0));
+	if (accept_is_local(fd, &lfd, &gfd))
+		return fsock_fresh(accept_local(lfd, gfd, addr, len, 0));
+	if (fsock_threads_any())
+		return fsock_fresh(accept_shared(fd, addr, len, 0));
 	return fsock_fresh(fsock_real()->accept(fd, addr, len));
 }

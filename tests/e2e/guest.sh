@@ -188,8 +188,6 @@ step "fastsocketctl status says to restart the servers" sh -c \
 step "systemctl stop nginx" systemctl stop nginx
 step "systemctl restart fastsocket" systemctl restart fastsocket
 step "module $new_version loaded" loaded_version "$new_version"
-step "systemctl restart fastsocket" systemctl restart fastsocket
-step "module loaded after restart" loaded
 step "tuning applied after restart" tuned
 step "systemctl stop fastsocket" systemctl stop fastsocket
 step "stop unloaded the module" unloaded

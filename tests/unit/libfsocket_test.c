@@ -6,7 +6,7 @@
  * numbers closed behind the library's back and handed out again (open,
  * pipe, recvmsg and the rest), descriptors sent with SCM_RIGHTS, poll()
  * and select() on a local listener, signal handlers, threads, fork and
- * vfork. The library's objects are linked into this program, so
+ * vfork, threads serving one listener. The library's objects are linked into this program, so
  * its wrappers are the calls made here, and libc's are found behind them
  * as in a preloaded process. Built plain, with ASan + UBSan and with TSan
  * (tests/unit/Makefile). The table is set up by hand where the module
@@ -642,6 +642,72 @@ static void scm_rights_send_shared(void **state)
 	close(p[1]);
 }
 
+/*
+ * Threads serving one shared listener (threads.c): each thread that adds
+ * it to an epoll of its own is counted, the count goes with the thread,
+ * a fork() child keeps none of its parent's, and closing the listener
+ * drops the rest. No module here: no local listener is ever made, and
+ * the listener stays on libc's path.
+ */
+struct serve_arg {
+	int fd;
+	pthread_barrier_t *up, *done;
+};
+
+static void *serve_listener(void *p)
+{
+	struct serve_arg *a = p;
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = a->fd };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	intptr_t bad = ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, a->fd, &ev) < 0;
+
+	pthread_barrier_wait(a->up);
+	pthread_barrier_wait(a->done);
+	close(ep);
+	return (void *)bad;
+}
+
+static void threads_serve_one_listener(void **state)
+{
+	pthread_barrier_t up, done;
+	struct serve_arg a = { .up = &up, .done = &done };
+	pthread_t t[2];
+	void *ret;
+	pid_t child;
+	int i, status, client;
+
+	(void)state;
+	a.fd = tcp_listener(false, &client);
+	set_kind(a.fd, FSOCK_GLOBAL, getpid());
+	pthread_barrier_init(&up, NULL, 3);
+	pthread_barrier_init(&done, NULL, 3);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, serve_listener, &a), 0);
+	pthread_barrier_wait(&up);
+	/* The listener's entry, and one for each serving thread. */
+	assert_int_equal(atomic_load(&fsock_threads_known), 3);
+	assert_int_equal(fsock_get(a.fd).b, getpid());
+	child = fork();
+	if (child == 0)
+		_exit(atomic_load(&fsock_threads_known) == 0 ? 0 : 1);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	pthread_barrier_wait(&done);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], &ret), 0);
+		assert_null(ret);
+	}
+	/* Gone with their threads (the key destructor). */
+	assert_int_equal(atomic_load(&fsock_threads_known), 1);
+	/* An accept() that only looks (non-blocking) serves nothing. */
+	assert_int_equal(accept(a.fd, NULL, NULL), -1);
+	assert_int_equal(atomic_load(&fsock_threads_known), 1);
+	close(a.fd);
+	assert_int_equal(atomic_load(&fsock_threads_known), 0);
+	pthread_barrier_destroy(&up);
+	pthread_barrier_destroy(&done);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -658,6 +724,7 @@ int main(void)
 		cmocka_unit_test_teardown(vfork_is_real, teardown),
 		cmocka_unit_test_teardown(stale_numbers_open, teardown),
 		cmocka_unit_test_teardown(scm_rights_send_shared, teardown),
+		cmocka_unit_test_teardown(threads_serve_one_listener, teardown),
 	};
 	struct rlimit rl;
 

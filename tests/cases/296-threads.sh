@@ -1,0 +1,96 @@
+# Threaded servers: a local listener per thread (libfsocket's threads.c).
+# One process whose threads share one listener, plain and under the
+# library side by side, short connections over veth with RPS:
+#  - tests/progs/stall.c -T, a thread per CPU, each waiting in an epoll of
+#    its own (haproxy's model), then each blocking in accept() (a thread
+#    pool): every connection answered, and the share accepted on the CPU
+#    that processed the handshake (SO_INCOMING_CPU against sched_getcpu())
+#    at least 95 % under the library (100 % and 99.7 % measured: a thread
+#    takes its local listener as it first serves the listener);
+#  - Debian's haproxy in its default threaded mode (one process, a thread
+#    per CPU) under wrk: no more errors than plain, at least 99 % of the
+#    module's accepts from local queues, and as many threads pinned to a
+#    single CPU (mode 2) as there are CPUs;
+#  - one thread accepting while the process runs others (a dispatcher):
+#    the listener stays shared, no local listener is made.
+# Sanitizer kernels: skipped: the library under threads; 120 and 140 drive ACCEPT and closing local listeners
+. "$FS_ROOT/tests/vm/lib.sh"
+. "$FS_ROOT/tests/vm/stats.sh"
+. "$FS_ROOT/tests/vm/stall.sh"
+. "$FS_ROOT/tests/vm/servers.sh"
+
+[ "$(nproc)" -ge 2 ] || skip "needs at least 2 CPUs"
+cpus=$(nproc)
+trap 'fs_servers_stop; fs_netns_down' EXIT
+fs_netns_up || fail "cannot set up the namespaces"
+fs_load || fail "load failed"
+
+# pct_at_least PCT MIN
+pct_at_least() { awk -v p="$1" -v m="$2" 'BEGIN { exit !(p >= m) }'; }
+
+n=600
+port=8600
+for mode in epoll block; do
+	for setup in plain fastsocket; do
+		port=$((port + 1))
+		if [ $setup = plain ]; then
+			r=$(fs_stall_run $port $n "$setup, $cpus $mode threads" -- -w "$cpus" -m $mode -T)
+		else
+			r=$(fs_stall_run $port $n "$setup, $cpus $mode threads" "${FS_PRELOAD[@]}" -- -w "$cpus" -m $mode -T)
+		fi
+		note "$r"
+		[ "$(fs_field "$r" failed)" = 0 ] || fail "$setup, $mode threads: connections failed: $r"
+		pct=$(fs_field "$r" pct)
+		if [ $setup = fastsocket ]; then
+			pct_at_least "$pct" 95 ||
+				fail "$mode threads: $pct % accepted on the handshake's CPU under the library, want >= 95 (plain $plain_pct %)"
+		else
+			plain_pct=$pct
+		fi
+		echo "ok: $setup, $cpus $mode threads: $n of $n answered, $pct % local"
+	done
+done
+
+# One thread accepts, the others never touch the listener (a dispatcher).
+spawned=$(fs_stat spawns)
+r=$(fs_stall_run 8610 100 "fastsocket, one accepting thread" "${FS_PRELOAD[@]}" -- -w 1 -m epoll -T)
+note "$r"
+[ "$(fs_field "$r" failed)" = 0 ] || fail "one accepting thread: connections failed: $r"
+[ "$(fs_stat spawns)" = "$spawned" ] ||
+	fail "one accepting thread: $(( $(fs_stat spawns) - spawned )) local listener(s) made for it"
+echo "ok: one accepting thread: 100 of 100 answered on the shared listener, no local listener made"
+
+# pinned PID: the number of PID's threads allowed on one CPU only.
+pinned() {
+	grep -h Cpus_allowed_list "/proc/$1"/task/*/status | awk '$2 ~ /^[0-9]+$/' | wc -l
+}
+
+for setup in plain fastsocket; do
+	if [ $setup = plain ]; then
+		ip netns exec srv haproxy -D -f "$FS_ROOT/tests/servers/haproxy-threads.cfg" || fail "haproxy did not start"
+	else
+		fs_preload haproxy -D -f "$FS_ROOT/tests/servers/haproxy-threads.cfg" || fail "haproxy did not start under the library"
+	fi
+	fs_wait_up || fail "$setup: haproxy did not answer"
+	pid=$(cat /run/fs-haproxy.pid)
+	l0=$(fs_stat local_accepts) g0=$(fs_stat global_accepts)
+	res=$(fs_wrk 4)
+	# shellcheck disable=SC2086 # its words
+	set -- $res
+	local=$(( $(fs_stat local_accepts) - l0 )) global=$(( $(fs_stat global_accepts) - g0 ))
+	threads=$(find "/proc/$pid/task" -mindepth 1 -maxdepth 1 | wc -l)
+	note "$setup: haproxy, $threads threads: $res; module: local $local global $global; threads pinned $(pinned "$pid")"
+	[ "$2" -gt 0 ] || fail "$setup: wrk made no request"
+	if [ $setup = plain ]; then
+		plain_errors=$4
+	else
+		[ "$4" -le "$plain_errors" ] || fail "haproxy: $4 errors under the library, plain $plain_errors"
+		pct=$(awk -v l="$local" -v g="$global" 'BEGIN { printf "%.1f", l + g ? 100 * l / (l + g) : 0 }')
+		pct_at_least "$pct" 99 || fail "haproxy: $pct % of the module's accepts were local, want >= 99"
+		[ "$(pinned "$pid")" -ge "$cpus" ] ||
+			fail "haproxy: $(pinned "$pid") of its threads pinned, want one per CPU ($cpus)"
+		echo "ok: haproxy, $threads threads: $2 requests, $4 errors (plain $plain_errors), $pct % local"
+	fi
+	fs_servers_stop
+done
+check "closed listeners are forgotten" fs_wait_no_listeners
