@@ -2,7 +2,8 @@
 # and setup, the median, minimum and maximum of connections per second over
 # the rounds, the failed requests, and the accept and request locality
 # (shares of all rounds' accepts and first reads that ran on the CPU that
-# processed the connection's packets).
+# processed the connection's packets). Ratios are to plain nginx, and for
+# the haproxy setups to plain haproxy.
 #   awk -F, -f summarize.awk results.csv             a table per vCPU count
 #   awk -F, -v csv=1 -f summarize.awk results.csv    the same as CSV
 # A locality with nothing to count (no accept seen) is n/a, -1 in the CSV.
@@ -49,13 +50,16 @@ END {
 		base = ("plain" in seen_setup) ? median(cpus[c] SUBSEP "plain") : 0
 		for (s = 1; s <= nsetup; s++) {
 			key = cpus[c] SUBSEP setup[s]
+			b = base	# median() sets lo and hi: first the base
+			if (setup[s] ~ /^haproxy/)	# against haproxy plain
+				b = ("haproxy" in seen_setup) ? median(cpus[c] SUBSEP "haproxy") : 0
 			med[s] = median(key)
 			range[s] = sprintf("%.0f-%.0f", lo, hi)
-			ratio[s] = base ? med[s] / base : 0
+			ratio[s] = b ? med[s] / b : 0
 			fails[s] = err[key]
 			aloc[s] = pct(acc_local[key], acc[key])
 			rloc[s] = pct(rd_local[key], rd[key])
-			if (csv)
+			if (csv && n[key])	# a setup not run on these vCPUs: no row
 				printf "%s,%s,%d,%.1f,%.1f,%.1f,%.3f,%d,%.1f,%.1f\n",
 					cpus[c], setup[s], n[key], med[s], lo, hi,
 					ratio[s], fails[s], aloc[s], rloc[s]

@@ -1,14 +1,20 @@
 # The benchmark's guest side (run by tests/vm/runner): Debian's nginx three
-# ways on the same load, round after round, each setup started afresh:
+# ways and haproxy two ways on the same load, round after round, each setup
+# started afresh:
 #   plain       bench/nginx.conf as is: one listener shared by every worker
 #   reuseport   "listen 80 reuseport" and "worker_cpu_affinity auto": a
 #               listener per worker, workers pinned (the stock alternative)
 #   fastsocket  the plain configuration under libfsocket.so (module loaded)
+#   haproxy     Debian's haproxy in its default threaded mode (one
+#               process, a thread per CPU, one shared listener), plain
+#   haproxy-fs  the same under libfsocket.so (a local listener per
+#               thread)
 # wrk in namespace cli sends short connections (one request each) over veth
-# with RPS. libaccprobe.so, preloaded in all three, counts accepts and
-# requests served on the CPU that processed their packets. One line per run:
+# with RPS. libaccprobe.so, preloaded in all of them, counts accepts and
+# requests served on the CPU that processed their packets (for haproxy: its
+# accepts; its threads read without the probe's wrappers). One line per run:
 #   result,CPUS,SETUP,ROUND,CONN_PER_S,REQUESTS,ERRORS,ACCEPTS,ACCEPTS_LOCAL,READS,READS_LOCAL
-# Settings: FSB_ROUNDS (3), FSB_SECONDS (5), FSB_SETUPS (all three).
+# Settings: FSB_ROUNDS (3), FSB_SECONDS (5), FSB_SETUPS (the first three).
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 . "$FS_ROOT/tests/vm/servers.sh"
@@ -19,7 +25,7 @@ read -r -a setups <<<"${FSB_SETUPS:-plain reuseport fastsocket}"
 probe=$FS_BUILD/bench/libaccprobe.so
 counts=/dev/shm/accprobe
 
-for p in nginx wrk; do
+for p in nginx wrk $(case " ${setups[*]} " in *" haproxy"*) echo haproxy ;; esac); do
 	command -v "$p" >/dev/null || fail "$p is not installed (tests/lib/host-deps.sh installs it)"
 done
 [ -f "$probe" ] || fail "no $probe (make -C bench)"
@@ -45,15 +51,25 @@ probe_totals() {
 		awk '{ a += $1; b += $2; c += $3; d += $4 } END { print a, b, c, d }'
 }
 
+# start SETUP PRELOAD: the server of SETUP, in namespace srv.
+start() {
+	local server=(nginx -c "$(configure "$1")")
+	case $1 in
+	haproxy*) server=(haproxy -D -f "$FS_ROOT/tests/servers/haproxy-threads.cfg") ;;
+	esac
+	ip netns exec srv env ACCPROBE_FILE="$counts" LD_PRELOAD="$2" \
+		"${server[@]}" || fail "$1: ${server[0]} did not start"
+}
+
 # run SETUP: one measurement in round $ROUND, one result line.
 run() {
-	local setup=$1 conf preload=$probe before after load
-	conf=$(configure "$setup")
-	[ "$setup" = fastsocket ] && preload="$probe $FS_LIB"
+	local setup=$1 preload=$probe before after load
+	case $setup in
+	fastsocket | haproxy-fs) preload="$probe $FS_LIB" ;;
+	esac
 	rm -f "$counts"
-	ip netns exec srv env ACCPROBE_FILE="$counts" LD_PRELOAD="$preload" \
-		nginx -c "$conf" || fail "$setup: nginx did not start"
-	fs_wait_up || fail "$setup: nginx does not answer"
+	start "$setup" "$preload"
+	fs_wait_up || fail "$setup: the server does not answer"
 	before=$(probe_totals)
 	load=$(fs_wrk "$secs")
 	after=$(probe_totals)
@@ -66,7 +82,7 @@ run() {
 			req, err, $5 - $1, $6 - $2, $7 - $3, $8 - $4 }'
 }
 
-echo "== nginx $(nginx -v 2>&1 | sed 's,.*/,,'), $(nproc) vCPUs, $rounds rounds of ${secs}s per setup"
+echo "== nginx $(nginx -v 2>&1 | sed 's,.*/,,'), $(nproc) vCPUs, $rounds rounds of ${secs}s per setup: ${setups[*]}"
 for ROUND in $(seq "$rounds"); do
 	# Each round starts with the next setup, so none always runs first.
 	for i in "${!setups[@]}"; do

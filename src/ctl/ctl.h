@@ -22,6 +22,20 @@ int ctl_need_caps(const char *command);
 /* status.c, for tune too: says when the loaded module is not the installed one */
 void ctl_module_stale(void);
 
+/* procs.c: the processes holding /dev/fastsocket, with their listeners */
+#define CTL_PROC_LISTENERS 16
+struct ctl_proc {
+	int pid;
+	char comm[32];
+	int nlisten;
+	struct {
+		char addr[80];
+		int sockets;	/* the shared listener and local ones */
+	} listen[CTL_PROC_LISTENERS];
+};
+/* up to @max; -1 without /proc; *@denied: processes not readable */
+int ctl_procs(struct ctl_proc *procs, int max, int *denied);
+
 /* the commands: exit statuses */
 int ctl_status(int argc, char **argv);
 int ctl_stats(int argc, char **argv);
@@ -34,6 +48,8 @@ int ctl_rfd_on(const char *dev);
 int ctl_rfd_off(const char *dev);
 /* rfd.c, for status too: which devices have it, one line each */
 int ctl_rfd_status(void);
+/* their names into @names (up to @max); the count, or -1 */
+int ctl_rfd_devices(char (*names)[32], int max);
 #define CTL_RFD_MARK "rfd:"	/* a CTL_STATE line "rfd:DEV<TAB>on" */
 
 #define CTL_STATE "/run/fastsocket/tune.saved"

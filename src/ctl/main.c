@@ -13,8 +13,8 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *help;
 } ctl_commands[] = {
-	{ "status", ctl_status, "module, parameters, device and tuning state" },
-	{ "stats", ctl_stats, "per-CPU counters [--json] [-w] [-n COUNT]" },
+	{ "status", ctl_status, "module, parameters, device, tuning, processes [--json]" },
+	{ "stats", ctl_stats, "per-CPU counters [--json | --prometheus] [-w] [-n COUNT]" },
 	{ "tune", ctl_tune, "spread RPS, XPS and NIC interrupts over the CPUs [--dry-run]" },
 	{ "untune", ctl_untune, "restore what tune changed" },
 	{ "rfd", ctl_rfd, "on|off DEVICE...: steer replies by port (RFD); status" },

@@ -163,6 +163,12 @@ static int rfd_read_range(struct rfd_range *r)
 		return -1;
 	}
 	r->ncpu = cpu_list_span(buf);
+	if (!r->ncpu) {
+		fprintf(stderr, "fastsocketctl rfd: cannot read the CPU list of /sys/devices/system/cpu/possible: %s\n",
+			buf);
+		errno = EINVAL;
+		return -1;
+	}
 	if (r->hi < r->lo || r->hi - r->lo + 1 < r->ncpu) {
 		fprintf(stderr,
 			"fastsocketctl rfd: net.ipv4.ip_local_port_range %u-%u has fewer ports than the %u CPUs, so some CPU would have no port; widen it\n",
@@ -202,13 +208,39 @@ static int rfd_check_rps(const char *dev)
 	return busy ? -1 : 0;
 }
 
+struct cpumap_fill {
+	int fd;
+	unsigned int ncpu;
+	int err;
+};
+
+/* One online CPU's entry in the cpumap (a CPU past the modulus has none). */
+static int cpumap_entry(unsigned int cpu, void *arg)
+{
+	struct cpumap_fill *f = arg;
+	uint32_t key = cpu, qsize = RFD_QSIZE;
+	union bpf_attr attr;
+
+	if (cpu >= f->ncpu)
+		return 0;
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = (uint32_t)f->fd;
+	attr.key = (uintptr_t)&key;
+	attr.value = (uintptr_t)&qsize;
+	if (sys_bpf(BPF_MAP_UPDATE_ELEM, &attr) < 0) {
+		f->err = errno;
+		fprintf(stderr, "fastsocketctl rfd: cpumap entry for CPU %u: %s\n",
+			cpu, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 static int rfd_cpumap(const struct rfd_range *r)
 {
+	struct cpumap_fill f = { .ncpu = r->ncpu };
 	union bpf_attr attr;
 	char online[256];
-	unsigned int a, b;
-	char *s;
-	int fd;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.map_type = BPF_MAP_TYPE_CPUMAP;
@@ -216,34 +248,17 @@ static int rfd_cpumap(const struct rfd_range *r)
 	attr.value_size = sizeof(uint32_t);	/* the ring size */
 	attr.max_entries = r->ncpu;
 	snprintf(attr.map_name, sizeof(attr.map_name), RFD_NAME);
-	fd = sys_bpf(BPF_MAP_CREATE, &attr);
-	if (fd < 0) {
+	f.fd = sys_bpf(BPF_MAP_CREATE, &attr);
+	if (f.fd < 0) {
 		perror("fastsocketctl rfd: creating the cpumap");
 		return -1;
 	}
-	if (ctl_read("/sys/devices/system/cpu/online", online, sizeof(online)))
-		goto fail;
-	for (s = strtok(online, ","); s; s = strtok(NULL, ",")) {
-		if (sscanf(s, "%u-%u", &a, &b) != 2)
-			b = a = (unsigned int)atoi(s);
-		for (uint32_t cpu = a; cpu <= b && cpu < r->ncpu; cpu++) {
-			uint32_t qsize = RFD_QSIZE;
-
-			memset(&attr, 0, sizeof(attr));
-			attr.map_fd = (uint32_t)fd;
-			attr.key = (uintptr_t)&cpu;
-			attr.value = (uintptr_t)&qsize;
-			if (sys_bpf(BPF_MAP_UPDATE_ELEM, &attr) < 0) {
-				fprintf(stderr, "fastsocketctl rfd: cpumap entry for CPU %u: %s\n",
-					cpu, strerror(errno));
-				goto fail;
-			}
-		}
+	if (ctl_read("/sys/devices/system/cpu/online", online, sizeof(online)) ||
+	    cpu_list_each(online, cpumap_entry, &f) || f.err) {
+		close(f.fd);
+		return -1;
 	}
-	return fd;
-fail:
-	close(fd);
-	return -1;
+	return f.fd;
 }
 
 static int rfd_load(int map_fd, const struct rfd_range *r)
@@ -478,26 +493,37 @@ int ctl_rfd_off(const char *dev)
 	return ret;
 }
 
-int ctl_rfd_status(void)
+int ctl_rfd_devices(char (*names)[32], int max)
 {
 	struct if_nameindex *ifs = if_nameindex(), *i;
 	int n = 0, prog;
 	long id;
 
-	if (!ifs) {
-		perror("fastsocketctl rfd: if_nameindex");
-		return 1;
-	}
-	for (i = ifs; i->if_index; i++) {
+	if (!ifs)
+		return -1;
+	for (i = ifs; i->if_index && n < max; i++) {
 		id = xdp_prog_id(i->if_index);
 		prog = id > 0 ? ours(id) : -1;
 		if (prog < 0)
 			continue;
 		close(prog);
-		printf("rfd: %s: on\n", i->if_name);
-		n++;
+		snprintf(names[n++], sizeof(names[0]), "%s", i->if_name);
 	}
 	if_freenameindex(ifs);
+	return n;
+}
+
+int ctl_rfd_status(void)
+{
+	char names[64][32];
+	int n = ctl_rfd_devices(names, 64), i;
+
+	if (n < 0) {
+		perror("fastsocketctl rfd: if_nameindex");
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		printf("rfd: %s: on\n", names[i]);
 	if (!n)
 		printf("rfd: off on every device of this network namespace\n");
 	return 0;

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/cpu_list.h"
 #include "ctl.h"
 
 #define CTL_FLOWS 32768		/* RFS table entries, shared by the queues */
@@ -68,22 +69,26 @@ static int plan_add(struct plan *p, const char *value, const char *fmt, ...)
 	return 0;
 }
 
+static int add_cpu(unsigned int cpu, void *arg)
+{
+	struct plan *p = arg;
+
+	if (cpu >= CTL_MAX_CPUS) {
+		p->ncpu = 0;	/* a CPU we cannot name in a mask: refuse */
+		return 1;
+	}
+	p->cpu[p->ncpu++] = (int)cpu;
+	return 0;
+}
+
 /* The online CPUs, from a list such as "0-3,8". */
 static int online_cpus(struct plan *p)
 {
-	char buf[4096], *s, *end;
-	long a, b;
+	char buf[4096];
 
-	if (ctl_read("/sys/devices/system/cpu/online", buf, sizeof(buf)))
+	if (ctl_read("/sys/devices/system/cpu/online", buf, sizeof(buf)) ||
+	    cpu_list_each(buf, add_cpu, p))
 		return -1;
-	for (s = buf; *s; s = *end ? end + 1 : end) {
-		a = strtol(s, &end, 10);
-		b = *end == '-' ? strtol(end + 1, &end, 10) : a;
-		if (end == s || a < 0 || b < a || b >= CTL_MAX_CPUS)
-			return -1;
-		for (; a <= b && p->ncpu < CTL_MAX_CPUS; a++)
-			p->cpu[p->ncpu++] = (int)a;
-	}
 	return p->ncpu ? 0 : -1;
 }
 

@@ -99,6 +99,16 @@ void fsock_copy(int from, int to)
 
 	switch (e.kind) {
 	case FSOCK_GLOBAL:
+		/*
+		 * The copy decides for itself. A copy made in a threaded
+		 * process is one thread's own (h2o dup()s the listener in
+		 * each thread): served as a worker's, its first serving
+		 * thread gets a local listener at once (threads.c).
+		 */
+		e.b = FSOCK_NONE;
+		e.flags &= ~FSOCK_NONBLOCK_SEEN;
+		if (fsock_threaded())
+			e.a = 0;
 		fsock_set(to, &e);
 		break;
 	case FSOCK_LOCAL:

@@ -399,8 +399,9 @@ void fsock_thread_forget(int fd)
 
 /*
  * The application paused or shut down @fd: every thread's local listener
- * for it goes (their queues to the group), and comes back at the thread's
- * next accept() once @fd listens again.
+ * for it stops listening too, so that a thread blocked on both queues
+ * returns as it would from the shared one alone (EINVAL), and goes; it
+ * comes back at the thread's next accept() once @fd listens again.
  */
 void fsock_thread_unlisten(int fd)
 {
@@ -409,9 +410,12 @@ void fsock_thread_unlisten(int fd)
 	if (!fsock_threads_any())
 		return;
 	fsock_lock();
-	for (i = 0; i < nr; i++)
-		if (tab[i].fd == fd)
-			close_local(&tab[i]);
+	for (i = 0; i < nr; i++) {
+		if (tab[i].fd != fd || tab[i].local < 0)
+			continue;
+		fsock_real()->shutdown(tab[i].local, SHUT_RD);
+		close_local(&tab[i]);
+	}
 	fsock_unlock();
 }
 

@@ -202,15 +202,20 @@ static int accept_either(int fd, int gfd, struct sockaddr *addr,
 	}
 }
 
+/*
+ * ACCEPT on @fd, a local listener, and @gfd, the shared one. The
+ * application's descriptor is @fd in a worker; in a thread (@thread) it
+ * is @gfd, whose own error (paused, shut down) is then the answer.
+ */
 static int accept_local(int fd, int gfd, struct sockaddr *addr,
-			socklen_t *len, int flags)
+			socklen_t *len, int flags, bool thread)
 {
 	struct fsocket_ioctl_arg arg;
 	int channel = fsock_channel();
 	int ret, refused;
 
 	if (channel < 0)
-		return fsock_real()->accept4(fd, addr, len, flags);
+		return fsock_real()->accept4(thread ? gfd : fd, addr, len, flags);
 	memset(&arg, 0, sizeof(arg));
 	arg.fd = fd;
 	arg.op.accept_op.addr = (uintptr_t)addr;
@@ -222,7 +227,8 @@ static int accept_local(int fd, int gfd, struct sockaddr *addr,
 		return ret;
 	/* Anything else: libc's accept4 on the same queues says it right. */
 	refused = errno;
-	ret = accept_either(fd, gfd, addr, len, flags);
+	ret = thread ? accept_either(gfd, fd, addr, len, flags) :
+		       accept_either(fd, gfd, addr, len, flags);
 	if (ret >= 0)
 		fsock_say_once(FSOCK_ONCE_ACCEPT_REFUSED,
 			       "the module refused ACCEPT (%s); accepting through libc",
@@ -285,7 +291,8 @@ FSOCK_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,
 	int lfd, gfd;
 
 	if (accept_is_local(fd, &lfd, &gfd))
-		return fsock_fresh(accept_local(lfd, gfd, addr, len, flags));
+		return fsock_fresh(accept_local(lfd, gfd, addr, len, flags,
+						lfd != fd));
 	return fsock_fresh(accept_shared(fd, addr, len, flags));
 }
 
@@ -294,7 +301,8 @@ FSOCK_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 	int lfd, gfd;
 
 	if (accept_is_local(fd, &lfd, &gfd))
-		return fsock_fresh(accept_local(lfd, gfd, addr, len, 0));
+		return fsock_fresh(accept_local(lfd, gfd, addr, len, 0,
+						lfd != fd));
 	if (fsock_threads_any())
 		return fsock_fresh(accept_shared(fd, addr, len, 0));
 	return fsock_fresh(fsock_real()->accept(fd, addr, len));

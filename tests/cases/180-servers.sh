@@ -1,6 +1,6 @@
 # Unmodified servers under LD_PRELOAD=libfsocket.so: nginx (Debian's own
 # configuration, worker_processes auto), lighttpd (a worker per CPU),
-# haproxy multi-threaded (its default) and as one process per CPU. wrk in
+# haproxy as one process per CPU (its default, threaded, is case 296's). wrk in
 # another namespace sends short connections (one request each) over veth
 # with RPS. Each must answer every request correctly with no socket error.
 # nginx and lighttpd must accept at least 99 % of the connections wrk
@@ -30,10 +30,6 @@ fs_servers_stop
 
 # The rest differ from nginx in userspace only: stock kernels only.
 if [ "$FS_DEBUG_KERNEL" != 1 ]; then
-	fs_preload haproxy -D -f "$servers/haproxy-threads.cfg" || fail "haproxy did not start"
-	fs_share_local "haproxy, 1 process x $cpus threads" "$(fs_http_load haproxy 'fastsocket haproxy ok' "$secs")" 0
-	fs_servers_stop
-
 	sed "s/^server.max-worker .*/server.max-worker = $cpus/" "$servers/lighttpd.conf" >/tmp/lighttpd.conf
 	fs_preload lighttpd -f /tmp/lighttpd.conf || fail "lighttpd did not start"
 	fs_share_local "lighttpd, $cpus workers" "$(fs_http_load lighttpd 'fastsocket static ok' "$secs")" 99

@@ -1,5 +1,7 @@
 # fastsocketctl on a real kernel: status names the loaded module and its
-# parameters, stats --json carries the same totals as /proc/net/fastsocket,
+# parameters and lists the processes of a pre-fork server under the
+# library with their listeners, stats --json carries the same totals as
+# /proc/net/fastsocket,
 # and tune then untune on a veth pair with 4 queues each way leave every
 # file it touched (RPS, flow counts, XPS, net.core.rps_sock_flow_entries,
 # net.core.skb_defer_max) as it was, after setting RPS to every online
@@ -33,6 +35,20 @@ for key in listeners foreign_members steering; do
 	echo "$json" | grep -q "\"$key\":$v[,}]" || fail "stats --json $json does not carry $key $v"
 done
 echo "ok: stats --json matches /proc/net/fastsocket"
+
+# A pre-fork server under the library: status lists its master (the
+# shared listener) and its two workers (the shared and a local listener
+# each), and says the same as JSON.
+env LD_PRELOAD="$FS_LIB" FASTSOCKET_QUIET=1 "$FS_BIN/stall" -a 127.0.0.1 -p 8740 -w 2 -m epoll >/tmp/stall-240.out 2>&1 &
+server=$!
+wait_for_line /tmp/stall-240.out ready || fail "the stall server did not start: $(cat /tmp/stall-240.out)"
+out=$("$ctl" status)
+kill $server; wait $server 2>/dev/null
+[ "$(echo "$out" | grep -c '^  [0-9]* stall: 127.0.0.1:8740 (2 sockets)$')" = 2 ] ||
+	fail "status does not list the two workers, each with 2 sockets on 127.0.0.1:8740: $out"
+echo "$out" | grep -q "^  $server stall: 127.0.0.1:8740 (1 socket)$" ||
+	fail "status does not list the master $server with its shared listener: $out"
+echo "ok: status lists the server's master and its 2 workers with their listeners"
 
 ip link add fsctl0 numrxqueues 4 numtxqueues 4 type veth peer name fsctl1 \
 	numrxqueues 4 numtxqueues 4 || fail "cannot make a veth pair"

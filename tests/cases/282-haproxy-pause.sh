@@ -1,8 +1,8 @@
 # Debian's haproxy pauses and resumes a listener as on the plain kernel.
 # haproxy as one process per CPU (each its own SO_REUSEPORT listener and
-# an admin socket on 127.0.0.1:910N), wrk in namespace cli for 6 s:
-# "disable frontend web" on process 1 after 2 s, "enable frontend web"
-# after 4 s (haproxy: connect(AF_UNSPEC), then listen()); wrk must see no
+# an admin socket on 127.0.0.1:910N), wrk in namespace cli for 4 s:
+# "disable frontend web" on process 1 after 1 s, "enable frontend web"
+# after 3 s (haproxy: connect(AF_UNSPEC), then listen()); wrk must see no
 # more errors than on the plain kernel (none expected: the other processes
 # answer meanwhile). Then every process disables its frontend: a request
 # is refused at once, as plain; enabled again, it is answered. Plain
@@ -53,9 +53,9 @@ reload() {
 	old=$(cat "$pidf")
 	sockets "$old" >/tmp/old.sockets
 	watched=$(fs_listeners)
-	fs_wrk 6 >/tmp/wrk.res &
+	fs_wrk 4 >/tmp/wrk.res &
 	wrk=$!
-	sleep 2
+	sleep 1.5
 	run "$setup" haproxy -D -f "$cfg" -p "$pidf" -x /tmp/haproxy-pause-1.sock \
 		-sf "$old" 2>/tmp/reload.err || fail "$setup: the reload failed: $(cat /tmp/reload.err)"
 	new=$(cat "$pidf")
@@ -112,15 +112,15 @@ start() {
 for setup in plain fastsocket; do
 	start $setup
 	l0=$(fs_stat local_accepts)
-	fs_wrk 6 >/tmp/wrk.res &
+	fs_wrk 4 >/tmp/wrk.res &
 	wrk=$!
-	sleep 2
+	sleep 1
 	admin 1 "disable frontend web" >/tmp/admin.out
 	sleep 2
 	admin 1 "enable frontend web" >>/tmp/admin.out
 	wait $wrk
 	read -r _ requests _ errors _ </tmp/wrk.res
-	note "$setup: 1 of $cpus frontends disabled for 2 s of 6: requests $requests errors $errors"
+	note "$setup: 1 of $cpus frontends disabled for 2 s of 4: requests $requests errors $errors"
 	grep -q '[^[:space:]]' /tmp/admin.out && note "$setup: admin socket said: $(tr '\n' ' ' </tmp/admin.out)"
 	[ "$requests" -gt 0 ] || fail "$setup: wrk made no request"
 	if [ $setup = plain ]; then

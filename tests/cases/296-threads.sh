@@ -1,6 +1,10 @@
 # Threaded servers: a local listener per thread (libfsocket's threads.c).
-# One process whose threads share one listener, plain and under the
-# library side by side, short connections over veth with RPS:
+# tests/progs/threadcheck.c plain, then under the library with the module
+# (epoll registrations level-triggered, one-shot and exclusive, DEL from
+# another thread, fork, thread exit, close and shutdown by another thread:
+# the same answers, and every serving thread pinned). Then one process
+# whose threads share one listener, plain and under the library side by
+# side, short connections over veth with RPS:
 #  - tests/progs/stall.c -T, a thread per CPU, each waiting in an epoll of
 #    its own (haproxy's model), then each blocking in accept() (a thread
 #    pool): every connection answered, and the share accepted on the CPU
@@ -11,6 +15,9 @@
 #    per CPU) under wrk: no more errors than plain, at least 99 % of the
 #    module's accepts from local queues, and as many threads pinned to a
 #    single CPU (mode 2) as there are CPUs;
+#  - threads leaving under load (each after 25 connections, replaced by a
+#    new one): nothing lost; each thread serving its own dup() of the
+#    listener (h2o): nothing lost, at least 95 % local under the library;
 #  - one thread accepting while the process runs others (a dispatcher):
 #    the listener stays shared, no local listener is made.
 # Sanitizer kernels: skipped: the library under threads; 120 and 140 drive ACCEPT and closing local listeners
@@ -24,6 +31,22 @@ cpus=$(nproc)
 trap 'fs_servers_stop; fs_netns_down' EXIT
 fs_netns_up || fail "cannot set up the namespaces"
 fs_load || fail "load failed"
+
+# What a threaded server sees of its listener (tests/progs/threadcheck.c):
+# the same plain and under the library, but for the threads' pinning.
+for setup in plain fastsocket; do
+	out=/tmp/threadcheck-$setup.out
+	if [ $setup = plain ]; then
+		"$FS_BIN/threadcheck" -p >"$out" 2>&1
+	else
+		env "${FS_PRELOAD[@]}" "$FS_BIN/threadcheck" -m >"$out" 2>&1
+	fi
+	rc=$?
+	grep -v '^ok' "$out"
+	[ $rc = 0 ] || fail "$setup: threadcheck: $(tail -n 1 "$out")"
+	echo "ok: $setup: threadcheck: $(grep -c '^ok' "$out") checks passed"
+done
+check "the threadcheck listeners are forgotten" fs_wait_no_listeners
 
 # pct_at_least PCT MIN
 pct_at_least() { awk -v p="$1" -v m="$2" 'BEGIN { exit !(p >= m) }'; }
@@ -49,6 +72,34 @@ for mode in epoll block; do
 		fi
 		echo "ok: $setup, $cpus $mode threads: $n of $n answered, $pct % local"
 	done
+done
+
+# Thread churn: each thread leaves after 25 connections once it started
+# its replacement (a new thread, a new epoll, a new local listener; the
+# old one's queue goes to the group). Then each thread serving its own
+# dup() of the listener (h2o). Nothing lost, plain and under the library.
+m=400
+for run in "churn|-C 25" "dup per thread|-D"; do
+	label=${run%%|*}
+	for setup in plain fastsocket; do
+		port=$((port + 1))
+		if [ $setup = plain ]; then
+			# shellcheck disable=SC2086 # the option and its value
+			r=$(fs_stall_run $port $m "$setup, $cpus epoll threads, $label" -- -w "$cpus" -m epoll -T ${run#*|})
+		else
+			# shellcheck disable=SC2086
+			r=$(fs_stall_run $port $m "$setup, $cpus epoll threads, $label" "${FS_PRELOAD[@]}" -- -w "$cpus" -m epoll -T ${run#*|})
+		fi
+		note "$r"
+		[ "$(fs_field "$r" failed)" = 0 ] || fail "$setup, $label: connections failed: $r"
+		[ "$label" = churn ] && { [ "$(fs_field "$r" churned)" -ge $((m / 25 - cpus)) ] ||
+			fail "$setup, churn: only $(fs_field "$r" churned) threads replaced: $r"; }
+		echo "ok: $setup, epoll threads, $label: $m of $m answered, $(fs_field "$r" pct) % local"
+	done
+	if [ "$label" = "dup per thread" ]; then
+		pct_at_least "$(fs_field "$r" pct)" 95 ||
+			fail "dup per thread: $(fs_field "$r" pct) % local under the library, want >= 95"
+	fi
 done
 
 # One thread accepts, the others never touch the listener (a dispatcher).

@@ -32,6 +32,10 @@ cpus,setup,round,conn_per_s,requests,errors,accepts,accepts_local,reads,reads_lo
 4,fastsocket,1,500,10,0,8,6,4,1
 4,plain,2,600,10,0,0,0,0,0
 4,fastsocket,2,700,10,0,8,6,4,1
+4,haproxy,1,300,10,0,10,3,0,0
+4,haproxy-fs,1,240,10,0,10,10,0,0
+4,haproxy,2,500,10,0,10,2,0,0
+4,haproxy-fs,2,260,10,0,10,10,0,0
 CSV
 cat >"$tmp/want.csv" <<'CSV'
 cpus,setup,rounds,conn_per_s_median,conn_per_s_min,conn_per_s_max,ratio_to_plain,failed,accept_locality_pct,request_locality_pct
@@ -39,8 +43,10 @@ cpus,setup,rounds,conn_per_s_median,conn_per_s_min,conn_per_s_max,ratio_to_plain
 2,fastsocket,3,130.0,120.0,150.0,0.650,0,100.0,96.7
 4,plain,2,500.0,400.0,600.0,1.000,0,-1.0,-1.0
 4,fastsocket,2,600.0,500.0,700.0,1.200,0,75.0,25.0
+4,haproxy,2,400.0,300.0,500.0,1.000,0,25.0,-1.0
+4,haproxy-fs,2,250.0,240.0,260.0,0.625,0,100.0,-1.0
 CSV
 awk -F, -v csv=1 -f "$FS_ROOT/bench/summarize.awk" "$tmp/runs.csv" >"$tmp/got.csv"
 diff -u "$tmp/want.csv" "$tmp/got.csv" || { echo "FAIL: summarize.awk"; exit 1; }
-echo "ok: summarize.awk: medians (odd and even rounds), ranges, ratios, locality shares"
+echo "ok: summarize.awk: medians (odd and even rounds), ranges, ratios (haproxy's to plain haproxy), locality shares"
 awk -F, -f "$FS_ROOT/bench/summarize.awk" "$tmp/runs.csv"

@@ -193,9 +193,63 @@ cpu1          0             5              0                1      0      0
 total         1            12              2                1      0      3
 listeners 1"
 json=$("$ctl" stats --json)
-[ "$json" = '{"cpus":[{"cpu":0,"spawns":1,"local_accepts":7,"global_accepts":2,"stranded_wakeups":0,"errors":0,"stolen":3},{"cpu":1,"spawns":0,"local_accepts":5,"global_accepts":0,"stranded_wakeups":1,"errors":0,"stolen":0}],"total":{"spawns":1,"local_accepts":12,"global_accepts":2,"stranded_wakeups":1,"errors":0,"stolen":3},"listeners":1}' ] ||
+echo "$json" | grep -q '^{"time":[0-9]*\.[0-9]\{3\},"cpus"' || fail "stats --json has no time: $json"
+[ "$(echo "$json" | sed 's/^{"time":[0-9.]*,/{/')" = '{"cpus":[{"cpu":0,"spawns":1,"local_accepts":7,"global_accepts":2,"stranded_wakeups":0,"errors":0,"stolen":3},{"cpu":1,"spawns":0,"local_accepts":5,"global_accepts":0,"stranded_wakeups":1,"errors":0,"stolen":0}],"total":{"spawns":1,"local_accepts":12,"global_accepts":2,"stranded_wakeups":1,"errors":0,"stolen":3},"listeners":1,"local_share":0.8571}' ] ||
 	fail "stats --json: $json"
 [ "$("$ctl" stats -n 2 | grep -c '^total')" = 2 ] || fail "stats -n 2 did not print twice"
+# Watching: the second output gives rates since the first. The counters
+# move between them (a helper rewrites the file after 0.5 s).
+( sleep 0.5; sed -i 's/^total         1            12/total         1            22/' "$R/proc/net/fastsocket" ) &
+out=$("$ctl" stats -n 2)
+wait
+echo "$out" | grep -q '^per second over the last 1\.[0-9] s$' || fail "stats -n 2: no rates: $out"
+rate=$(echo "$out" | awk '$1 == "total" { n++; if (n == 2) print $3 }')
+awk -v r="$rate" 'BEGIN { exit !(r >= 8 && r <= 10.1) }' || fail "stats -n 2: local_accepts rate $rate, want 10 / the interval"
+second=$("$ctl" stats --json -n 2 | tail -n 1)
+echo "$second" | grep -q '"interval":[0-9.]*,"rates":{"spawns":0.00,"local_accepts":0.00,' ||
+	fail "stats --json -n 2: no rates in the second line: $second"
+prom=$("$ctl" stats --prometheus)
+for line in '# TYPE fastsocket_local_accepts_total counter' 'fastsocket_local_accepts_total{cpu="1"} 5' \
+	'fastsocket_stolen_total{cpu="0"} 3' '# TYPE fastsocket_listeners gauge' 'fastsocket_listeners 1'; do
+	echo "$prom" | grep -qxF "$line" || fail "stats --prometheus lacks '$line': $prom"
+done
+[ "$(echo "$prom" | grep -c '^fastsocket_local_accepts_total{')" = 2 ] ||
+	fail "stats --prometheus: want one local_accepts sample per CPU, no total: $prom"
+"$ctl" stats -n 0 2>/dev/null; [ $? = 2 ] || fail "stats -n 0 was not refused"
+"$ctl" stats --json extra 2>/dev/null; [ $? = 2 ] || fail "stats with an extra argument was not refused"
 rm "$R/proc/net/fastsocket"
 "$ctl" stats 2>/dev/null && fail "stats without the module succeeded"
-echo "ok: stats --json, -n 2, and an error without the module"
+echo "ok: stats --json (time, local share), -n 2 (rates), --prometheus, bad arguments, and an error without the module"
+
+# status: the processes holding /dev/fastsocket, with their listening
+# sockets by address (from their network namespace's tcp tables); one
+# without the device is not listed; and the same as JSON.
+proc=/proc/4242
+mkdir -p "$R$proc/fd" "$R/proc/4343/fd"
+ln -s /dev/fastsocket "$R$proc/fd/3"
+for i in 1 2 3 4; do ln -s "socket:[100$i]" "$R$proc/fd/$((4 + i))"; done
+ln -s "socket:[1001]" "$R/proc/4343/fd/3"
+put $proc/comm nginx
+put /proc/4343/comm other
+hdr='  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode'
+put $proc/net/tcp "$hdr
+   0: 0100007F:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1001 1 0000000000000000 100 0 0 10 0
+   1: 0100007F:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1002 1 0000000000000000 100 0 0 10 0
+   2: 0100007F:1F90 0100007F:D2F0 01 00000000:00000000 00:00000000 00000000     0        0 1003 1 0000000000000000 20 4 30 10 -1
+   3: 0100007F:0051 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 9999 1 0000000000000000 100 0 0 10 0"
+put $proc/net/tcp6 "$hdr
+   0: 00000000000000000000000000000000:01BB 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1004 1 0000000000000000 100 0 0 10 0"
+out=$("$ctl" status)
+echo "$out" | grep -qxF '  4242 nginx: 127.0.0.1:80 (2 sockets), [::]:443 (1 socket)' ||
+	fail "status does not list process 4242's listeners: $out"
+echo "$out" | grep -q 'other' && fail "status lists a process that does not hold the device: $out"
+json=$("$ctl" status --json)
+echo "$json" | grep -qF '"processes":[{"pid":4242,"comm":"nginx","listeners":[{"address":"127.0.0.1:80","sockets":2},{"address":"[::]:443","sockets":1}]}],"unreadable_processes":0}' ||
+	fail "status --json: processes: $json"
+echo "$json" | grep -qF '"module":{"loaded":true,' || fail "status --json: module: $json"
+echo "$json" | grep -qF '"enable_receive_cpu_selection":"1"' || fail "status --json: parameters: $json"
+echo "$json" | grep -qF '"tuning":{"on":false}' || fail "status --json: tuning: $json"
+"$ctl" status --bogus 2>/dev/null; [ $? = 2 ] || fail "status --bogus was not refused"
+rm -rf "$R$proc" "$R/proc/4343"
+"$ctl" status | grep -qx 'processes using the module: none' || fail "status with no process: $("$ctl" status)"
+echo "ok: status lists the processes using the module and their listeners; status --json"

@@ -4,8 +4,10 @@
 #define FS_TEST_CHECK_H
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -55,6 +57,29 @@ static inline int parse_addr(const char *addr, int port,
 	}
 	fprintf(stderr, "bad address %s\n", addr);
 	return -1;
+}
+
+/* The socket descriptors this process holds above 2. */
+static inline int count_sockets(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	char path[300], link[64];
+	int n = 0;
+
+	while (d && (de = readdir(d))) {
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len > 0 && atoi(de->d_name) > 2) {
+			link[len] = 0;
+			n += !strncmp(link, "socket:", 7);
+		}
+	}
+	if (d)
+		closedir(d);
+	return n;
 }
 
 #endif

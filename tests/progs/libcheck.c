@@ -407,29 +407,6 @@ static void t_shutdown(int lfd)
 	expect_errno("  accept after shutdown", accept(lfd, NULL, NULL), EINVAL);
 }
 
-/* After exec, count the socket descriptors a child inherited. */
-static int count_sockets(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	char path[300], link[64];
-	int n = 0;
-
-	while (d && (de = readdir(d))) {
-		ssize_t len;
-
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
-		len = readlink(path, link, sizeof(link) - 1);
-		if (len > 0 && atoi(de->d_name) > 2) {
-			link[len] = 0;
-			n += !strncmp(link, "socket:", 7);
-		}
-	}
-	if (d)
-		closedir(d);
-	return n;
-}
-
 static void t_exec(int lfd)
 {
 	struct epoll_event ev = { .events = EPOLLIN };

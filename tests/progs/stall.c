@@ -5,7 +5,7 @@
  * listener per worker (SO_REUSEPORT), and under libfsocket.so.
  *
  *   stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S]
- *         [-P PAUSED] [-F] [-I] [-T] [-X] [-A]
+ *         [-P PAUSED] [-F] [-I] [-T] [-X] [-A] [-C N] [-D]
  *
  * -m epoll: each worker waits in its own epoll on the listener (level
  * triggered, non-blocking accept until EAGAIN), as nginx with
@@ -31,11 +31,15 @@
  * thread returns, or its process exits) after its first connection. -A
  * (not -R): the listener is the one systemd's socket activation passed
  * (descriptor 3), found as sd_listen_fds(3) finds it: LISTEN_PID must
- * name this process and LISTEN_FDS be 1, or the server exits.
+ * name this process and LISTEN_FDS be 1, or the server exits. -C N
+ * (with -T): each thread leaves after N connections, once it has started
+ * the thread that replaces it (thread churn under load). -D (with -T):
+ * each thread serves its own dup() of the listener (h2o's default).
  *
  * Each connection gets "ok\n" once a line is read. Prints "ready" when
  * serving, and on SIGTERM one line:
  *   accepted N local L pct P by-paused B
+ * and "churned C" (threads replaced, -C),
  * with -F "emfile E" (the accept4 calls that failed with EMFILE), and
  * "eintr I" (the waits and accepts that a signal ended, with -I)
  * (B: accepted by the workers -P paused, before or after resuming; L: accepted on the CPU that processed the handshake, SO_INCOMING_CPU
@@ -72,7 +76,7 @@ struct counters {
 	atomic_long by_paused;
 	atomic_long emfile;
 	atomic_long eintr;
-	atomic_int up, resumed, exited, paused;
+	atomic_int up, resumed, exited, paused, churned;
 	int workers;
 };
 
@@ -81,7 +85,7 @@ enum wait_mode { WAIT_EPOLL, WAIT_BLOCK, WAIT_POLL, WAIT_SELECT };
 struct options {
 	const char *addr;
 	int port, workers, reuseport, stop, paused, full, interrupt;
-	int threads, exit_first, activated;
+	int threads, exit_first, activated, churn, dup_each;
 	enum wait_mode mode;
 };
 
@@ -253,9 +257,21 @@ static void accept_failed(struct counters *c, int *emfile,
 	}
 }
 
-/* -X: after its first connection, worker 0 leaves. */
+static void start_replacement(void);
+static int churn_after;
+static _Thread_local int served_here;
+
+/*
+ * -X: after its first connection, worker 0 leaves. -C: after its N-th, a
+ * thread leaves once its replacement is started.
+ */
 static bool leaves(struct counters *c, int exit_first)
 {
+	if (churn_after && ++served_here >= churn_after) {
+		start_replacement();
+		atomic_fetch_add(&c->churned, 1);
+		return true;
+	}
 	if (!exit_first)
 		return false;
 	atomic_fetch_add(&c->exited, 1);
@@ -398,12 +414,37 @@ struct thread_arg {
 	struct counters *c;
 };
 
+static _Thread_local struct thread_arg *my_arg;
+
 static void *thread_main(void *p)
 {
 	struct thread_arg *a = p;
+	int lfd = a->o->dup_each ? dup(a->lfd) : a->lfd;
 
-	serve(a->lfd, a->id, a->o, a->c);
+	if (lfd < 0) {
+		perror("stall: dup");
+		_exit(1);
+	}
+	my_arg = a;
+	serve(lfd, a->id, a->o, a->c);
+	if (lfd != a->lfd)
+		close(lfd);
 	return NULL;
+}
+
+/* The thread that takes over from this one (-C), detached. */
+static void start_replacement(void)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, thread_main, my_arg)) {
+		perror("stall: pthread_create");
+		_exit(1);
+	}
+	pthread_attr_destroy(&attr);
 }
 
 
@@ -476,10 +517,10 @@ static int run(const struct options *o)
 	}
 	n = atomic_load(&c->accepted);
 	l = atomic_load(&c->local);
-	printf("accepted %ld local %ld pct %.1f by-paused %ld emfile %ld eintr %ld exited %d\n",
+	printf("accepted %ld local %ld pct %.1f by-paused %ld emfile %ld eintr %ld exited %d churned %d\n",
 	       n, l, n ? 100.0 * l / n : 0.0, atomic_load(&c->by_paused),
 	       atomic_load(&c->emfile), atomic_load(&c->eintr),
-	       atomic_load(&c->exited));
+	       atomic_load(&c->exited), atomic_load(&c->churned));
 	return 0;
 }
 
@@ -488,7 +529,7 @@ int main(int argc, char **argv)
 	struct options o = { .addr = "127.0.0.1", .port = 8080, .workers = 4 };
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:p:w:m:RSP:FITXA")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:w:m:RSP:FITXAC:D")) != -1) {
 		switch (opt) {
 		case 'a': o.addr = optarg; break;
 		case 'p': o.port = atoi(optarg); break;
@@ -513,6 +554,8 @@ int main(int argc, char **argv)
 		case 'T': o.threads = 1; break;
 		case 'X': o.exit_first = 1; break;
 		case 'A': o.activated = 1; break;
+		case 'C': o.churn = atoi(optarg); break;
+		case 'D': o.dup_each = 1; break;
 		default: goto usage;
 		}
 	}
@@ -520,10 +563,12 @@ int main(int argc, char **argv)
 	    o.paused > o.workers || (o.activated && o.reuseport) ||
 	    ((o.paused || o.full) && o.mode != WAIT_EPOLL) ||
 	    (o.threads && (o.reuseport || o.stop || o.paused || o.interrupt ||
-			   (o.mode != WAIT_EPOLL && o.mode != WAIT_BLOCK))))
+			   (o.mode != WAIT_EPOLL && o.mode != WAIT_BLOCK))) ||
+	    ((o.churn || o.dup_each) && !o.threads) || o.churn < 0)
 		goto usage;
+	churn_after = o.churn;
 	return run(&o);
 usage:
-	fprintf(stderr, "usage: stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S] [-P PAUSED] [-F] [-I] [-T] [-X] [-A]\n");
+	fprintf(stderr, "usage: stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S] [-P PAUSED] [-F] [-I] [-T] [-X] [-A] [-C N] [-D]\n");
 	return 2;
 }

@@ -41,6 +41,7 @@
 
 #include <cmocka.h>
 
+#include "../../src/common/cpu_list.h"
 #include "../../src/libfsocket/libfsocket.h"
 
 /* A TCP listener on loopback; with @pending, one connection waits on it. */
@@ -708,6 +709,43 @@ static void threads_serve_one_listener(void **state)
 	pthread_barrier_destroy(&done);
 }
 
+/* The one CPU-list parser (src/common/cpu_list.h). */
+struct seen {
+	unsigned int cpu[16];
+	int n;
+};
+
+static int note_cpu(unsigned int cpu, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->n < 16)
+		s->cpu[s->n] = cpu;
+	s->n++;
+	return 0;
+}
+
+static void cpu_lists(void **state)
+{
+	static const char *const bad[] = { "", "a", "3-1", "0-", "-1", "0-3,",
+					   "0,,1", "1 2", "0-70000" };
+	struct seen s = { .n = 0 };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(cpu_list_each("0,2-4,8\n", note_cpu, &s), 0);
+	assert_int_equal(s.n, 5);
+	assert_int_equal(s.cpu[0], 0);
+	assert_int_equal(s.cpu[1], 2);
+	assert_int_equal(s.cpu[3], 4);
+	assert_int_equal(s.cpu[4], 8);
+	assert_int_equal(cpu_list_span("0-3,8\n"), 9);
+	assert_int_equal(cpu_list_span("0"), 1);
+	assert_int_equal(cpu_list_span("0-127"), 128);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(cpu_list_span(bad[i]), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -725,6 +763,7 @@ int main(void)
 		cmocka_unit_test_teardown(stale_numbers_open, teardown),
 		cmocka_unit_test_teardown(scm_rights_send_shared, teardown),
 		cmocka_unit_test_teardown(threads_serve_one_listener, teardown),
+		cmocka_unit_test(cpu_lists),
 	};
 	struct rlimit rl;
 
