@@ -47,9 +47,9 @@ module_build() {
 	out=$dir/build.log
 	if kernel_is_trixie "$rel"; then
 		buildroot_ready &&
-		run_logged "$out" buildroot_run -- env "$@" make -C "$dir/src/kmod" KDIR="$K_KDIR" W=1 || return 1
+		run_logged "$out" buildroot_run -- env "$@" make -j"$(nproc)" -C "$dir/src/kmod" KDIR="$K_KDIR" W=1 || return 1
 	else
-		run_logged "$out" env "$@" make -C "$dir/src/kmod" KDIR="$K_KDIR" W=1 $sparse || return 1
+		run_logged "$out" env "$@" make -j"$(nproc)" -C "$dir/src/kmod" KDIR="$K_KDIR" W=1 $sparse || return 1
 	fi
 	# Debian 13's pahole is older than the backports kernel's: a note about
 	# the BTF tool, not about the module's code.
