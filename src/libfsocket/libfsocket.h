@@ -166,11 +166,13 @@ int fsock_fresh(int fd);
 
 /* localize.c: a worker's own local listener, put over its descriptor. */
 bool fsock_want_local(int fd, bool from_accept);
+int fsock_spawn_local(int channel, int fd, const char *who);
 
 /*
  * threads.c: threads of one process that serve one shared listener, each
- * with a private local listener. The calls but fsock_thread_listener,
- * fsock_thread_unlisten and fsock_thread_each run under fsock_lock().
+ * with a private local listener. fsock_thread_mode, _forget and _lost run
+ * under fsock_lock(), _after_fork in the child alone; the others take the
+ * lock where they need it.
  */
 extern atomic_int fsock_threads_known;
 
@@ -184,6 +186,8 @@ bool fsock_threaded(void);
 void fsock_thread_mode(int fd, bool worker);
 int fsock_thread_accept_any(int fd, struct sockaddr *addr, socklen_t *len,
 			    int flags);
+int fsock_thread_accepting(int fd);
+void fsock_thread_recheck(void);
 int fsock_thread_listener(int fd, int epfd, const struct epoll_event *ev,
 			  bool serve);
 void fsock_thread_epoll(int epfd, int op, int fd,

@@ -30,7 +30,11 @@ static bool decided(const struct fsock_ent *e, pid_t pid)
 }
 
 /* SPAWN_LISTEN for @fd: the new local listener's descriptor, or -1. */
-static int spawn(int channel, int fd)
+/*
+ * A local listener of @fd for the caller's CPU, from the module; -1 (said
+ * once) leaves the caller, a @who, on the shared listener.
+ */
+int fsock_spawn_local(int channel, int fd, const char *who)
 {
 	struct fsocket_ioctl_arg arg;
 	int local;
@@ -41,8 +45,8 @@ static int spawn(int channel, int fd)
 	local = ioctl(channel, FSOCKET_IOC_SPAWN_LISTEN, &arg);
 	if (local < 0)
 		fsock_fallback(FSOCK_ONCE_SPAWN_REFUSED,
-			       "no local listener for this worker (%s); it accepts from the shared listener",
-			       strerror(errno));
+			       "no local listener for this %s (%s); it accepts from the shared listener",
+			       who, strerror(errno));
 	return local;
 }
 
@@ -95,7 +99,7 @@ static bool localize_locked(int fd, pid_t pid)
 	gfd = fsock_real()->fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (gfd < 0)
 		return false;
-	local = spawn(channel, gfd);
+	local = fsock_spawn_local(channel, gfd, "worker");
 	if (local >= 0 && swap_in(fd, local, gfd) == 0) {
 		fsock_real()->close(local);
 		return true;

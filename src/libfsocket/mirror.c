@@ -117,6 +117,7 @@ void fsock_mirror_setfl(int fd, int flags)
 	}
 	if (served_by_threads(fd)) {
 		fsock_thread_each(fd, set_flags, &flags);
+		fsock_thread_recheck();
 		errno = saved;
 	}
 	fsock_lock();

@@ -72,6 +72,7 @@ static _Thread_local struct {
 	unsigned int gen;
 	int fd, local;
 	bool serving;
+	bool nonblocking;	/* its accept() found @fd non-blocking */
 } cache;
 
 static pid_t tid(void)
@@ -217,22 +218,14 @@ static int serving(int fd, pid_t pid)
 
 static int spawn_local(int fd)
 {
-	struct fsocket_ioctl_arg arg;
-	int channel = fsock_channel(), local;
 	struct fsock_ent priv = { .kind = FSOCK_PRIVATE, .a = fd };
+	int channel = fsock_channel(), local;
 
 	if (channel < 0)
 		return -1;
-	memset(&arg, 0, sizeof(arg));
-	arg.fd = fd;
-	arg.op.spawn_op.cpu = FSOCKET_CPU_ANY;
-	local = ioctl(channel, FSOCKET_IOC_SPAWN_LISTEN, &arg);
-	if (local < 0) {
-		fsock_fallback(FSOCK_ONCE_SPAWN_REFUSED,
-			       "no local listener for this thread (%s); it accepts from the shared listener",
-			       strerror(errno));
+	local = fsock_spawn_local(channel, fd, "thread");
+	if (local < 0)
 		return -1;
-	}
 	fsock_set(local, &priv);
 	atomic_fetch_add(&generation, 1);
 	return local;
@@ -323,8 +316,38 @@ int fsock_thread_listener(int fd, int epfd, const struct epoll_event *ev,
 	cache.gen = gen;
 	cache.fd = fd;
 	cache.local = local;
+	cache.nonblocking = false;
 	errno = saved;
 	return local;
+}
+
+/*
+ * accept() of @fd from the caller: a blocking one serves the listener, a
+ * non-blocking one only looks. The flag is read once per thread, and
+ * again after an F_SETFL (fsock_thread_recheck), not at every accept.
+ */
+int fsock_thread_accepting(int fd)
+{
+	unsigned int gen = atomic_load(&generation);
+	int saved = errno, fl, local;
+
+	if (!fsock_threads_any())
+		return -1;
+	if (cache.gen == gen && cache.fd == fd &&
+	    (cache.serving || cache.nonblocking))
+		return cache.local;
+	fl = fsock_real()->fcntl(fd, F_GETFL);
+	errno = saved;
+	local = fsock_thread_listener(fd, -1, NULL,
+				      fl >= 0 && !(fl & O_NONBLOCK));
+	cache.nonblocking = fl >= 0 && (fl & O_NONBLOCK);
+	return local;
+}
+
+/* The application changed a shared listener's flags: every thread looks again. */
+void fsock_thread_recheck(void)
+{
+	atomic_fetch_add(&generation, 1);
 }
 
 /*

@@ -239,14 +239,9 @@ static int accept_local(int fd, int gfd, struct sockaddr *addr,
 /* A thread's own local listener for the shared @fd, or -1 (threads.c). */
 static int thread_local_of(int fd)
 {
-	int fl;
-
 	if (!fsock_threads_any() || fsock_get(fd).kind != FSOCK_GLOBAL)
 		return -1;
-	/* A blocking accept() serves the listener; a non-blocking one looks. */
-	fl = fsock_real()->fcntl(fd, F_GETFL);
-	return fsock_thread_listener(fd, -1, NULL,
-				     fl >= 0 && !(fl & O_NONBLOCK));
+	return fsock_thread_accepting(fd);
 }
 
 /*

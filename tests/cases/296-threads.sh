@@ -1,10 +1,7 @@
-# Threaded servers: a local listener per thread (libfsocket's threads.c).
-# tests/progs/threadcheck.c plain, then under the library with the module
-# (epoll registrations level-triggered, one-shot and exclusive, DEL from
-# another thread, fork, thread exit, close and shutdown by another thread:
-# the same answers, and every serving thread pinned). Then one process
-# whose threads share one listener, plain and under the library side by
-# side, short connections over veth with RPS:
+# Threaded servers under load: a local listener per thread (libfsocket's
+# threads.c; 297 checks what such a server sees of its listener). One
+# process whose threads share one listener, plain and under the library
+# side by side, short connections over veth with RPS:
 #  - tests/progs/stall.c -T, a thread per CPU, each waiting in an epoll of
 #    its own (haproxy's model), then each blocking in accept() (a thread
 #    pool): every connection answered, and the share accepted on the CPU
@@ -31,22 +28,6 @@ cpus=$(nproc)
 trap 'fs_servers_stop; fs_netns_down' EXIT
 fs_netns_up || fail "cannot set up the namespaces"
 fs_load || fail "load failed"
-
-# What a threaded server sees of its listener (tests/progs/threadcheck.c):
-# the same plain and under the library, but for the threads' pinning.
-for setup in plain fastsocket; do
-	out=/tmp/threadcheck-$setup.out
-	if [ $setup = plain ]; then
-		"$FS_BIN/threadcheck" -p >"$out" 2>&1
-	else
-		env "${FS_PRELOAD[@]}" "$FS_BIN/threadcheck" -m >"$out" 2>&1
-	fi
-	rc=$?
-	grep -v '^ok' "$out"
-	[ $rc = 0 ] || fail "$setup: threadcheck: $(tail -n 1 "$out")"
-	echo "ok: $setup: threadcheck: $(grep -c '^ok' "$out") checks passed"
-done
-check "the threadcheck listeners are forgotten" fs_wait_no_listeners
 
 # pct_at_least PCT MIN
 pct_at_least() { awk -v p="$1" -v m="$2" 'BEGIN { exit !(p >= m) }'; }

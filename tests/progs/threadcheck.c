@@ -13,6 +13,9 @@
  *    EPOLL_CTL_MOD after each event) and EPOLLEXCLUSIVE registrations:
  *    every connection accepted, every event carrying the data the thread
  *    registered;
+ *  - one epoll, the main thread's, that every thread waits in (tokio, mio):
+ *    every connection accepted with the registered data, no local
+ *    listener made and no thread pinned, with the module or without;
  *  - EPOLL_CTL_DEL of the listener from every thread's epoll by the main
  *    thread: no thread hears of the next connection, and the main thread
  *    (which never served) accepts it;
@@ -153,6 +156,30 @@ static void *epoll_thread(void *v)
 	return NULL;
 }
 
+/* A thread of a pool that waits in one epoll, the main thread's. */
+static void *shared_epoll_thread(void *v)
+{
+	struct thread_arg *a = v;
+	struct pool *p = a->p;
+	struct epoll_event ev;
+	int fd;
+
+	atomic_fetch_add(&p->up, 1);
+	while (!atomic_load(&p->stop)) {
+		if (epoll_wait(p->ep[0], &ev, 1, 20) != 1)
+			continue;
+		if (ev.data.u64 != DATA_BASE + MAX_THREADS)
+			atomic_fetch_add(&p->bad_data, 1);
+		while ((fd = accept4(p->lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+			atomic_fetch_add(&p->accepted, 1);
+			close(fd);
+		}
+		p->pinned[a->id] = pinned_to_one();
+	}
+	p->pinned[a->id] = pinned_to_one();
+	return NULL;
+}
+
 static void *blocking_thread(void *v)
 {
 	struct pool *p = ((struct thread_arg *)v)->p;
@@ -282,6 +309,45 @@ static void run_epoll(const char *label, uint32_t events, int n, bool more)
 	close(p.lfd);
 }
 
+/*
+ * The tokio/mio model: the main thread adds the listener to one epoll that
+ * every thread waits in. Nothing serves it on its own, so nothing changes:
+ * no local listener, no thread pinned, every connection accepted.
+ */
+static void run_shared_epoll(int n)
+{
+	struct epoll_event ev = { .events = EPOLLIN,
+				  .data.u64 = DATA_BASE + MAX_THREADS };
+	struct pool p = { .n = n };
+	char detail[64];
+	int i, pinned = 0, sockets;
+
+	p.lfd = listener(SOCK_STREAM | SOCK_NONBLOCK);
+	p.ep[0] = epoll_create1(EPOLL_CLOEXEC);
+	if (p.ep[0] < 0 || epoll_ctl(p.ep[0], EPOLL_CTL_ADD, p.lfd, &ev) < 0) {
+		perror("threadcheck: epoll");
+		exit(100);
+	}
+	start(&p, shared_epoll_thread);
+	connect_many(port_of(p.lfd), CONNS);
+	snprintf(detail, sizeof(detail), "%d of %d", atomic_load(&p.accepted), CONNS);
+	check("one epoll shared by every thread: every connection accepted",
+	      all_accepted(&p, CONNS), detail);
+	check("  each event carries the data the main thread registered",
+	      atomic_load(&p.bad_data) == 0, NULL);
+	sockets = count_sockets();
+	snprintf(detail, sizeof(detail), "%d sockets", sockets);
+	check("  the process holds its listener only (no local listener)",
+	      sockets == 1, detail);
+	stop(&p);
+	for (i = 0; i < n; i++)
+		pinned += p.pinned[i];
+	snprintf(detail, sizeof(detail), "%d of %d", pinned, n);
+	check("  no thread pinned to one CPU", pinned == 0, detail);
+	close(p.ep[0]);
+	close(p.lfd);
+}
+
 static void run_close(int n)
 {
 	struct pool p = { .n = n };
@@ -336,6 +402,7 @@ int main(int argc, char **argv)
 	run_epoll("level-triggered", 0, n, true);
 	run_epoll("edge-triggered one-shot", EPOLLET | EPOLLONESHOT, n, false);
 	run_epoll("EPOLLEXCLUSIVE", EPOLLEXCLUSIVE, n, false);
+	run_shared_epoll(n);
 	run_close(n);
 	run_shutdown(n);
 	printf("%d failed\n", failures);

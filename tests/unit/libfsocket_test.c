@@ -44,6 +44,21 @@
 #include "../../src/common/cpu_list.h"
 #include "../../src/libfsocket/libfsocket.h"
 
+/* A connection to the listener @fd, queued there once this returns. */
+static int connect_to(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(c >= 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&a, len), 0);
+	assert_int_equal(fsock_real()->poll(&p, 1, 2000), 1);
+	return c;
+}
+
 /* A TCP listener on loopback; with @pending, one connection waits on it. */
 static int tcp_listener(bool pending, int *client)
 {
@@ -55,15 +70,7 @@ static int tcp_listener(bool pending, int *client)
 	assert_true(fd >= 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&a, len), 0);
 	assert_int_equal(listen(fd, 8), 0);
-	*client = -1;
-	if (pending) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-
-		assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-		*client = socket(AF_INET, SOCK_STREAM, 0);
-		assert_int_equal(connect(*client, (struct sockaddr *)&a, len), 0);
-		assert_int_equal(fsock_real()->poll(&p, 1, 2000), 1);
-	}
+	*client = pending ? connect_to(fd) : -1;
 	return fd;
 }
 
@@ -675,7 +682,7 @@ static void threads_serve_one_listener(void **state)
 	pthread_t t[2];
 	void *ret;
 	pid_t child;
-	int i, status, client;
+	int i, status, client, conn;
 
 	(void)state;
 	a.fd = tcp_listener(false, &client);
@@ -703,6 +710,16 @@ static void threads_serve_one_listener(void **state)
 	/* An accept() that only looks (non-blocking) serves nothing. */
 	assert_int_equal(accept(a.fd, NULL, NULL), -1);
 	assert_int_equal(atomic_load(&fsock_threads_known), 1);
+	assert_int_equal(accept(a.fd, NULL, NULL), -1);
+	assert_int_equal(atomic_load(&fsock_threads_known), 1);
+	/* Told once per thread, and again after F_SETFL: a blocking one serves. */
+	client = connect_to(a.fd);
+	assert_int_equal(fcntl(a.fd, F_SETFL, 0), 0);
+	conn = accept(a.fd, NULL, NULL);
+	assert_true(conn >= 0);
+	assert_int_equal(atomic_load(&fsock_threads_known), 2);
+	close(conn);
+	close(client);
 	close(a.fd);
 	assert_int_equal(atomic_load(&fsock_threads_known), 0);
 	pthread_barrier_destroy(&up);
