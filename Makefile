@@ -16,6 +16,7 @@
 #   make clean
 
 VERSION := $(shell cat VERSION)
+FSOCKET_ABI := $(shell sed -n 's/^\#define FSOCKET_ABI_VERSION[[:space:]]*//p' include/uapi/linux/fastsocket.h)
 KDIR    ?= /lib/modules/$(shell uname -r)/build
 PREFIX  ?= /usr
 LIBDIR  ?= $(PREFIX)/lib/$(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
@@ -87,7 +88,7 @@ rpm:
 	rm -rf $(RPMTOP) && mkdir -p $(RPMTOP)/SOURCES $(RPMTOP)/tree/fastsocket-$(VERSION)
 	git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C $(RPMTOP)/tree/fastsocket-$(VERSION)
 	tar -czf $(RPMTOP)/SOURCES/fastsocket-$(VERSION).tar.gz -C $(RPMTOP)/tree fastsocket-$(VERSION)
-	rpmbuild -bb --nodeps --define "_topdir $(RPMTOP)" --define "fs_version $(VERSION)" \
+	rpmbuild -bb --nodeps --define "_topdir $(RPMTOP)" --define "fs_version $(VERSION)" --define "fs_abi $(FSOCKET_ABI)" \
 		--define "_unitdir /usr/lib/systemd/system" packaging/rpm/fastsocket.spec
 
 clean:

@@ -104,13 +104,13 @@ flows=$(cat /proc/sys/net/core/rps_sock_flow_entries)
 echo 32768 >/proc/sys/net/core/rps_sock_flow_entries
 fs_unload || fail "the module does not unload"
 fs_load enable_receive_cpu_selection=1 || fail "the module does not load with enable_receive_cpu_selection=1"
-ip netns exec srv "$ctl" tune >/dev/null 2>&1 || fail "fastsocketctl tune failed"
+ip netns exec srv "$ctl" tune --interface veth-srv >/dev/null 2>&1 || fail "fastsocketctl tune failed"
 outbound tuned
 ip netns exec srv "$ctl" untune >/dev/null || fail "fastsocketctl untune failed"
 echo "$flows" >/proc/sys/net/core/rps_sock_flow_entries
 fs_unload || fail "the module does not unload"
 fs_load enable_receive_flow_deliver=1 || fail "the module does not load with enable_receive_flow_deliver=1"
-ip netns exec srv "$ctl" tune >/dev/null 2>&1 || fail "fastsocketctl tune (RFD) failed"
+ip netns exec srv "$ctl" tune --interface veth-srv >/dev/null 2>&1 || fail "fastsocketctl tune (RFD) failed"
 ip netns exec srv ip link show veth-srv | grep -q xdpgeneric || fail "tune did not put RFD on veth-srv"
 outbound rfd "$FS_LIB"
 ip netns exec srv "$ctl" untune >/dev/null || fail "fastsocketctl untune (RFD) failed"

@@ -15,7 +15,7 @@ static const struct {
 } ctl_commands[] = {
 	{ "status", ctl_status, "module, parameters, device, tuning, processes [--json]" },
 	{ "stats", ctl_stats, "per-CPU counters [--json | --prometheus] [-w] [-n COUNT]" },
-	{ "tune", ctl_tune, "spread RPS, XPS and NIC interrupts over the CPUs [--dry-run]" },
+	{ "tune", ctl_tune, "spread RPS, XPS and NIC interrupts over the CPUs [--dry-run] [--interface NAME]..." },
 	{ "untune", ctl_untune, "restore what tune changed" },
 	{ "rfd", ctl_rfd, "on|off DEVICE...: steer replies by port (RFD); status" },
 };

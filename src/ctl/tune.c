@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * tune / untune: spread receive and transmit work over the CPUs, as the
- * original's nic.sh did. For every interface but lo: RPS on every online
- * CPU for each receive queue; XPS, one CPU per transmit queue in turn; the
- * NIC's interrupts (its MSI vectors, a virtio-net's on its PCI function)
- * one CPU each in turn. Two of the module's switches are mechanisms the
- * kernel has grown since, and tune turns them on:
+ * original's nic.sh did. For every interface in scope (tune_scope.c: the
+ * allow-list, by default the physical ones): RPS on every usable CPU for
+ * each receive queue; XPS, one CPU per transmit queue in turn; the NIC's
+ * interrupts (its MSI vectors, a virtio-net's on its PCI function) one CPU
+ * of its NUMA node each in turn. Two of the module's switches are
+ * mechanisms the kernel has grown since, and tune turns them on:
  *  - enable_receive_cpu_selection=1 is RFS: the table
  *    (net.core.rps_sock_flow_entries) and a flow count per receive queue;
  *  - enable_skb_pool with its receive bit is the deferred free of received
@@ -19,21 +20,22 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../common/cpu_list.h"
-#include "ctl.h"
+#include "tune.h"
 
 #define CTL_FLOWS 32768		/* RFS table entries, shared by the queues */
 #define CTL_DEFER "64"		/* net.core.skb_defer_max's default, 5.19-6.18 */
-#define CTL_MAX_CPUS 4096
 #define CTL_MAX_CHANGES 4096
+#define CTL_MAX_IFACES 256
 
 struct change {
 	char path[PATH_MAX];
@@ -45,8 +47,11 @@ struct plan {
 	int n;
 	bool rfd;		/* RFD instead of RPS on every interface */
 	bool rfs;		/* RFS: enable_receive_cpu_selection */
-	int cpu[CTL_MAX_CPUS];	/* the online CPUs, in order */
-	int ncpu;
+	bool add;		/* --add: only interfaces not tuned yet */
+	struct ctl_scope scope;
+	char iface[CTL_MAX_IFACES][32];	/* those tuned */
+	int niface, nskipped, nalready;
+	int nirq;
 };
 
 static int plan_add(struct plan *p, const char *value, const char *fmt, ...)
@@ -67,29 +72,6 @@ static int plan_add(struct plan *p, const char *value, const char *fmt, ...)
 	snprintf(p->c[p->n].value, sizeof(p->c[p->n].value), "%s", value);
 	p->n++;
 	return 0;
-}
-
-static int add_cpu(unsigned int cpu, void *arg)
-{
-	struct plan *p = arg;
-
-	if (cpu >= CTL_MAX_CPUS) {
-		p->ncpu = 0;	/* a CPU we cannot name in a mask: refuse */
-		return 1;
-	}
-	p->cpu[p->ncpu++] = (int)cpu;
-	return 0;
-}
-
-/* The online CPUs, from a list such as "0-3,8". */
-static int online_cpus(struct plan *p)
-{
-	char buf[4096];
-
-	if (ctl_read("/sys/devices/system/cpu/online", buf, sizeof(buf)) ||
-	    cpu_list_each(buf, add_cpu, p))
-		return -1;
-	return p->ncpu ? 0 : -1;
 }
 
 /* A CPU mask as sysfs takes it: 32-bit hex words, highest first. */
@@ -157,7 +139,8 @@ static void msi_dir(char *dir, size_t size, const char *ifname)
 static int plan_irqs(struct plan *p, const char *ifname)
 {
 	char dir[256], cpu[16];
-	int irq[1024], n = 0, i;
+	int irq[1024], n = 0, i, ncpu;
+	static int cpus[CTL_MAX_CPUS];
 	struct dirent *e;
 	DIR *d;
 
@@ -170,12 +153,51 @@ static int plan_irqs(struct plan *p, const char *ifname)
 			irq[n++] = atoi(e->d_name);
 	closedir(d);
 	qsort(irq, n, sizeof(irq[0]), cmp_int);
+	ncpu = ctl_scope_irq_cpus(&p->scope, ifname, cpus);
+	p->nirq += n;
 	for (i = 0; i < n; i++) {
-		snprintf(cpu, sizeof(cpu), "%d", p->cpu[i % p->ncpu]);
+		snprintf(cpu, sizeof(cpu), "%d", cpus[i % ncpu]);
 		if (plan_add(p, cpu, "/proc/irq/%d/smp_affinity_list", irq[i]))
 			return -1;
 	}
 	return 0;
+}
+
+/* A mask as sysfs or cpu_mask() writes it, without commas and leading 0s. */
+static void mask_norm(char *out, size_t size, const char *mask)
+{
+	size_t n = 0;
+
+	for (; *mask && n + 1 < size; mask++)
+		if (*mask != ',' && (n || *mask != '0'))
+			out[n++] = *mask;
+	out[n] = '\0';
+}
+
+/*
+ * --add: @ifname has what tune gives it (RPS on the usable CPUs; with RFD,
+ * a note of it in CTL_STATE, read from @state).
+ */
+static bool already_tuned(const struct plan *p, const char *ifname, FILE *state)
+{
+	char path[256], have[sizeof(p->c[0].value)], want[sizeof(have)];
+	char a[sizeof(have)], b[sizeof(have)], line[PATH_MAX + 64], mark[64];
+
+	if (p->rfd) {
+		snprintf(mark, sizeof(mark), CTL_RFD_MARK "%.40s\t", ifname);
+		rewind(state);
+		while (fgets(line, sizeof(line), state))
+			if (!strncmp(line, mark, strlen(mark)))
+				return true;
+		return false;
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%.64s/queues/rx-0/rps_cpus", ifname);
+	if (ctl_read(path, have, sizeof(have)))
+		return false;
+	cpu_mask(want, sizeof(want), p->scope.cpu, p->scope.ncpu);
+	mask_norm(a, sizeof(a), have);
+	mask_norm(b, sizeof(b), want);
+	return !strcmp(a, b);
 }
 
 static int plan_interface(struct plan *p, const char *ifname)
@@ -188,7 +210,13 @@ static int plan_interface(struct plan *p, const char *ifname)
 	ntx = count_entries(dir, "tx-");
 	if (!nrx)
 		return 0;
-	cpu_mask(mask, sizeof(mask), p->cpu, p->ncpu);
+	if (p->niface == CTL_MAX_IFACES) {
+		fprintf(stderr, "fastsocketctl tune: more than %d interfaces\n",
+			CTL_MAX_IFACES);
+		return -1;
+	}
+	snprintf(p->iface[p->niface++], sizeof(p->iface[0]), "%s", ifname);
+	cpu_mask(mask, sizeof(mask), p->scope.cpu, p->scope.ncpu);
 	snprintf(flows, sizeof(flows), "%d", CTL_FLOWS / nrx);
 	if (p->rfd) {
 		strcpy(mask, "0");
@@ -205,7 +233,7 @@ static int plan_interface(struct plan *p, const char *ifname)
 		snprintf(path, sizeof(path), "%s/tx-%d/xps_cpus", dir, i);
 		if (!ctl_exists(path))
 			continue;
-		cpu_mask(mask, sizeof(mask), &p->cpu[i % p->ncpu], 1);
+		cpu_mask(mask, sizeof(mask), &p->scope.cpu[i % p->scope.ncpu], 1);
 		if (plan_add(p, mask, "%s", path))
 			return -1;
 	}
@@ -251,51 +279,74 @@ static int plan_skb_defer(struct plan *p)
 		plan_add(p, CTL_DEFER, "/proc/sys/net/core/skb_defer_max");
 }
 
-static int make_plan(struct plan *p)
+/* The plan; with --add (@state: CTL_STATE), interfaces not tuned yet only. */
+static int make_plan(struct plan *p, char **names, int nnames, FILE *state)
 {
-	struct dirent *e;
-	DIR *d;
+	struct dirent **e;
+	int i, n, ret = 0;
 
-	if (online_cpus(p)) {
-		fprintf(stderr, "fastsocketctl tune: cannot read the online CPUs\n");
+	if (ctl_scope_init(&p->scope, names, nnames))
 		return -1;
-	}
 	p->rfd = ctl_param("enable_receive_flow_deliver") == 1;
 	p->rfs = ctl_param("enable_receive_cpu_selection") == 1 && !p->rfd;
-	if (p->rfs && plan_rfs_table(p))
+	if (!p->add && p->rfs && plan_rfs_table(p))
 		return -1;
-	if ((ctl_param("enable_skb_pool") & 1) && plan_skb_defer(p))
+	if (!p->add && (ctl_param("enable_skb_pool") & 1) && plan_skb_defer(p))
 		return -1;
-	d = opendir(ctl_path("/sys/class/net"));
-	if (!d) {
+	/* In name order: the same plan, and the same output, every time. */
+	n = scandir(ctl_path("/sys/class/net"), &e, NULL, alphasort);
+	if (n < 0) {
 		perror("fastsocketctl tune: /sys/class/net");
 		return -1;
 	}
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && strcmp(e->d_name, "lo") &&
-		    plan_interface(p, e->d_name)) {
-			closedir(d);
-			return -1;
-		}
-	closedir(d);
-	return 0;
+	for (i = 0; i < n; i++) {
+		const char *name = e[i]->d_name;
+
+		if (ret || name[0] == '.' || !strcmp(name, "lo"))
+			continue;
+		if (!ctl_scope_interface(&p->scope, name))
+			p->nskipped++;
+		else if (p->add && already_tuned(p, name, state))
+			p->nalready++;
+		else
+			ret = plan_interface(p, name);
+	}
+	for (i = 0; i < n; i++)
+		free(e[i]);
+	free(e);
+	return ret;
+}
+
+/* Which interfaces and CPUs, and what would undo the interrupts' spread. */
+static void say_scope(const struct plan *p)
+{
+	int i;
+
+	printf("interfaces (%s):", p->scope.source);
+	for (i = 0; i < p->niface; i++)
+		printf(" %s", p->iface[i]);
+	printf("%s", p->niface ? "" : " none");
+	if (p->nalready)
+		printf("; %d already tuned", p->nalready);
+	if (p->nskipped)
+		printf("; %d other%s left as they are", p->nskipped,
+		       p->nskipped > 1 ? "s" : "");
+	printf("\n");
+	if (p->scope.nisolated)
+		printf("%d isolated CPU%s left out\n", p->scope.nisolated,
+		       p->scope.nisolated > 1 ? "s" : "");
+	if (p->nirq && ctl_irqbalance_running())
+		fprintf(stderr, "fastsocketctl tune: warning: irqbalance is running and will move the NICs' interrupts again; ban them there (IRQBALANCE_BANNED_CPULIST or --banirq) or stop it\n");
 }
 
 /*
  * Old values first: a tune cut short can still be undone. The plan keeps
  * only the files whose value could be read.
  */
-static int save_old(struct plan *p, struct change *old)
+static int write_old(struct plan *p, struct change *old, FILE *f)
 {
-	char tmp[PATH_MAX];
-	FILE *f;
 	int i, n;
 
-	mkdir(ctl_path("/run"), 0755);
-	mkdir(ctl_path("/run/fastsocket"), 0755);
-	f = fopen(ctl_path(CTL_STATE ".new"), "we");
-	if (!f)
-		return -1;
 	for (i = 0, n = 0; i < p->n; i++) {
 		/* A file that cannot be read (a queue without XPS) is left. */
 		old[n] = p->c[i];
@@ -306,7 +357,24 @@ static int save_old(struct plan *p, struct change *old)
 		n++;
 	}
 	p->n = n;
-	if (fflush(f) || fsync(fileno(f)) || fclose(f))
+	return fflush(f) || fsync(fileno(f)) ? -1 : 0;
+}
+
+static int save_old(struct plan *p, struct change *old)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	mkdir(ctl_path("/run"), 0755);
+	mkdir(ctl_path("/run/fastsocket"), 0755);
+	f = fopen(ctl_path(CTL_STATE ".new"), "we");
+	if (!f)
+		return -1;
+	if (write_old(p, old, f)) {
+		fclose(f);
+		return -1;
+	}
+	if (fclose(f))
 		return -1;
 	/* ctl_path() has one buffer: the two names cannot share it. */
 	snprintf(tmp, sizeof(tmp), "%s", ctl_path(CTL_STATE ".new"));
@@ -355,31 +423,23 @@ static int keep_failed(const struct change *old, int n)
 }
 
 /*
- * RFD on every interface tune planned (those with receive queues), each
- * one noted in CTL_STATE for untune. An interface RFD cannot take (one
- * with another XDP program) is said and left without it: no failure.
+ * RFD on every interface tune planned (those in scope with receive
+ * queues), each one noted in CTL_STATE for untune. An interface RFD cannot
+ * take (one with another XDP program) is said and left without it: no
+ * failure.
  */
-static void tune_rfd(void)
+static void tune_rfd(const struct plan *p)
 {
-	char dir[256];
-	struct dirent *e;
 	FILE *f = fopen(ctl_path(CTL_STATE), "ae");
-	DIR *d = opendir(ctl_path("/sys/class/net"));
+	int i;
 
-	while (f && d && (e = readdir(d))) {
-		if (e->d_name[0] == '.' || !strcmp(e->d_name, "lo"))
-			continue;
-		snprintf(dir, sizeof(dir), "/sys/class/net/%.64s/queues", e->d_name);
-		if (!count_entries(dir, "rx-"))
-			continue;
-		if (ctl_rfd_on(e->d_name))
+	for (i = 0; f && i < p->niface; i++) {
+		if (ctl_rfd_on(p->iface[i]))
 			fprintf(stderr, "fastsocketctl tune: %s goes without RFD\n",
-				e->d_name);
+				p->iface[i]);
 		else
-			fprintf(f, CTL_RFD_MARK "%s\ton\n", e->d_name);
+			fprintf(f, CTL_RFD_MARK "%s\ton\n", p->iface[i]);
 	}
-	if (d)
-		closedir(d);
 	if (!f || fclose(f))
 		fprintf(stderr, "fastsocketctl tune: cannot note RFD in %s\n",
 			CTL_STATE);
@@ -397,21 +457,95 @@ static void show_plan(const struct plan *p)
 		printf("%s: %s -> %s\n", p->c[i].path, now, p->c[i].value);
 	}
 	if (p->rfd)
-		printf("and receive flow deliver (rfd on) on every interface with receive queues\n");
-	printf("dry run: nothing changed (%d files on %d CPUs)\n", p->n, p->ncpu);
+		printf("and receive flow deliver (rfd on) on each of those interfaces\n");
+	printf("dry run: nothing changed (%d files on %d CPUs)\n", p->n, p->scope.ncpu);
+}
+
+/* tune's arguments: --dry-run, --add, and --interface NAME into @names. */
+static int parse_tune(int argc, char **argv, bool *dry, bool *add, char **names,
+		      int *nnames)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--dry-run") && !*add) {
+			*dry = true;
+		} else if (!strcmp(argv[i], "--add") && !*dry) {
+			*add = true;
+		} else if (!strcmp(argv[i], "--interface") && i + 1 < argc &&
+			   argv[i + 1][0] && *nnames < CTL_MAX_PATTERNS) {
+			names[(*nnames)++] = argv[++i];
+		} else {
+			fprintf(stderr, "usage: fastsocketctl tune [--dry-run | --add] [--interface NAME]...\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * --add (run by udev as an interface appears): the interfaces in scope
+ * that tune has not given their share yet, their old values appended to
+ * CTL_STATE under a lock, so that several at once neither repeat nor
+ * lose one. Where nothing is tuned there is nothing to add to.
+ */
+static int tune_add(struct plan *p, char **names, int nnames, struct change *old)
+{
+	int fd = open(ctl_path(CTL_STATE), O_RDWR | O_APPEND | O_CLOEXEC);
+	int i, ret = 1;
+	FILE *f;
+
+	if (fd < 0) {
+		if (errno != ENOENT) {
+			perror("fastsocketctl tune --add: " CTL_STATE);
+			return 1;
+		}
+		printf("not tuned: nothing to add to (systemctl start fastsocket tunes)\n");
+		return 0;
+	}
+	f = fdopen(fd, "a+");
+	if (!f) {
+		close(fd);
+		return 1;
+	}
+	if (flock(fd, LOCK_EX) || make_plan(p, names, nnames, f))
+		goto out;
+	say_scope(p);
+	if (write_old(p, old, f)) {
+		fprintf(stderr, "fastsocketctl tune: cannot add the old values to %s: %s\n",
+			CTL_STATE, strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < p->n; i++) {
+		if (ctl_write(p->c[i].path, p->c[i].value)) {
+			fprintf(stderr, "fastsocketctl tune: cannot write %s to %s: %s; undoing\n",
+				p->c[i].value, p->c[i].path, strerror(errno));
+			/* Their old values stay saved: untune writes them again. */
+			restore(old, i);
+			goto out;
+		}
+	}
+	if (p->rfd)
+		tune_rfd(p);
+	printf("tuned: %d values added for %d interfaces (%d in scope already tuned)\n",
+	       p->n, p->niface, p->nalready);
+	ret = 0;
+out:
+	fclose(f);
+	return ret;
 }
 
 int ctl_tune(int argc, char **argv)
 {
-	struct plan p = { .c = calloc(CTL_MAX_CHANGES, sizeof(struct change)) };
+	static struct plan p;
 	struct change *old = calloc(CTL_MAX_CHANGES, sizeof(struct change));
-	bool dry = argc == 2 && !strcmp(argv[1], "--dry-run");
-	int i, failed, ret = 1;
+	char *names[CTL_MAX_PATTERNS];
+	int i, failed, nnames = 0, ret = 1;
+	bool dry = false;
 
-	if (argc > 2 || (argc == 2 && !dry)) {
-		fprintf(stderr, "usage: fastsocketctl tune [--dry-run]\n");
+	p.c = calloc(CTL_MAX_CHANGES, sizeof(struct change));
+	if (parse_tune(argc, argv, &dry, &p.add, names, &nnames))
 		goto out;
-	}
 	if (!p.c || !old) {
 		perror("fastsocketctl tune");
 		goto out;
@@ -423,10 +557,16 @@ int ctl_tune(int argc, char **argv)
 		fprintf(stderr, "fastsocketctl tune: the module is not loaded (systemctl start fastsocket loads it, then tunes); nothing changed\n");
 		goto out;
 	}
+	if (p.add) {
+		ret = tune_add(&p, names, nnames, old);
+		goto out;
+	}
 	if (dry) {
-		ret = make_plan(&p) ? 1 : 0;
-		if (!ret)
+		ret = make_plan(&p, names, nnames, NULL) ? 1 : 0;
+		if (!ret) {
+			say_scope(&p);
 			show_plan(&p);
+		}
 		goto out;
 	}
 	if (ctl_exists(CTL_STATE)) {
@@ -435,8 +575,9 @@ int ctl_tune(int argc, char **argv)
 		ret = 0;
 		goto out;
 	}
-	if (make_plan(&p))
+	if (make_plan(&p, names, nnames, NULL))
 		goto out;
+	say_scope(&p);
 	if (save_old(&p, old)) {
 		fprintf(stderr, "fastsocketctl tune: cannot save the old values in %s: %s\n",
 			CTL_STATE, strerror(errno));
@@ -455,9 +596,9 @@ int ctl_tune(int argc, char **argv)
 		}
 	}
 	if (p.rfd)
-		tune_rfd();
+		tune_rfd(&p);
 	printf("tuned: %d values changed on %d CPUs (old values in %s)\n",
-	       p.n, p.ncpu, CTL_STATE);
+	       p.n, p.scope.ncpu, CTL_STATE);
 	ctl_module_stale();
 	ret = 0;
 out:

@@ -2,7 +2,8 @@
 # parameters and lists the processes of a pre-fork server under the
 # library with their listeners, stats --json carries the same totals as
 # /proc/net/fastsocket,
-# and tune then untune on a veth pair with 4 queues each way leave every
+# tune without an allow-list leaves virtual interfaces alone, and tune
+# (--interface) then untune on a veth pair with 4 queues each way leave every
 # file it touched (RPS, flow counts, XPS, net.core.rps_sock_flow_entries,
 # net.core.skb_defer_max) as it was, after setting RPS to every online
 # CPU; RFS and the deferred skb free only with their switches
@@ -68,7 +69,14 @@ check_rps() {
 defer=$(cat /proc/sys/net/core/skb_defer_max)
 echo 0 >/proc/sys/net/core/skb_defer_max
 before=$(snapshot)
-"$ctl" tune >/dev/null || fail "tune with the default switches"
+# Without an allow-list (/etc/fastsocket/interfaces) only physical
+# interfaces are tuned: this VM has none, and the veth pair is left.
+out=$("$ctl" tune --dry-run) || fail "tune --dry-run: $out"
+grep -q '^interfaces (physical interfaces only): none; [0-9]* others* left as they are$' <<<"$out" ||
+	fail "tune --dry-run without an allow-list: $out"
+grep -q fsctl0 <<<"$out" && fail "tune --dry-run without an allow-list plans the veth pair: $out"
+echo "ok: without an allow-list tune plans no virtual interface: $(grep '^interfaces' <<<"$out")"
+"$ctl" tune --interface fsctl0 >/dev/null || fail "tune with the default switches"
 check_rps "default switches"
 [ "$(cat /sys/class/net/fsctl0/queues/rx-3/rps_flow_cnt)" = 0 ] || fail "rps_flow_cnt set with enable_receive_cpu_selection=0"
 [ "$(cat /proc/sys/net/core/rps_sock_flow_entries)" = 0 ] || fail "rps_sock_flow_entries set with enable_receive_cpu_selection=0"
@@ -79,7 +87,7 @@ echo "ok: tune with the default switches: RPS mask $mask; no RFS, skb_defer_max 
 
 fs_unload || fail "unload"
 fs_load enable_receive_cpu_selection=1 enable_skb_pool=1 || fail "load with enable_receive_cpu_selection=1 enable_skb_pool=1"
-"$ctl" tune || fail "tune"
+"$ctl" tune --interface fsctl0 || fail "tune"
 check_rps "RCS and skb pool"
 [ "$(cat /sys/class/net/fsctl0/queues/rx-3/rps_flow_cnt)" = 8192 ] || fail "rps_flow_cnt not 32768/4"
 [ "$(cat /proc/sys/net/core/rps_sock_flow_entries)" = 32768 ] || fail "rps_sock_flow_entries not set"

@@ -60,7 +60,7 @@ refuse "another XDP program" "has another XDP program" in_srv "$ctl" rfd on veth
 out=$(in_srv "$ctl" rfd off veth-srv) || fail "rfd off with another program failed: $out"
 grep -q "left alone" <<<"$out" && [ "$(other)" = "$id" ] || fail "rfd off with another program: $out; now '$(other)'"
 echo "ok: rfd off: $out"
-tuned=$(in_srv "$ctl" tune 2>&1) || fail "tune with another program failed: $tuned"
+tuned=$(in_srv "$ctl" tune --interface veth-srv 2>&1) || fail "tune with another program failed: $tuned"
 grep -q "veth-srv goes without RFD" <<<"$tuned" && [ "$(other)" = "$id" ] ||
 	fail "tune with another program: $tuned; now '$(other)'"
 out=$(in_srv "$ctl" untune 2>&1) || fail "untune with another program failed: $out"
@@ -166,7 +166,7 @@ echo "ok: ports ran out, bind way: $(tr '\n' ' ' <<<"$held")"
 # tune with the switch on: RFD instead of RPS there; untune undoes both.
 mask=$(printf '%x' $(( (1 << $(nproc)) - 1 )))
 in_srv sh -c "echo $mask >$rps"
-out=$(in_srv "$ctl" tune 2>&1) || fail "tune failed: $out"
+out=$(in_srv "$ctl" tune --interface veth-srv 2>&1) || fail "tune failed: $out"
 grep -qx '[0,]*' <<<"$(in_srv cat $rps)" || fail "tune left RPS on: $(in_srv cat $rps)"
 in_srv ip link show veth-srv | grep -q xdpgeneric || fail "tune did not put RFD on: $out"
 echo "ok: tune: RPS $(in_srv cat $rps), RFD on"

@@ -1,7 +1,9 @@
 # fastsocketctl against a made-up /sys and /proc ($FASTSOCKETCTL_ROOT):
-# tune sets RPS on every online CPU, XPS and the NIC's interrupt affinity
-# one CPU each in turn (a virtio-net's on its PCI function, never a
-# bridge's); with enable_receive_cpu_selection=1 RFS (flow counts and the
+# tune, on the interfaces of the allow-list (by default the physical
+# ones), sets RPS on every online CPU but the isolated ones, XPS and the
+# NIC's interrupt affinity one CPU (of its NUMA node) each in turn (a
+# virtio-net's on its PCI function, never a bridge's), and names a running
+# irqbalance; with enable_receive_cpu_selection=1 RFS (flow counts and the
 # table), with enable_skb_pool's receive bit net.core.skb_defer_max where
 # it is 0, and neither with the switches off; it saves every old value
 # first, and untune puts every file back byte for byte.
@@ -61,12 +63,50 @@ snapshot() { (cd "$R" && find sys proc -type f | sort | xargs md5sum); }
 before=$(snapshot)
 
 # --dry-run shows each change and makes none; without the module tune
-# refuses and changes nothing.
+# refuses and changes nothing. Without an allow-list only the interfaces
+# with a device of their own are tuned: veth0 is left.
 msg=$("$ctl" tune --dry-run) || fail "tune --dry-run: $msg"
 echo "$msg" | grep -qx "/sys/class/net/eth0/queues/rx-0/rps_cpus: 00000000,00000000 -> 2,0000003f" ||
 	fail "tune --dry-run does not show eth0's RPS change: $msg"
-echo "$msg" | grep -qx "dry run: nothing changed (26 files on 7 CPUs)" || fail "tune --dry-run said: $msg"
+echo "$msg" | grep -qx "interfaces (physical interfaces only): eth0 eth1 usb0; 1 other left as they are" ||
+	fail "tune --dry-run by default does not name the physical interfaces: $msg"
+echo "$msg" | grep -q "/veth0/" && fail "tune --dry-run by default plans veth0: $msg"
+echo "$msg" | grep -qx "dry run: nothing changed (24 files on 7 CPUs)" || fail "tune --dry-run said: $msg"
 [ "$(snapshot)" = "$before" ] && [ ! -e "$R/run/fastsocket/tune.saved" ] || fail "tune --dry-run changed something"
+echo "ok: tune --dry-run by default: the 3 physical interfaces, veth0 left"
+
+# The allow-list: names and patterns, with comments; --interface instead.
+put /etc/fastsocket/interfaces "$(printf '# tuned by fastsocketctl\neth*\n  veth0   # the test pair\n\nusb0\n')"
+msg=$("$ctl" tune --dry-run) || fail "tune --dry-run with an allow-list: $msg"
+echo "$msg" | grep -qx "interfaces (/etc/fastsocket/interfaces): eth0 eth1 usb0 veth0" ||
+	fail "tune --dry-run with an allow-list: $msg"
+echo "$msg" | grep -qx "dry run: nothing changed (26 files on 7 CPUs)" || fail "tune --dry-run with an allow-list said: $msg"
+msg=$("$ctl" tune --dry-run --interface eth1) || fail "tune --dry-run --interface eth1: $msg"
+echo "$msg" | grep -qx "interfaces (--interface): eth1; 3 others left as they are" ||
+	fail "tune --interface eth1: $msg"
+echo "$msg" | grep -qx "dry run: nothing changed (8 files on 7 CPUs)" || fail "tune --interface eth1 said: $msg"
+"$ctl" tune --dry-run --interface >/dev/null 2>&1 && fail "tune --interface without a name succeeded"
+echo "ok: the allow-list (patterns, comments) takes veth0 in; --interface eth1 tunes eth1 alone"
+
+# Isolated CPUs get no softirq work; a NIC's interrupts stay on its NUMA
+# node's CPUs; irqbalance, which would move them again, is named.
+put /sys/devices/system/cpu/isolated 2-3
+put /sys/class/net/eth0/device/numa_node 1
+put /sys/devices/system/node/node1/cpulist 3-5,33
+put /proc/4242/comm irqbalance
+msg=$("$ctl" tune --dry-run 2>&1) || fail "tune --dry-run with isolated CPUs: $msg"
+for line in "/sys/class/net/eth0/queues/rx-0/rps_cpus: 00000000,00000000 -> 2,00000033" \
+	"2 isolated CPUs left out" \
+	"/proc/irq/40/smp_affinity_list: 0-5,33 -> 4" "/proc/irq/41/smp_affinity_list: 0-5,33 -> 5" \
+	"/proc/irq/42/smp_affinity_list: 0-5,33 -> 33" "/proc/irq/43/smp_affinity_list: 0-5,33 -> 4" \
+	"/proc/irq/52/smp_affinity_list: 0-5,33 -> 4" "dry run: nothing changed (26 files on 5 CPUs)"; do
+	echo "$msg" | grep -qxF "$line" || fail "tune --dry-run with CPUs 2-3 isolated, eth0 on node 1: no '$line' in: $msg"
+done
+echo "$msg" | grep -q "warning: irqbalance is running" || fail "tune did not warn of irqbalance: $msg"
+rm -rf "$R/sys/devices/system/cpu/isolated" "$R/sys/class/net/eth0/device/numa_node" \
+	"$R/sys/devices/system/node" "$R/proc/4242"
+[ "$(snapshot)" = "$before" ] || fail "tune --dry-run with isolated CPUs changed something"
+echo "ok: CPUs 2-3 isolated: RPS on 0,1,4,5,33; eth0's interrupts on its node's 4,5,33; irqbalance named"
 mv "$R/sys/module/fastsocket" "$R/module"
 msg=$("$ctl" tune 2>&1) && fail "tune without the module succeeded: $msg"
 echo "$msg" | grep -q "the module is not loaded" || fail "tune without the module said: $msg"
@@ -162,6 +202,34 @@ put $params/enable_receive_cpu_selection 1
 put $params/enable_skb_pool 3
 [ "$(snapshot)" = "$before" ] || fail "untune with the switches off did not restore every file"
 echo "ok: switches off: RPS without RFS, skb_defer_max left; an administrator's skb_defer_max 32 kept"
+
+# tune --add (udev runs it as an interface appears): a new interface in
+# scope gets its share and its old values join tune.saved; the tuned ones
+# are left; without a tune there is nothing to add to; untune restores all.
+msg=$("$ctl" tune --add) || fail "tune --add before tune: $msg"
+echo "$msg" | grep -q "^not tuned: nothing to add to" && [ ! -e "$R/run/fastsocket/tune.saved" ] ||
+	fail "tune --add before tune: $msg"
+"$ctl" tune >/dev/null || fail "tune before an interface appears"
+mkdir -p "$R/sys/class/net/eth2/device"
+put /sys/class/net/eth2/queues/rx-0/rps_cpus 0
+put /sys/class/net/eth2/queues/rx-0/rps_flow_cnt 0
+put /sys/class/net/eth2/queues/tx-0/xps_cpus 0
+msg=$("$ctl" tune --add) || fail "tune --add: $msg"
+echo "$msg" | grep -qx "interfaces (/etc/fastsocket/interfaces): eth2; 4 already tuned" &&
+	echo "$msg" | grep -qx "tuned: 3 values added for 1 interfaces (4 in scope already tuned)" ||
+	fail "tune --add with eth2 new: $msg"
+want /sys/class/net/eth2/queues/rx-0/rps_cpus 2,0000003f
+want /sys/class/net/eth2/queues/rx-0/rps_flow_cnt 32768
+[ "$(wc -l <"$R/run/fastsocket/tune.saved")" = 29 ] || fail "tune --add left $(wc -l <"$R/run/fastsocket/tune.saved") saved values, want 29"
+msg=$("$ctl" tune --add) || fail "a second tune --add: $msg"
+echo "$msg" | grep -qx "tuned: 0 values added for 0 interfaces (5 in scope already tuned)" ||
+	fail "a second tune --add: $msg"
+"$ctl" tune --add --dry-run >/dev/null 2>&1 && fail "tune --add --dry-run succeeded"
+"$ctl" untune >/dev/null || fail "untune after tune --add"
+[ "$(get /sys/class/net/eth2/queues/rx-0/rps_cpus)" = 0 ] || fail "untune did not restore eth2"
+rm -rf "$R/sys/class/net/eth2"
+[ "$(snapshot)" = "$before" ] || fail "untune after tune --add did not restore every file"
+echo "ok: tune --add: a new interface tuned and saved (3 values), the rest left, a second --add adds nothing; untune restores it too"
 
 if command -v setpriv >/dev/null; then
 	msg=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$ctl" tune 2>&1) &&

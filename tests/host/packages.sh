@@ -23,11 +23,12 @@ echo "ok: make deb, lintian: $(grep -c '^E:' build/deb.log) errors, $(grep -c '^
 deb=build/deb/fastsocket_${V}_amd64.deb dkms=build/deb/fastsocket-dkms_${V}_all.deb
 files=$(dpkg-deb -c "$deb" | awk '{ print $6 }')
 for f in etc/modprobe.d/fastsocket.conf lib/systemd/system/fastsocket.service \
+	lib/systemd/system/fastsocket-tune@.service \
 	usr/lib/udev/rules.d/60-fastsocket.rules usr/lib/x86_64-linux-gnu/libfsocket.so.1 \
 	usr/bin/fastsocket usr/share/man/man1/fastsocket.1.gz usr/share/man/man7/libfsocket.7.gz \
 	usr/sbin/fastsocketctl usr/share/man/man8/fastsocketctl.8.gz \
 	usr/share/man/man5/fastsocket.conf.5.gz usr/share/doc/fastsocket/features.md \
-	usr/share/doc/fastsocket/examples/nginx-fastsocket.conf; do
+	usr/share/doc/fastsocket/examples/nginx-fastsocket.conf usr/share/doc/fastsocket/examples/interfaces.example; do
 	echo "$files" | grep -qx "./$f" || fail "$deb lacks $f"
 done
 dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles | grep -qx /etc/modprobe.d/fastsocket.conf ||
@@ -54,6 +55,12 @@ done
 dpkg-deb --ctrl-tarfile "$dkms" | tar -xOf - ./postinst | grep -q 'common.postinst' ||
 	fail "$dkms has no DKMS postinst"
 dpkg-deb -f "$dkms" Depends | grep -q dkms || fail "$dkms does not depend on dkms"
+# The interface version between module and library: the DKMS package
+# provides it, the library recommends it.
+abi=$(sed -n 's/^#define FSOCKET_ABI_VERSION[[:space:]]*//p' include/uapi/linux/fastsocket.h)
+[ "$(dpkg-deb -f "$dkms" Provides)" = "fastsocket-abi-$abi" ] &&
+	dpkg-deb -f "$deb" Recommends | grep -q "fastsocket-abi-$abi" ||
+	fail "$dkms does not provide fastsocket-abi-$abi, or $deb does not recommend it"
 echo "ok: $dkms has the module's whole source and the DKMS scripts"
 
 make -s rpm >build/rpm.log 2>&1 || { tail -n 30 build/rpm.log; fail "make rpm"; }
@@ -61,6 +68,7 @@ rpm=build/rpm/RPMS/x86_64/fastsocket-$V-1.x86_64.rpm
 rdkms=build/rpm/RPMS/noarch/fastsocket-dkms-$V-1.noarch.rpm
 files=$(rpm -qlp "$rpm" 2>/dev/null)
 for f in /etc/modprobe.d/fastsocket.conf /usr/lib/systemd/system/fastsocket.service \
+	/usr/lib/systemd/system/fastsocket-tune@.service \
 	/usr/lib/udev/rules.d/60-fastsocket.rules /usr/lib64/libfsocket.so.1 /usr/bin/fastsocket \
 	/usr/sbin/fastsocketctl /usr/share/doc/fastsocket/features.md; do
 	echo "$files" | grep -qx "$f" || fail "$rpm lacks $f"
@@ -71,14 +79,17 @@ rpm -qp --configfiles "$rpm" 2>/dev/null | grep -qx /etc/modprobe.d/fastsocket.c
 echo "ok: $rpm has the library, command, unit, udev rule and modprobe.d config"
 rpm -qlp "$rdkms" 2>/dev/null | grep -qx "/usr/src/fastsocket-$V/src/kmod/local_ops.c" ||
 	fail "$rdkms lacks the module's source"
-rpm -qp --scripts "$rpm" 2>/dev/null | grep -q 'systemctl stop fastsocket.service' ||
+rpm -qp --scripts "$rpm" 2>/dev/null | grep -q 'disable --now fastsocket.service' ||
 	fail "$rpm does not stop fastsocket.service on erase"
+[ "$(rpm -qp --provides "$rdkms" 2>/dev/null | grep '^fastsocket-abi-')" = "fastsocket-abi-$abi" ] &&
+	rpm -qp --recommends "$rpm" 2>/dev/null | grep -qx "fastsocket-abi-$abi" ||
+	fail "$rdkms does not provide fastsocket-abi-$abi, or $rpm does not recommend it"
 scripts=$(rpm -qp --scripts "$rdkms" 2>/dev/null)
 for s in "dkms add" "dkms build" "dkms install" "dkms remove"; do
 	echo "$scripts" | grep -q "$s -m fastsocket -v $V" || fail "$rdkms does not run $s"
 done
 [ "$(rpm -qp --qf '%{ARCH}' "$rdkms" 2>/dev/null)" = noarch ] || fail "$rdkms is not noarch"
-echo "ok: $rdkms is noarch with dkms add, build, install and remove"
+echo "ok: $rdkms is noarch with dkms add, build, install and remove, and provides fastsocket-abi-$abi"
 
 # DKMS builds the packaged source for Debian's 6.1 and 6.12 kernels and
 # the newest of Debian 13's backports (their headers fetched as the suite
