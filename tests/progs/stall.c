@@ -16,7 +16,9 @@
  * i % CPUs (nginx's "reuseport" with worker_cpu_affinity auto); without
  * it the master's one listener is shared and nobody is pinned (under
  * libfsocket, mode 2 pins each worker where its local listener is). -S:
- * once every worker is up, worker 0 is stopped with SIGSTOP for good.
+ * once every worker is up, worker 0 is stopped with SIGSTOP for good;
+ * with -T, thread 0 stops serving after its first connection (it sleeps
+ * for good, its listeners left open).
  * -P N (epoll only): workers 0..N-1 pause their listener as haproxy's
  * "disable frontend" does (epoll_ctl DEL, then connect(AF_UNSPEC)) once
  * they watch it; SIGUSR1 to the server prints "paused: accepted N by-paused
@@ -76,7 +78,7 @@ struct counters {
 	atomic_long by_paused;
 	atomic_long emfile;
 	atomic_long eintr;
-	atomic_int up, resumed, exited, paused, churned;
+	atomic_int up, resumed, exited, paused, churned, stalled;
 	int workers;
 };
 
@@ -262,8 +264,9 @@ static int churn_after;
 static _Thread_local int served_here;
 
 /*
- * -X: after its first connection, worker 0 leaves. -C: after its N-th, a
- * thread leaves once its replacement is started.
+ * -X (@exit_first 1): after its first connection, worker 0 leaves; -T -S
+ * (2): thread 0 stops there. -C: after its N-th, a thread leaves once its
+ * replacement is started.
  */
 static bool leaves(struct counters *c, int exit_first)
 {
@@ -274,7 +277,7 @@ static bool leaves(struct counters *c, int exit_first)
 	}
 	if (!exit_first)
 		return false;
-	atomic_fetch_add(&c->exited, 1);
+	atomic_fetch_add(exit_first == 2 ? &c->stalled : &c->exited, 1);
 	return true;
 }
 
@@ -376,7 +379,7 @@ static void serve_polled(int lfd, struct counters *c, enum wait_mode mode)
 static void serve(int lfd, int id, const struct options *o,
 		  struct counters *c)
 {
-	int exit_first = o->exit_first && id == 0;
+	int exit_first = id != 0 ? 0 : o->exit_first ? 1 : o->threads && o->stop ? 2 : 0;
 
 	if (o->mode == WAIT_BLOCK)
 		serve_block(lfd, c, exit_first);
@@ -427,6 +430,9 @@ static void *thread_main(void *p)
 	}
 	my_arg = a;
 	serve(lfd, a->id, a->o, a->c);
+	/* -S: a stalled thread, whose listeners stay open (SIGTERM is blocked). */
+	while (a->o->stop && a->id == 0)
+		pause();
 	if (lfd != a->lfd)
 		close(lfd);
 	return NULL;
@@ -488,7 +494,7 @@ static int run(const struct options *o)
 			 atomic_load(&c->paused) < o->paused) && tries < 1000; tries++)
 		usleep(10000);
 	usleep(300000);
-	if (o->stop)
+	if (o->stop && !o->threads)
 		kill(pids[0], SIGSTOP);
 	printf("ready\n");
 	fflush(stdout);
@@ -517,10 +523,11 @@ static int run(const struct options *o)
 	}
 	n = atomic_load(&c->accepted);
 	l = atomic_load(&c->local);
-	printf("accepted %ld local %ld pct %.1f by-paused %ld emfile %ld eintr %ld exited %d churned %d\n",
+	printf("accepted %ld local %ld pct %.1f by-paused %ld emfile %ld eintr %ld exited %d churned %d stalled %d\n",
 	       n, l, n ? 100.0 * l / n : 0.0, atomic_load(&c->by_paused),
 	       atomic_load(&c->emfile), atomic_load(&c->eintr),
-	       atomic_load(&c->exited), atomic_load(&c->churned));
+	       atomic_load(&c->exited), atomic_load(&c->churned),
+	       atomic_load(&c->stalled));
 	return 0;
 }
 
@@ -562,7 +569,8 @@ int main(int argc, char **argv)
 	if (o.workers < 1 || o.workers > MAX_WORKERS || o.paused < 0 ||
 	    o.paused > o.workers || (o.activated && o.reuseport) ||
 	    ((o.paused || o.full) && o.mode != WAIT_EPOLL) ||
-	    (o.threads && (o.reuseport || o.stop || o.paused || o.interrupt ||
+	    (o.threads && o.stop && (o.exit_first || o.churn)) ||
+	    (o.threads && (o.reuseport || o.paused || o.interrupt ||
 			   (o.mode != WAIT_EPOLL && o.mode != WAIT_BLOCK))) ||
 	    ((o.churn || o.dup_each) && !o.threads) || o.churn < 0)
 		goto usage;
