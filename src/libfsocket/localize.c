@@ -29,10 +29,9 @@ static bool decided(const struct fsock_ent *e, pid_t pid)
 	return e->b == pid && !(e->flags & FSOCK_NONBLOCK_SEEN);
 }
 
-/* SPAWN_LISTEN for @fd: the new local listener's descriptor, or -1. */
 /*
- * A local listener of @fd for the caller's CPU, from the module; -1 (said
- * once) leaves the caller, a @who, on the shared listener.
+ * SPAWN_LISTEN for @fd: a local listener for the caller's CPU, or -1
+ * (said once), which leaves the caller, a @who, on the shared listener.
  */
 int fsock_spawn_local(int channel, int fd, const char *who)
 {

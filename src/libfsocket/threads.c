@@ -344,7 +344,7 @@ int fsock_thread_accepting(int fd)
 	return local;
 }
 
-/* The application changed a shared listener's flags: every thread looks again. */
+/* A shared listener's flags changed: every thread reads them again. */
 void fsock_thread_recheck(void)
 {
 	atomic_fetch_add(&generation, 1);
