@@ -6,6 +6,7 @@
 # byte-for-byte the same with and without the library. On the sanitizer
 # kernels (ten times slower) only the runs that reach the module are made.
 # Sanitizer kernels: skipped: the library's semantics; 100-160 and 180 drive the module's paths
+# Middle kernels: skipped: userspace over the module, the same on every kernel; the oldest and the newest stock kernel run it
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 

@@ -7,6 +7,7 @@
 # processed the connection's packets. The figures are printed; no rate
 # is judged.
 # Sanitizer kernels: skipped: a benchmark, and figures under the sanitizers mean nothing
+# Middle kernels: skipped: userspace over the module, the same on every kernel; the oldest and the newest stock kernel run it
 . "$FS_ROOT/tests/vm/lib.sh"
 
 for p in nginx wrk; do

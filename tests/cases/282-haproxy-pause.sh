@@ -14,6 +14,7 @@
 # not its local one, and the new process takes a local listener of its
 # own.
 # Sanitizer kernels: skipped: haproxy and the library; 150 drives SHUTDOWN_LISTEN there
+# Middle kernels: skipped: userspace over the module, the same on every kernel; the oldest and the newest stock kernel run it
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 . "$FS_ROOT/tests/vm/servers.sh"
