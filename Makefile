@@ -27,6 +27,7 @@ SRCDIR  ?= $(PREFIX)/src/fastsocket-$(VERSION)
 BINDIR  ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 all: module lib tools
 
@@ -56,12 +57,12 @@ install: lib tools
 	install -D -m 0755 src/tools/fastsocket $(DESTDIR)$(BINDIR)/fastsocket
 	install -D -m 0755 src/ctl/fastsocketctl $(DESTDIR)$(SBINDIR)/fastsocketctl
 	install -D -m 0644 man/fastsocketctl.8 $(DESTDIR)$(MANDIR)/man8/fastsocketctl.8
+	install -D -m 0644 completion/fastsocketctl $(DESTDIR)$(COMPLETIONDIR)/fastsocketctl
 	install -D -m 0644 man/fastsocket.1 $(DESTDIR)$(MANDIR)/man1/fastsocket.1
 	install -D -m 0644 man/libfsocket.7 $(DESTDIR)$(MANDIR)/man7/libfsocket.7
 	install -D -m 0644 man/fastsocket.conf.5 $(DESTDIR)$(MANDIR)/man5/fastsocket.conf.5
 	install -D -m 0755 src/libfsocket/libfsocket.so $(DESTDIR)$(LIBDIR)/libfsocket.so.1
-	ln -sf libfsocket.so.1 $(DESTDIR)$(LIBDIR)/libfsocket.so
-	install -D -m 0644 include/uapi/linux/fastsocket.h $(DESTDIR)$(INCDIR)/linux/fastsocket.h
+	install -D -m 0644 include/uapi/linux/fastsocket.h $(DESTDIR)$(INCDIR)/fastsocket/fastsocket.h
 	install -D -m 0644 udev/60-fastsocket.rules $(DESTDIR)$(UDEVDIR)/60-fastsocket.rules
 	install -D -m 0644 dkms.conf $(DESTDIR)$(SRCDIR)/dkms.conf
 	install -D -m 0644 VERSION $(DESTDIR)$(SRCDIR)/VERSION
@@ -80,16 +81,18 @@ deb:
 	git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C $(DEBTREE)
 	cp -r packaging/deb/debian $(DEBTREE)/debian
 	cd $(DEBTREE) && dpkg-buildpackage -us -uc -b
-	lintian --fail-on error build/deb/fastsocket_$(VERSION)_*.changes
+	lintian --pedantic -I --fail-on error,warning build/deb/fastsocket_$(VERSION)_*.changes
 
-# --nodeps: on a Debian build machine rpm's own database lists nothing.
+# --nodeps: on a Debian build machine rpm's own database lists nothing,
+# and its /bin/sh (dash) cannot run rpm's brp-compress, so bash does.
 RPMTOP := $(CURDIR)/build/rpm
 rpm:
 	rm -rf $(RPMTOP) && mkdir -p $(RPMTOP)/SOURCES $(RPMTOP)/tree/fastsocket-$(VERSION)
 	git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C $(RPMTOP)/tree/fastsocket-$(VERSION)
 	tar -czf $(RPMTOP)/SOURCES/fastsocket-$(VERSION).tar.gz -C $(RPMTOP)/tree fastsocket-$(VERSION)
 	rpmbuild -bb --nodeps --define "_topdir $(RPMTOP)" --define "fs_version $(VERSION)" --define "fs_abi $(FSOCKET_ABI)" \
-		--define "_unitdir /usr/lib/systemd/system" packaging/rpm/fastsocket.spec
+		--define "_unitdir /usr/lib/systemd/system" --define "_udevrulesdir /usr/lib/udev/rules.d" \
+		--define "__brp_compress bash %{_rpmconfigdir}/brp-compress %{?_prefix}" packaging/rpm/fastsocket.spec
 
 clean:
 	$(MAKE) -C src/libfsocket clean

@@ -96,8 +96,8 @@ no_module_files() {
 		[ -z "$(find /lib/modules -name 'fastsocket.ko*')" ]
 }
 # Nothing else should hold dpkg's lock in this system; if something does,
-# wait for it rather than fail. install_debs DIR: the two .debs in DIR.
-install_debs() { apt-get install -y -o DPkg::Lock::Timeout=300 "$1"/fastsocket_*.deb "$1"/fastsocket-dkms_*.deb; }
+# wait for it rather than fail. install_debs DIR: the three .debs in DIR.
+install_debs() { apt-get install -y -o DPkg::Lock::Timeout=300 "$1"/fastsocket_*.deb "$1"/libfsocket1_*.deb "$1"/fastsocket-dkms_*.deb; }
 new_version=$(cat "$src/VERSION")
 old_version=$(cat "$src/build/e2e-old/VERSION" 2>/dev/null)
 dkms_has() { dkms status "fastsocket/$1" | grep -q "$(uname -r).*installed"; }
@@ -248,8 +248,19 @@ step "systemctl stop nginx" systemctl stop nginx
 step "systemctl stop fastsocket" systemctl stop fastsocket
 step "stop unloaded the module" unloaded
 step "stop restored every tuned value" same_tuning stop
+# Receive flow deliver under the unit's sandbox: tune puts its XDP
+# program where it would put RPS (bpf(), netlink, CAP_BPF), untune takes
+# it off.
+step "module options: receive flow deliver instead of RFS" \
+	sed -i 's/enable_receive_cpu_selection=1/enable_receive_flow_deliver=1/' /etc/modprobe.d/fastsocket.conf
+step "systemctl start fastsocket (receive flow deliver)" systemctl start fastsocket
+step "fastsocketctl status: rfd on fse0, XDP program attached" sh -c \
+	'fastsocketctl status | tee /dev/stderr | grep -q "^rfd: fse0: on" && ip -o link show fse0 | grep -q " xdp"'
+step "systemctl stop fastsocket (receive flow deliver)" systemctl stop fastsocket
+step "no XDP program left on fse0" sh -c '! ip -o link show fse0 | grep " xdp"'
+step "stop restored every tuned value (receive flow deliver)" same_tuning stop-rfd
 
-step "apt remove fastsocket fastsocket-dkms" apt-get remove -y -o DPkg::Lock::Timeout=300 fastsocket fastsocket-dkms
+step "apt remove fastsocket fastsocket-dkms libfsocket1" apt-get remove -y -o DPkg::Lock::Timeout=300 fastsocket fastsocket-dkms libfsocket1
 step "no module loaded, no device" unloaded
 step "no module left in DKMS or /lib/modules" no_module_files
 step "no tuning left" same_tuning remove

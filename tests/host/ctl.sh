@@ -321,3 +321,21 @@ echo "$json" | grep -qF '"tuning":{"on":false}' || fail "status --json: tuning: 
 rm -rf "$R$proc" "$R/proc/4343"
 "$ctl" status | grep -qx 'processes using the module: none' || fail "status with no process: $("$ctl" status)"
 echo "ok: status lists the processes using the module and their listeners; status --json"
+
+# Bash completion: commands, each command's options, interfaces after
+# --interface and rfd on|off.
+# shellcheck source=/dev/null
+. "$FS_ROOT/completion/fastsocketctl"
+complete_line() {	# complete_line WORDS...: COMPREPLY for the last word
+	COMP_WORDS=("$@") COMP_CWORD=$(($# - 1))
+	_fastsocketctl
+	echo "${COMPREPLY[*]}"
+}
+[ "$(complete_line fastsocketctl st)" = "status stats" ] || fail "completion of 'st': $(complete_line fastsocketctl st)"
+[ "$(complete_line fastsocketctl stats --p)" = "--prometheus" ] || fail "completion of 'stats --p': $(complete_line fastsocketctl stats --p)"
+[ "$(complete_line fastsocketctl stats -n '')" = "" ] || fail "completion after -n offers: $(complete_line fastsocketctl stats -n '')"
+[[ " $(complete_line fastsocketctl tune --interface l) " == *" lo "* ]] || fail "completion of 'tune --interface l': $(complete_line fastsocketctl tune --interface l)"
+[ "$(complete_line fastsocketctl rfd o)" = "on off" ] || fail "completion of 'rfd o': $(complete_line fastsocketctl rfd o)"
+[[ " $(complete_line fastsocketctl rfd on l) " == *" lo "* ]] || fail "completion of 'rfd on l': $(complete_line fastsocketctl rfd on l)"
+[ "$(complete_line fastsocketctl rfd status '')" = "" ] || fail "completion after 'rfd status': $(complete_line fastsocketctl rfd status '')"
+echo "ok: bash completion of commands, options and interfaces"

@@ -7,15 +7,22 @@ dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
 make -s -C "$FS_ROOT" install DESTDIR="$dest" LIBDIR=/usr/lib/x86_64-linux-gnu ||
 	{ echo "FAIL: make install"; exit 1; }
-for f in usr/lib/x86_64-linux-gnu/libfsocket.so.1 usr/lib/x86_64-linux-gnu/libfsocket.so \
-	usr/include/linux/fastsocket.h usr/lib/udev/rules.d/60-fastsocket.rules \
+for f in usr/lib/x86_64-linux-gnu/libfsocket.so.1 \
+	usr/include/fastsocket/fastsocket.h usr/lib/udev/rules.d/60-fastsocket.rules \
 	"usr/src/fastsocket-$FS_VERSION/dkms.conf" "usr/src/fastsocket-$FS_VERSION/src/kmod/Kbuild" \
 	"usr/src/fastsocket-$FS_VERSION/include/uapi/linux/fastsocket.h" \
 	usr/bin/fastsocket usr/share/man/man1/fastsocket.1 usr/share/man/man7/libfsocket.7 \
-	usr/sbin/fastsocketctl usr/share/man/man8/fastsocketctl.8; do
+	usr/sbin/fastsocketctl usr/share/man/man8/fastsocketctl.8 \
+	usr/share/bash-completion/completions/fastsocketctl; do
 	[ -e "$dest/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
 	echo "ok: $f"
 done
+# Preloaded by its SONAME, never linked: no libfsocket.so link; the
+# header outside linux-libc-dev's /usr/include/linux.
+for f in usr/lib/x86_64-linux-gnu/libfsocket.so usr/include/linux; do
+	[ ! -e "$dest/$f" ] || { echo "FAIL: $f installed"; exit 1; }
+done
+echo "ok: no libfsocket.so link, nothing in /usr/include/linux"
 lib=$dest/usr/lib/x86_64-linux-gnu/libfsocket.so.1
 exports=$(nm -D --defined-only "$lib" | awk '{ print $3 }' | LC_ALL=C sort | tr '\n' ' ')
 want="__poll_chk __ppoll_chk accept accept4 close close_range closefrom connect dup dup2 dup3 epoll_create epoll_create1 epoll_ctl eventfd fcntl fcntl64 inotify_init inotify_init1 listen memfd_create open open64 openat openat64 pipe pipe2 poll ppoll pselect recvmmsg recvmsg select sendmsg setsockopt shutdown signalfd socket socketpair timerfd_create "
