@@ -32,6 +32,9 @@ struct ctl_proc {
 		char addr[80];
 		int sockets;	/* the shared listener and local ones */
 	} listen[CTL_PROC_LISTENERS];
+	/* Its accepts, from its device's fdinfo (a module from 0.1.1 on). */
+	bool counted;
+	unsigned long long local, global, stolen;
 };
 /* up to @max; -1 without /proc; *@denied: processes not readable */
 int ctl_procs(struct ctl_proc *procs, int max, int *denied);

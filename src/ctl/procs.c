@@ -3,8 +3,9 @@
  * The processes that use the module (they hold /dev/fastsocket open: the
  * library opens it at a server's first listen), and their listening TCP
  * sockets by address: the shared listener and its local listeners share
- * an address, so a worker with a local listener shows two sockets there.
- * Read from /proc: another user's processes need root.
+ * an address, so a worker with a local listener shows two sockets there,
+ * and the process's accepts, which the module shows in the device's
+ * /proc/PID/fdinfo. Read from /proc: another user's processes need root.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -24,8 +25,11 @@ struct inodes {
 	int n;
 };
 
-/* Does process @pid hold the device? Its socket inodes into @in. */
-static int scan_fds(const char *pid, struct inodes *in, bool *uses)
+/*
+ * Does process @pid hold the device (its descriptor in @dev, else -1)?
+ * Its socket inodes into @in.
+ */
+static int scan_fds(const char *pid, struct inodes *in, int *dev)
 {
 	char dir[64], path[64 + 256], link[64];
 	struct dirent *e;
@@ -35,7 +39,7 @@ static int scan_fds(const char *pid, struct inodes *in, bool *uses)
 	d = opendir(ctl_path(dir));
 	if (!d)
 		return -1;
-	*uses = false;
+	*dev = -1;
 	in->n = 0;
 	while ((e = readdir(d))) {
 		ssize_t len;
@@ -47,8 +51,10 @@ static int scan_fds(const char *pid, struct inodes *in, bool *uses)
 		if (len <= 0)
 			continue;
 		link[len] = '\0';
-		if (!strcmp(link, "/dev/fastsocket"))
-			*uses = true;
+		if (!strcmp(link, "/dev/fastsocket")) {
+			if (*dev < 0)
+				*dev = atoi(e->d_name);
+		}
 		else if (in->n < MAX_SOCKETS &&
 			 sscanf(link, "socket:[%lu]", &in->v[in->n]) == 1)
 			in->n++;
@@ -125,6 +131,25 @@ static void scan_listeners(struct ctl_proc *p, const struct inodes *in)
 	}
 }
 
+/* The accepts the module counted for @p's open device, descriptor @fd. */
+static void read_counts(struct ctl_proc *p, int fd)
+{
+	char path[64], line[128];
+	int seen = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", p->pid, fd);
+	f = fopen(ctl_path(path), "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		seen += sscanf(line, "local_accepts: %llu", &p->local) +
+			sscanf(line, "global_accepts: %llu", &p->global) +
+			sscanf(line, "stolen: %llu", &p->stolen);
+	fclose(f);
+	p->counted = seen == 3;
+}
+
 static void read_comm(struct ctl_proc *p)
 {
 	char path[64];
@@ -139,8 +164,7 @@ int ctl_procs(struct ctl_proc *procs, int max, int *denied)
 	static struct inodes in;
 	DIR *d = opendir(ctl_path("/proc"));
 	struct dirent *e;
-	int n = 0;
-	bool uses;
+	int n = 0, dev;
 
 	*denied = 0;
 	if (!d)
@@ -148,16 +172,17 @@ int ctl_procs(struct ctl_proc *procs, int max, int *denied)
 	while ((e = readdir(d)) && n < max) {
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
-		if (scan_fds(e->d_name, &in, &uses)) {
+		if (scan_fds(e->d_name, &in, &dev)) {
 			*denied += errno == EACCES;
 			continue;
 		}
-		if (!uses)
+		if (dev < 0)
 			continue;
 		memset(&procs[n], 0, sizeof(procs[n]));
 		procs[n].pid = atoi(e->d_name);
 		read_comm(&procs[n]);
 		scan_listeners(&procs[n], &in);
+		read_counts(&procs[n], dev);
 		n++;
 	}
 	closedir(d);

@@ -154,6 +154,19 @@ static void gather(struct status *st)
 	st->nprocs = ctl_procs(st->procs, MAX_PROCS, &st->denied);
 }
 
+/* "; accepts: L local, G global, S stolen (X % local)" */
+static void print_counts(const struct ctl_proc *p)
+{
+	unsigned long long all = p->local + p->global;
+
+	if (!p->counted)
+		return;
+	printf("; accepts: %llu local, %llu global, %llu stolen", p->local,
+	       p->global, p->stolen);
+	if (all)
+		printf(" (%.1f %% local)", 100.0 * (double)p->local / (double)all);
+}
+
 static void print_procs(const struct status *st)
 {
 	int i, j;
@@ -171,6 +184,7 @@ static void print_procs(const struct status *st)
 			printf("%s %s (%d socket%s)", j ? "," : "",
 			       p->listen[j].addr, p->listen[j].sockets,
 			       p->listen[j].sockets > 1 ? "s" : "");
+		print_counts(p);
 		printf("\n");
 	}
 	if (st->denied)
@@ -241,7 +255,11 @@ static void json_procs(const struct status *st)
 			json_str(p->listen[j].addr);
 			printf(",\"sockets\":%d}", p->listen[j].sockets);
 		}
-		printf("]}");
+		printf("]");
+		if (p->counted)
+			printf(",\"accepts\":{\"local\":%llu,\"global\":%llu,\"stolen\":%llu}",
+			       p->local, p->global, p->stolen);
+		printf("}");
 	}
 	printf("],\"unreadable_processes\":%d", st->denied);
 }

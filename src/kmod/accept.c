@@ -67,7 +67,8 @@ static int fsocket_wait_either(struct socket *a, struct socket *b, long *timeo)
  * empty queue is seen without kernel_accept(), which would allocate a
  * socket only to free it.
  */
-static int fsocket_try_accept(struct socket *sock, struct socket **newsock,
+static int fsocket_try_accept(struct fsocket_client *client,
+			      struct socket *sock, struct socket **newsock,
 			      enum fsocket_stat stat)
 {
 	int err;
@@ -78,12 +79,14 @@ static int fsocket_try_accept(struct socket *sock, struct socket **newsock,
 	if (err)
 		return err;
 	fsocket_local_ops_clear(*newsock);
-	fsocket_stat_inc(stat);
+	fsocket_stat_inc(sock_net(sock->sk), stat);
+	fsocket_client_count(client, stat);
 	return 0;
 }
 
 /* One connection from @local, else from @global, else wait for either. */
-static struct socket *fsocket_accept_either(struct socket *local,
+static struct socket *fsocket_accept_either(struct fsocket_client *client,
+					    struct socket *local,
 					    struct socket *global)
 {
 	long timeo = sock_rcvtimeo(local->sk,
@@ -92,10 +95,10 @@ static struct socket *fsocket_accept_either(struct socket *local,
 	int err;
 
 	for (;;) {
-		err = fsocket_try_accept(local, &newsock,
+		err = fsocket_try_accept(client, local, &newsock,
 					 FSOCKET_STAT_LOCAL_ACCEPT);
 		if (err == -EAGAIN && global) {
-			err = fsocket_try_accept(global, &newsock,
+			err = fsocket_try_accept(client, global, &newsock,
 						 FSOCKET_STAT_GLOBAL_ACCEPT);
 			/* A global listener that stopped leaves the local one. */
 			if (err == -EINVAL) {
@@ -169,7 +172,8 @@ static int fsocket_same_group(struct socket *a, struct socket *b)
 	return same ? 0 : -EINVAL;
 }
 
-long fsocket_accept(struct fsocket_ioctl_arg *arg)
+long fsocket_accept(struct fsocket_client *client,
+		    struct fsocket_ioctl_arg *arg)
 {
 	const struct fsocket_accept_op *op = &arg->op.accept_op;
 	int flags = (op->flags & SOCK_CLOEXEC ? O_CLOEXEC : 0) |
@@ -202,7 +206,7 @@ long fsocket_accept(struct fsocket_ioctl_arg *arg)
 	ret = fsocket_reserve_fd(flags, &nfd);
 	if (ret < 0)
 		goto put_global;
-	newsock = fsocket_accept_either(local, global);
+	newsock = fsocket_accept_either(client, local, global);
 	if (IS_ERR(newsock)) {
 		ret = PTR_ERR(newsock);
 		goto put_fd;
@@ -214,7 +218,7 @@ long fsocket_accept(struct fsocket_ioctl_arg *arg)
 	ret = fsocket_put_peer(newsock, op, ulen);
 	if (ret) {
 		sock_release(newsock);
-		fsocket_stat_inc(FSOCKET_STAT_ERROR);
+		fsocket_stat_inc(sock_net(local->sk), FSOCKET_STAT_ERROR);
 		goto put_fd;
 	}
 	/*
@@ -225,7 +229,7 @@ long fsocket_accept(struct fsocket_ioctl_arg *arg)
 	if (ret >= 0)
 		fsocket_commit_fd(&nfd);
 	else
-		fsocket_stat_inc(FSOCKET_STAT_ERROR);
+		fsocket_stat_inc(sock_net(local->sk), FSOCKET_STAT_ERROR);
 	goto put_global;
 put_fd:
 	fsocket_abort_fd(&nfd);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The misc device /dev/fastsocket, through which libfsocket.so talks to
- * the module. The device holds no state of its own: every command acts on
- * descriptors of the calling process.
+ * the module. Every command acts on descriptors of the calling process;
+ * an open device keeps only its counts (client.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,6 +15,9 @@
 
 static const struct file_operations fsocket_fops = {
 	.owner		= THIS_MODULE,
+	.open		= fsocket_client_open,
+	.release	= fsocket_client_release,
+	.show_fdinfo	= fsocket_client_show_fdinfo,
 	.unlocked_ioctl	= fsocket_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,

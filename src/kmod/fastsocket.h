@@ -10,6 +10,7 @@
 int fsocket_device_register(void);
 void fsocket_device_unregister(void);
 
+struct fsocket_client;
 struct fsocket_ioctl_arg;
 struct sock;
 struct socket;
@@ -41,6 +42,7 @@ struct fsocket_pending {
 	struct fsocket_new_fd *fds;	/* &one, or SPAWN_ALL_LISTEN's array */
 	unsigned int n;
 	int pin_cpu;			/* -1: no pin */
+	struct fsocket_client *client;	/* the caller's open device */
 };
 
 #define FSOCKET_PENDING_INIT { .pin_cpu = -1 }
@@ -54,6 +56,8 @@ int fsocket_group_add(struct sock *sk);
 bool fsocket_group_watched(const struct sock *sk);
 unsigned int fsocket_group_count(void);
 unsigned int fsocket_group_foreign_count(void);
+void fsocket_group_count_net(const struct net *net, unsigned int *listeners,
+			     unsigned int *foreign);
 void fsocket_groups_wake(void);
 void fsocket_locals_count(struct sock *sk, unsigned int *count);
 void fsocket_groups_locals_count(unsigned int *count);
@@ -99,9 +103,10 @@ int fsocket_set_int(struct socket *sock, int level, int name, int val);
 int fsocket_copy_options(struct socket *to, struct sock *from);
 
 /* accept.c */
-long fsocket_accept(struct fsocket_ioctl_arg *arg);
+long fsocket_accept(struct fsocket_client *client,
+		    struct fsocket_ioctl_arg *arg);
 
-/* stats.c: per-CPU counters in /proc/net/fastsocket */
+/* stats.c: per-CPU counters in each namespace's /proc/net/fastsocket */
 enum fsocket_stat {
 	FSOCKET_STAT_SPAWN,		/* local listeners created */
 	FSOCKET_STAT_LOCAL_ACCEPT,	/* ACCEPT from the caller's listener */
@@ -112,27 +117,54 @@ enum fsocket_stat {
 	FSOCKET_STAT_MAX
 };
 
-void fsocket_stat_inc(enum fsocket_stat stat);
-void fsocket_stat_add(enum fsocket_stat stat, unsigned int n);
-void fsocket_stat_add_cpu(enum fsocket_stat stat, int cpu, unsigned int n);
+struct fsocket_stats;
+struct net;
+
+void fsocket_stat_inc(const struct net *net, enum fsocket_stat stat);
+void fsocket_stat_add(const struct net *net, enum fsocket_stat stat,
+		      unsigned int n);
+void fsocket_stat_add_cpu(const struct net *net, enum fsocket_stat stat,
+			  int cpu, unsigned int n);
+const char *fsocket_stat_name(enum fsocket_stat stat);
+struct fsocket_stats __percpu *fsocket_stats_alloc(void);
+void fsocket_stats_free(struct fsocket_stats __percpu *stats);
+void fsocket_stats_inc(struct fsocket_stats __percpu *stats,
+		       enum fsocket_stat stat, unsigned int n);
+void fsocket_stats_sum(struct fsocket_stats __percpu *stats, u64 *total);
 int fsocket_stats_register(void);
 void fsocket_stats_unregister(void);
+
+/* client.c: what each open /dev/fastsocket (each process) did */
+struct seq_file;
+
+int fsocket_client_open(struct inode *inode, struct file *filp);
+int fsocket_client_release(struct inode *inode, struct file *filp);
+void fsocket_client_show_fdinfo(struct seq_file *m, struct file *filp);
+void fsocket_client_count(struct fsocket_client *client,
+			  enum fsocket_stat stat);
+void fsocket_client_owns(struct fsocket_client *client, const struct sock *sk);
+void fsocket_client_disown(const struct sock *sk);
+void fsocket_client_stolen(const struct sock *sk, unsigned int n);
 
 /* steering.c: does the kernel steer by SO_INCOMING_CPU? */
 void fsocket_steering_check(void);
 bool fsocket_steering(void);
 
 /* spawn.c: local listeners */
-long fsocket_listen(struct fsocket_ioctl_arg *arg);
+long fsocket_listen(struct fsocket_client *client,
+		    struct fsocket_ioctl_arg *arg);
 long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg,
 			  struct fsocket_pending *p);
-long fsocket_shutdown_listen(struct fsocket_ioctl_arg *arg);
+long fsocket_shutdown_listen(struct fsocket_client *client,
+			     struct fsocket_ioctl_arg *arg);
 long fsocket_spawn_all_listen(struct fsocket_ioctl_arg *arg,
 			      struct fsocket_pending *p);
 
 /* socket.c: descriptors made and ended through the module */
-long fsocket_socket(struct fsocket_ioctl_arg *arg);
-long fsocket_close(struct fsocket_ioctl_arg *arg);
+long fsocket_socket(struct fsocket_client *client,
+		    struct fsocket_ioctl_arg *arg);
+long fsocket_close(struct fsocket_client *client,
+		   struct fsocket_ioctl_arg *arg);
 
 /* ioctl.c: the command dispatcher */
 long fsocket_ioctl(struct file *filp, unsigned int cmd, unsigned long uarg);

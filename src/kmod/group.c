@@ -205,6 +205,24 @@ unsigned int fsocket_group_foreign_count(void)
 	return READ_ONCE(fsocket_nr_foreign);
 }
 
+/* The same two counts for @net's listeners alone. */
+void fsocket_group_count_net(const struct net *net, unsigned int *listeners,
+			     unsigned int *foreign)
+{
+	struct fsocket_group *g;
+
+	*listeners = 0;
+	*foreign = 0;
+	mutex_lock(&fsocket_groups_lock);
+	list_for_each_entry(g, &fsocket_groups, node) {
+		if (!net_eq(sock_net(g->global), net))
+			continue;
+		(*listeners)++;
+		*foreign += g->foreign;
+	}
+	mutex_unlock(&fsocket_groups_lock);
+}
+
 /*
  * Counts @g's members that are neither its global listener nor one of
  * its local listeners: a socket of the same user that set SO_REUSEPORT
@@ -303,7 +321,7 @@ static void fsocket_group_sweep(struct fsocket_group *g, bool all)
 		local_bh_disable();
 		sk->sk_data_ready(sk);
 		local_bh_enable();
-		fsocket_stat_inc(FSOCKET_STAT_WAKEUP);
+		fsocket_stat_inc(sock_net(sk), FSOCKET_STAT_WAKEUP);
 	}
 	rcu_read_unlock();
 }

@@ -18,16 +18,19 @@
 struct fsocket_command {
 	unsigned int cmd;
 	const char *name;
-	long (*handler)(struct fsocket_ioctl_arg *arg);
+	long (*handler)(struct fsocket_client *client,
+			struct fsocket_ioctl_arg *arg);
 	/* Or, for a command that makes descriptors: they wait in @p. */
 	long (*maker)(struct fsocket_ioctl_arg *arg, struct fsocket_pending *p);
 	bool copy_out;
 };
 
-static long fsocket_version(struct fsocket_ioctl_arg *arg);
+static long fsocket_version(struct fsocket_client *client,
+			    struct fsocket_ioctl_arg *arg);
 
 /* Commands whose work is still to come with the per-core listen table. */
-static long fsocket_not_implemented(struct fsocket_ioctl_arg *arg)
+static long fsocket_not_implemented(struct fsocket_client *client,
+				    struct fsocket_ioctl_arg *arg)
 {
 	return -EOPNOTSUPP;
 }
@@ -46,7 +49,8 @@ static const struct fsocket_command fsocket_commands[] = {
 	{ FSOCKET_IOC_VERSION, "VERSION", fsocket_version, NULL, true },
 };
 
-static long fsocket_version(struct fsocket_ioctl_arg *arg)
+static long fsocket_version(struct fsocket_client *client,
+			    struct fsocket_ioctl_arg *arg)
 {
 	struct fsocket_version_op *v = &arg->op.version_op;
 	unsigned int i;
@@ -78,11 +82,14 @@ static const struct fsocket_command *fsocket_command_find(unsigned int cmd)
  * pinned) only once the answer is written back, so that a fault there
  * leaves nothing behind.
  */
-static long fsocket_make(const struct fsocket_command *c,
+static long fsocket_make(struct file *filp, const struct fsocket_command *c,
 			 struct fsocket_ioctl_arg *arg, void __user *argp)
 {
 	struct fsocket_pending pending = FSOCKET_PENDING_INIT;
-	long ret = c->maker(arg, &pending);
+	long ret;
+
+	pending.client = filp->private_data;
+	ret = c->maker(arg, &pending);
 
 	if (ret >= 0 && copy_to_user(argp, arg, sizeof(*arg)))
 		ret = -EFAULT;
@@ -120,12 +127,12 @@ long fsocket_ioctl(struct file *filp, unsigned int cmd, unsigned long uarg)
 		return -EFAULT;
 
 	if (c->maker) {
-		ret = fsocket_make(c, &arg, argp);
+		ret = fsocket_make(filp, c, &arg, argp);
 		fsocket_log(DEBUG, "%s fd %d from %s[%d]: %ld\n", c->name,
 			    arg.fd, current->comm, task_pid_nr(current), ret);
 		return ret;
 	}
-	ret = c->handler(&arg);
+	ret = c->handler(filp->private_data, &arg);
 	fsocket_log(DEBUG, "%s fd %d from %s[%d]: %ld\n", c->name, arg.fd,
 		    current->comm, task_pid_nr(current), ret);
 	if (ret < 0 || !c->copy_out)

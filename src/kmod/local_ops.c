@@ -98,6 +98,8 @@ static int fsocket_local_release(struct socket *sock)
 		fsocket_listener_stop(sock, SHUT_RD);
 		fsocket_groups_wake();
 	}
+	if (sock->sk)
+		fsocket_client_disown(sock->sk);
 	return family->release(sock);
 }
 

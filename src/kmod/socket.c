@@ -16,7 +16,8 @@
 
 #include "fastsocket.h"
 
-long fsocket_socket(struct fsocket_ioctl_arg *arg)
+long fsocket_socket(struct fsocket_client *client,
+		    struct fsocket_ioctl_arg *arg)
 {
 	const struct fsocket_socket_op *op = &arg->op.socket_op;
 	struct socket *sock;
@@ -35,7 +36,8 @@ long fsocket_socket(struct fsocket_ioctl_arg *arg)
 }
 
 /* Only sockets: anything else keeps its descriptor and gets -ENOTSOCK. */
-long fsocket_close(struct fsocket_ioctl_arg *arg)
+long fsocket_close(struct fsocket_client *client,
+		   struct fsocket_ioctl_arg *arg)
 {
 	struct socket *sock;
 	int err = 0;

@@ -16,6 +16,7 @@
 #include <linux/file.h>
 #include <linux/mutex.h>
 #include <linux/net.h>
+#include <linux/nsproxy.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/tcp.h>
@@ -187,9 +188,15 @@ int fsocket_pending_commit(struct fsocket_pending *p)
 		fsocket_pending_abort(p);
 		return err;
 	}
-	for (i = 0; i < p->n; i++)
+	for (i = 0; i < p->n; i++) {
+		struct socket *sock = sock_from_file(p->fds[i].file);
+
+		fsocket_stat_inc(sock_net(sock->sk), FSOCKET_STAT_SPAWN);
+		/* Noted where its close comes through the module, to forget it. */
+		if (fsocket_local_ops_is(sock->sk))
+			fsocket_client_owns(p->client, sock->sk);
 		fsocket_commit_fd(&p->fds[i]);
-	fsocket_stat_add(FSOCKET_STAT_SPAWN, p->n);
+	}
 	fsocket_pending_release(p);
 	return 0;
 }
@@ -230,7 +237,8 @@ static struct socket *fsocket_group_listener(int fd)
 }
 
 /* LISTEN: the listener joins (or founds) a reuseport group. */
-long fsocket_listen(struct fsocket_ioctl_arg *arg)
+long fsocket_listen(struct fsocket_client *client,
+		    struct fsocket_ioctl_arg *arg)
 {
 	struct socket *global = fsocket_group_listener(arg->fd);
 
@@ -266,7 +274,7 @@ long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg,
 		p->pin_cpu = fsocket_pin_cpu(arg->op.spawn_op.cpu, cpu);
 		arg->op.spawn_op.cpu = cpu;
 	} else {
-		fsocket_stat_inc(FSOCKET_STAT_ERROR);
+		fsocket_stat_inc(sock_net(global->sk), FSOCKET_STAT_ERROR);
 	}
 	fsocket_log(DEBUG, "spawn for fd %d on cpu %d: %d\n", arg->fd, cpu, ret);
 	sockfd_put(global);
@@ -293,7 +301,8 @@ static bool fsocket_has_peer(struct sock *sk)
  * with no other member has no one to hand to: -EBUSY (shutdown(2) is the
  * way to drop its connections).
  */
-long fsocket_shutdown_listen(struct fsocket_ioctl_arg *arg)
+long fsocket_shutdown_listen(struct fsocket_client *client,
+			     struct fsocket_ioctl_arg *arg)
 {
 	int how = arg->op.shutdown_op.how;
 	struct socket *sock;
@@ -400,7 +409,7 @@ long fsocket_spawn_all_listen(struct fsocket_ioctl_arg *arg,
 		ret = -EFAULT;
 	kfree(pairs);
 	if (ret) {
-		fsocket_stat_inc(FSOCKET_STAT_ERROR);
+		fsocket_stat_inc(current->nsproxy->net_ns, FSOCKET_STAT_ERROR);
 		return ret;
 	}
 	p->pin_cpu = fsocket_pin_cpu(op->cpu, cpu);

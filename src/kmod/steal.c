@@ -161,7 +161,8 @@ unsigned int fsocket_steal(struct sock *src, struct sock *global,
 	if (!n)
 		return 0;
 	cpu = READ_ONCE(src->sk_incoming_cpu);
-	fsocket_stat_add_cpu(FSOCKET_STAT_STEAL, cpu, n);
+	fsocket_stat_add_cpu(sock_net(src), FSOCKET_STAT_STEAL, cpu, n);
+	fsocket_client_stolen(src, n);
 	local_bh_disable();
 	global->sk_data_ready(global);
 	local_bh_enable();

@@ -3,7 +3,9 @@
  * The channel to the module: /dev/fastsocket (or $FASTSOCKET_DEVICE),
  * opened on the first call that could use it, so programs that never
  * listen on TCP never touch it. Any failure leaves the channel absent and
- * every call on libc's path; why is said once.
+ * every call on libc's path; why is said once. A child of fork() opens its
+ * own when it first needs one: the module counts each open device's
+ * accepts, which makes them each process's own (fastsocketctl status).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -113,7 +115,19 @@ static void unlock_channel(void)
 	pthread_mutex_unlock(&channel_lock);
 }
 
+/* The parent's channel is the parent's: the child's comes when needed. */
+static void child_channel(void)
+{
+	int fd = atomic_load(&fsock_channel_fd);
+
+	if (fd >= 0) {
+		fsock_real()->close(fd);
+		atomic_store(&fsock_channel_fd, CHANNEL_UNTRIED);
+	}
+	pthread_mutex_unlock(&channel_lock);
+}
+
 __attribute__((constructor)) static void channel_init(void)
 {
-	pthread_atfork(lock_channel, unlock_channel, unlock_channel);
+	pthread_atfork(lock_channel, unlock_channel, child_channel);
 }

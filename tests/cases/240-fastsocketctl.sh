@@ -39,17 +39,23 @@ echo "ok: stats --json matches /proc/net/fastsocket"
 
 # A pre-fork server under the library: status lists its master (the
 # shared listener) and its two workers (the shared and a local listener
-# each), and says the same as JSON.
+# each), with the accepts of each (its own device's count), which add up
+# to the connections made.
 env LD_PRELOAD="$FS_LIB" FASTSOCKET_QUIET=1 "$FS_BIN/stall" -a 127.0.0.1 -p 8740 -w 2 -m epoll >/tmp/stall-240.out 2>&1 &
 server=$!
 wait_for_line /tmp/stall-240.out ready || fail "the stall server did not start: $(cat /tmp/stall-240.out)"
+client=$("$FS_BIN/prefork" client -a 127.0.0.1 -p 8740 -n 40 -c 2 -b 2000)
 out=$("$ctl" status)
 kill $server; wait $server 2>/dev/null
-[ "$(echo "$out" | grep -c '^  [0-9]* stall: 127.0.0.1:8740 (2 sockets)$')" = 2 ] ||
-	fail "status does not list the two workers, each with 2 sockets on 127.0.0.1:8740: $out"
-echo "$out" | grep -q "^  $server stall: 127.0.0.1:8740 (1 socket)$" ||
-	fail "status does not list the master $server with its shared listener: $out"
-echo "ok: status lists the server's master and its 2 workers with their listeners"
+workers=$(echo "$out" | grep -E '^  [0-9]+ stall: 127\.0\.0\.1:8740 \(2 sockets\); accepts: [0-9]+ local, [0-9]+ global, 0 stolen')
+[ "$(echo "$workers" | grep -c .)" = 2 ] ||
+	fail "status does not list the two workers, each with 2 sockets on 127.0.0.1:8740 and its accepts: $out"
+echo "$out" | grep -q "^  $server stall: 127.0.0.1:8740 (1 socket); accepts: 0 local, 0 global, 0 stolen$" ||
+	fail "status does not list the master $server with its shared listener and no accepts: $out"
+accepted=$(echo "$workers" | sed 's/.*accepts: \([0-9]*\) local, \([0-9]*\) global.*/\1 \2/' |
+	awk '{ n += $1 + $2 } END { print n }')
+[ "$accepted" = 40 ] || fail "the workers' accepts add up to $accepted, not the client's 40 ($client): $out"
+echo "ok: status lists the server's master and its 2 workers with their listeners and accepts ($accepted)"
 
 ip link add fsctl0 numrxqueues 4 numtxqueues 4 type veth peer name fsctl1 \
 	numrxqueues 4 numtxqueues 4 || fail "cannot make a veth pair"

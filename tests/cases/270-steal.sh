@@ -9,7 +9,10 @@
 # poll() before accept(); none may fail,
 # and the slowest must stay under a bound. With no worker stopped, the
 # same server keeps >= 99 % accept locality. Plain figures are measured in
-# the same run and printed beside.
+# the same run and printed beside. The module's counts add up three ways:
+# each worker's open /dev/fastsocket (its /proc/PID/fdinfo), the server's
+# namespace (srv's /proc/net/fastsocket) and the host's (the initial
+# namespace's, which counts every namespace); a new namespace starts at 0.
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 . "$FS_ROOT/tests/vm/stall.sh"
@@ -43,6 +46,64 @@ for mode in epoll block poll; do
 		fail "$mode: the slowest connection took $max ms (bound ${slowest} ms, steal_after_ms $bound)"
 	echo "ok: $mode: $n of $n answered with a worker stopped, $stolen stolen, slowest $max ms"
 done
+
+# fs_counts [NS]: "local global stolen" of NS's /proc/net/fastsocket (the
+# initial namespace's without NS).
+fs_counts() {
+	local in=()
+	[ -n "${1:-}" ] && in=(ip netns exec "$1")
+	"${in[@]}" awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
+		$1 == "total" { print $(c["local_accepts"]), $(c["global_accepts"]), $(c["stolen"]) }' \
+		/proc/net/fastsocket
+}
+
+# fs_process_counts PID...: "local global stolen" summed over the fdinfo
+# of each process's /dev/fastsocket, then the stolen of stopped ones.
+fs_process_counts() {
+	local p fd l=0 g=0 s=0 stopped=0 v
+	for p in "$@"; do
+		for fd in /proc/"$p"/fd/*; do
+			[ "$(readlink "$fd")" = /dev/fastsocket ] || continue
+			v=$(awk '$1 == "local_accepts:" { l = $2 } $1 == "global_accepts:" { g = $2 }
+				$1 == "stolen:" { s = $2 } END { print l + 0, g + 0, s + 0 }' \
+				"/proc/$p/fdinfo/${fd##*/}")
+			read -r pl pg ps <<<"$v"
+			l=$((l + pl)) g=$((g + pg)) s=$((s + ps))
+			[ "$(awk '{ print $3 }' "/proc/$p/stat")" = T ] && stopped=$((stopped + ps))
+			break
+		done
+	done
+	echo "$l $g $s $stopped"
+}
+
+out=$(mktemp)
+read -r hl0 hg0 hs0 <<<"$(fs_counts)"
+read -r sl0 sg0 ss0 <<<"$(fs_counts srv)"
+ip netns exec srv env "${FS_PRELOAD[@]}" "$FS_BIN/stall" -a 10.77.0.1 -p 8120 \
+	-w "$(nproc)" -m epoll -S >"$out" &
+server=$!
+wait_for_line "$out" ready || { cat "$out"; fail "counts: the server did not start"; }
+client=$(ip netns exec cli "$FS_BIN/prefork" client -a 10.77.0.1 -p 8120 -n "$n" -c 8 -b 2000)
+# shellcheck disable=SC2046 # the pids, one word each
+read -r pl pg ps pstopped <<<"$(fs_process_counts $server $(pgrep -P $server))"
+read -r hl1 hg1 hs1 <<<"$(fs_counts)"
+read -r sl1 sg1 ss1 <<<"$(fs_counts srv)"
+kill -TERM $server
+wait $server
+counts="processes: $pl local $pg global $ps stolen ($pstopped from the stopped worker); srv: $((sl1 - sl0)) $((sg1 - sg0)) $((ss1 - ss0)); host: $((hl1 - hl0)) $((hg1 - hg0)) $((hs1 - hs0)); client: $(echo "$client" | tr '\n' ' ')"
+note "counts: $counts"
+[ $((pl + pg)) -gt 0 ] && [ "$pstopped" -gt 0 ] ||
+	fail "counts: the processes' devices show no accepts, or steals not from the stopped worker: $counts"
+[ "$pl $pg $ps" = "$((sl1 - sl0)) $((sg1 - sg0)) $((ss1 - ss0))" ] &&
+	[ "$pl $pg $ps" = "$((hl1 - hl0)) $((hg1 - hg0)) $((hs1 - hs0))" ] ||
+	fail "counts: the processes', srv's and the host's counts differ: $counts"
+ip netns add fsnew || fail "counts: cannot make a namespace"
+fresh=$(ip netns exec fsnew cat /proc/net/fastsocket)
+ip netns del fsnew
+echo "$fresh" | awk '$1 == "total" { for (i = 2; i <= NF; i++) if ($i != 0) exit 1; z = 1 }
+	$1 == "listeners" && $2 != 0 { exit 1 } END { exit !z }' ||
+	fail "counts: a new namespace's /proc/net/fastsocket is not all zero: $fresh"
+echo "ok: counts: each process's, srv's and the host's agree ($pl local, $pg global, $ps stolen, $pstopped from the stopped worker); a new namespace's are 0"
 
 # No worker stopped: stealing leaves the healthy workers their locality.
 r=$(fs_stall_run 8110 $n "fastsocket, epoll, healthy" "${FS_PRELOAD[@]}" -- -w "$(nproc)" -m epoll)

@@ -317,10 +317,23 @@ echo "$json" | grep -qF '"processes":[{"pid":4242,"comm":"nginx","listeners":[{"
 echo "$json" | grep -qF '"module":{"loaded":true,' || fail "status --json: module: $json"
 echo "$json" | grep -qF '"enable_receive_cpu_selection":"1"' || fail "status --json: parameters: $json"
 echo "$json" | grep -qF '"tuning":{"on":false}' || fail "status --json: tuning: $json"
+# With the device's counts in its fdinfo (the module's since 0.1.1).
+put $proc/fdinfo/3 "pos:	0
+flags:	02100002
+mnt_id:	25
+ino:	512
+local_accepts:	996
+global_accepts:	4
+stolen:	2"
+out=$("$ctl" status)
+echo "$out" | grep -qxF '  4242 nginx: 127.0.0.1:80 (2 sockets), [::]:443 (1 socket); accepts: 996 local, 4 global, 2 stolen (99.6 % local)' ||
+	fail "status does not show process 4242's accepts: $out"
+"$ctl" status --json | grep -qF '"sockets":1}],"accepts":{"local":996,"global":4,"stolen":2}}]' ||
+	fail "status --json: accepts: $("$ctl" status --json)"
 "$ctl" status --bogus 2>/dev/null; [ $? = 2 ] || fail "status --bogus was not refused"
 rm -rf "$R$proc" "$R/proc/4343"
 "$ctl" status | grep -qx 'processes using the module: none' || fail "status with no process: $("$ctl" status)"
-echo "ok: status lists the processes using the module and their listeners; status --json"
+echo "ok: status lists the processes using the module, their listeners and accepts; status --json"
 
 # Bash completion: commands, each command's options, interfaces after
 # --interface and rfd on|off.

@@ -16,6 +16,7 @@ FS_BUILDROOT_PACKAGES="gcc-14,make,libc6-dev,libelf-dev,libssl-dev,bc,bison,flex
 # list. Serialized: the host checks and tests/run's background job may
 # both ask at once.
 buildroot_ready() {
+	mkdir -p "$FS_CACHE" || return 1
 	(
 		flock 9 || exit 1
 		buildroot_make_root

@@ -651,6 +651,34 @@ static void scm_rights_send_shared(void **state)
 }
 
 /*
+ * A fork() child does not use its parent's channel: it closes its copy
+ * and opens its own when needed, so the module counts each process's
+ * accepts apart. The parent's stays open. /dev/null stands in for the
+ * device, which this host has not.
+ */
+static void fork_child_own_channel(void **state)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC), status;
+	pid_t child;
+
+	(void)state;
+	assert_true(fd >= 0);
+	atomic_store(&fsock_channel_fd, fd);
+	child = fork();
+	if (child == 0)
+		_exit(atomic_load(&fsock_channel_fd) == -2 &&
+		      fsock_real()->fcntl(fd, F_GETFD) == -1 && errno == EBADF ?
+		      0 : 1);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(atomic_load(&fsock_channel_fd), fd);
+	assert_true(fsock_real()->fcntl(fd, F_GETFD) >= 0);
+	atomic_store(&fsock_channel_fd, -2);
+	close(fd);
+}
+
+/*
  * Threads serving one shared listener (threads.c): each thread that adds
  * it to an epoll of its own is counted, the count goes with the thread,
  * a fork() child keeps none of its parent's, and closing the listener
@@ -777,6 +805,7 @@ int main(void)
 		cmocka_unit_test_teardown(threads_churn, teardown),
 		cmocka_unit_test_teardown(fork_with_lock_held, teardown),
 		cmocka_unit_test_teardown(vfork_is_real, teardown),
+		cmocka_unit_test_teardown(fork_child_own_channel, teardown),
 		cmocka_unit_test_teardown(stale_numbers_open, teardown),
 		cmocka_unit_test_teardown(scm_rights_send_shared, teardown),
 		cmocka_unit_test_teardown(threads_serve_one_listener, teardown),

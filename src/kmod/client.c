@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What each open /dev/fastsocket did: its local and global accepts, and
+ * the connections stolen from the local listeners it made (steal.c). The
+ * library opens the device once per process (again in a child after
+ * fork), so these are a process's own counts, which fastsocketctl status
+ * reads from the descriptor's /proc/PID/fdinfo as it reads any other
+ * descriptor's. Per-CPU, as the namespace's counters: threads of one
+ * server share no cache line to count.
+ *
+ * A local listener may outlive the open device that made it (a child
+ * keeps it, or the device is closed first), so each holds a reference on
+ * its maker, found by the socket in a table of owners rather than in the
+ * socket itself: sk_user_data belongs to whoever else uses the socket
+ * (a BPF sockmap, a reuseport array).
+ */
+#include <linux/fs.h>
+#include <linux/hashtable.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "fastsocket.h"
+
+struct fsocket_client {
+	struct kref ref;
+	struct fsocket_stats __percpu *count;
+};
+
+/* The counts shown, in the names of /proc/net/fastsocket's columns. */
+static const enum fsocket_stat fsocket_client_stats[] = {
+	FSOCKET_STAT_LOCAL_ACCEPT,
+	FSOCKET_STAT_GLOBAL_ACCEPT,
+	FSOCKET_STAT_STEAL,
+};
+
+struct fsocket_owner {
+	struct hlist_node node;
+	const struct sock *sk;		/* a local listener */
+	struct fsocket_client *client;	/* held */
+};
+
+static DEFINE_HASHTABLE(fsocket_owners, 8);
+static DEFINE_MUTEX(fsocket_owners_lock);
+
+int fsocket_client_open(struct inode *inode, struct file *filp)
+{
+	struct fsocket_client *client;
+
+	client = kzalloc(sizeof(*client), GFP_KERNEL_ACCOUNT);
+	if (!client)
+		return -ENOMEM;
+	client->count = fsocket_stats_alloc();
+	if (!client->count) {
+		kfree(client);
+		return -ENOMEM;
+	}
+	kref_init(&client->ref);
+	filp->private_data = client;
+	return 0;
+}
+
+static void fsocket_client_free(struct kref *ref)
+{
+	struct fsocket_client *client =
+		container_of(ref, struct fsocket_client, ref);
+
+	fsocket_stats_free(client->count);
+	kfree(client);
+}
+
+int fsocket_client_release(struct inode *inode, struct file *filp)
+{
+	struct fsocket_client *client = filp->private_data;
+
+	kref_put(&client->ref, fsocket_client_free);
+	return 0;
+}
+
+void fsocket_client_count(struct fsocket_client *client,
+			  enum fsocket_stat stat)
+{
+	fsocket_stats_inc(client->count, stat, 1);
+}
+
+/*
+ * @client made the local listener @sk. Without memory for the note, its
+ * stolen connections are counted in its namespace only.
+ */
+void fsocket_client_owns(struct fsocket_client *client, const struct sock *sk)
+{
+	struct fsocket_owner *owner;
+
+	owner = kmalloc(sizeof(*owner), GFP_KERNEL_ACCOUNT);
+	if (!owner)
+		return;
+	owner->sk = sk;
+	owner->client = client;
+	kref_get(&client->ref);
+	mutex_lock(&fsocket_owners_lock);
+	hash_add(fsocket_owners, &owner->node, (unsigned long)sk);
+	mutex_unlock(&fsocket_owners_lock);
+}
+
+static struct fsocket_owner *fsocket_owner_find(const struct sock *sk)
+{
+	struct fsocket_owner *owner;
+
+	hash_for_each_possible(fsocket_owners, owner, node, (unsigned long)sk)
+		if (owner->sk == sk)
+			return owner;
+	return NULL;
+}
+
+/* The local listener @sk is closing: its maker is no longer its owner. */
+void fsocket_client_disown(const struct sock *sk)
+{
+	struct fsocket_owner *owner;
+
+	mutex_lock(&fsocket_owners_lock);
+	owner = fsocket_owner_find(sk);
+	if (owner)
+		hash_del(&owner->node);
+	mutex_unlock(&fsocket_owners_lock);
+	if (!owner)
+		return;
+	kref_put(&owner->client->ref, fsocket_client_free);
+	kfree(owner);
+}
+
+/* @n connections were stolen from the local listener @sk. */
+void fsocket_client_stolen(const struct sock *sk, unsigned int n)
+{
+	struct fsocket_owner *owner;
+
+	mutex_lock(&fsocket_owners_lock);
+	owner = fsocket_owner_find(sk);
+	if (owner)
+		fsocket_stats_inc(owner->client->count, FSOCKET_STAT_STEAL, n);
+	mutex_unlock(&fsocket_owners_lock);
+}
+
+void fsocket_client_show_fdinfo(struct seq_file *m, struct file *filp)
+{
+	struct fsocket_client *client = filp->private_data;
+	u64 total[FSOCKET_STAT_MAX];
+	unsigned int i;
+
+	fsocket_stats_sum(client->count, total);
+	for (i = 0; i < ARRAY_SIZE(fsocket_client_stats); i++)
+		seq_printf(m, "%s:\t%llu\n",
+			   fsocket_stat_name(fsocket_client_stats[i]),
+			   total[fsocket_client_stats[i]]);
+}
