@@ -280,8 +280,10 @@ static int rfd_load(int map_fd, const struct rfd_range *r)
 	snprintf(attr.prog_name, sizeof(attr.prog_name), RFD_NAME);
 	fd = sys_bpf(BPF_PROG_LOAD, &attr);
 	if (fd < 0)
-		fprintf(stderr, "fastsocketctl rfd: loading the program: %s\n%s",
-			strerror(errno), log);
+		fprintf(stderr, "fastsocketctl rfd: loading the program: %s%s\n%s",
+			strerror(errno), errno == EPERM ?
+			" (the verifier needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)" : "",
+			log);
 	return fd;
 }
 

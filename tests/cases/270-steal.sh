@@ -26,27 +26,6 @@ bound=$(cat /sys/module/fastsocket/parameters/steal_after_ms)
 n=600 slowest=1000
 [ "$FS_DEBUG_KERNEL" = 1 ] && n=150 slowest=1500
 
-# A stopped worker, fastsocket: every connection answered, none slow.
-port=8100
-for mode in epoll block poll; do
-	if [ "$FS_DEBUG_KERNEL" != 1 ]; then
-		port=$((port + 1))
-		note "$(fs_stall_run $port $n "plain, $mode, 1 stopped" -- -w "$(nproc)" -m $mode -S)"
-	fi
-	port=$((port + 1))
-	r=$(fs_stall_run $port $n "fastsocket, $mode, 1 stopped" "${FS_PRELOAD[@]}" -- -w "$(nproc)" -m $mode -S)
-	note "$r"
-	failed=$(fs_field "$r" failed) max=$(fs_field "$r" max) stolen=$(fs_field "$r" stolen)
-	fs_losses_ok "$failed" $n || fail "$mode: connections failed with a stopped worker: $r"
-	# A poll() worker takes its local listener at its first accept(),
-	# which a worker stopped at once never made: nothing to steal then.
-	[ "$mode" = poll ] || [ "$stolen" -gt 0 ] ||
-		fail "$mode: nothing was stolen from the stopped worker: $r"
-	awk -v m="$max" -v b=$slowest 'BEGIN { exit !(m < b) }' ||
-		fail "$mode: the slowest connection took $max ms (bound ${slowest} ms, steal_after_ms $bound)"
-	echo "ok: $mode: $n of $n answered with a worker stopped, $stolen stolen, slowest $max ms"
-done
-
 # fs_counts [NS]: "local global stolen" of NS's /proc/net/fastsocket (the
 # initial namespace's without NS).
 fs_counts() {
@@ -60,14 +39,13 @@ fs_counts() {
 # fs_process_counts PID...: "local global stolen" summed over the fdinfo
 # of each process's /dev/fastsocket, then the stolen of stopped ones.
 fs_process_counts() {
-	local p fd l=0 g=0 s=0 stopped=0 v
+	local p fd l=0 g=0 s=0 stopped=0 pl pg ps
 	for p in "$@"; do
 		for fd in /proc/"$p"/fd/*; do
 			[ "$(readlink "$fd")" = /dev/fastsocket ] || continue
-			v=$(awk '$1 == "local_accepts:" { l = $2 } $1 == "global_accepts:" { g = $2 }
-				$1 == "stolen:" { s = $2 } END { print l + 0, g + 0, s + 0 }' \
-				"/proc/$p/fdinfo/${fd##*/}")
-			read -r pl pg ps <<<"$v"
+			read -r pl pg ps <<<"$(awk '$1 == "local_accepts:" { l = $2 }
+				$1 == "global_accepts:" { g = $2 } $1 == "stolen:" { s = $2 }
+				END { print l + 0, g + 0, s + 0 }' "/proc/$p/fdinfo/${fd##*/}")"
 			l=$((l + pl)) g=$((g + pg)) s=$((s + ps))
 			[ "$(awk '{ print $3 }' "/proc/$p/stat")" = T ] && stopped=$((stopped + ps))
 			break
@@ -76,34 +54,62 @@ fs_process_counts() {
 	echo "$l $g $s $stopped"
 }
 
-out=$(mktemp)
-read -r hl0 hg0 hs0 <<<"$(fs_counts)"
-read -r sl0 sg0 ss0 <<<"$(fs_counts srv)"
-ip netns exec srv env "${FS_PRELOAD[@]}" "$FS_BIN/stall" -a 10.77.0.1 -p 8120 \
-	-w "$(nproc)" -m epoll -S >"$out" &
-server=$!
-wait_for_line "$out" ready || { cat "$out"; fail "counts: the server did not start"; }
-client=$(ip netns exec cli "$FS_BIN/prefork" client -a 10.77.0.1 -p 8120 -n "$n" -c 8 -b 2000)
-# shellcheck disable=SC2046 # the pids, one word each
-read -r pl pg ps pstopped <<<"$(fs_process_counts $server $(pgrep -P $server))"
-read -r hl1 hg1 hs1 <<<"$(fs_counts)"
-read -r sl1 sg1 ss1 <<<"$(fs_counts srv)"
-kill -TERM $server
-wait $server
-counts="processes: $pl local $pg global $ps stolen ($pstopped from the stopped worker); srv: $((sl1 - sl0)) $((sg1 - sg0)) $((ss1 - ss0)); host: $((hl1 - hl0)) $((hg1 - hg0)) $((hs1 - hs0)); client: $(echo "$client" | tr '\n' ' ')"
-note "counts: $counts"
-[ $((pl + pg)) -gt 0 ] && [ "$pstopped" -gt 0 ] ||
-	fail "counts: the processes' devices show no accepts, or steals not from the stopped worker: $counts"
-[ "$pl $pg $ps" = "$((sl1 - sl0)) $((sg1 - sg0)) $((ss1 - ss0))" ] &&
-	[ "$pl $pg $ps" = "$((hl1 - hl0)) $((hg1 - hg0)) $((hs1 - hs0))" ] ||
-	fail "counts: the processes', srv's and the host's counts differ: $counts"
-ip netns add fsnew || fail "counts: cannot make a namespace"
-fresh=$(ip netns exec fsnew cat /proc/net/fastsocket)
-ip netns del fsnew
-echo "$fresh" | awk '$1 == "total" { for (i = 2; i <= NF; i++) if ($i != 0) exit 1; z = 1 }
-	$1 == "listeners" && $2 != 0 { exit 1 } END { exit !z }' ||
-	fail "counts: a new namespace's /proc/net/fastsocket is not all zero: $fresh"
-echo "ok: counts: each process's, srv's and the host's agree ($pl local, $pg global, $ps stolen, $pstopped from the stopped worker); a new namespace's are 0"
+# fs_stall_run's hook for the counts: the server's processes', then the
+# host's and srv's, while it still runs.
+counts=$(mktemp)
+counts_hook() {
+	# shellcheck disable=SC2046 # the pids, one word each
+	{ fs_process_counts "$1" $(pgrep -P "$1"); fs_counts; fs_counts srv; } >"$counts"
+}
+
+# counts_check BEFORE-HOST BEFORE-SRV: the processes', srv's and the
+# host's counts of the run agree, and steals came from the stopped worker.
+counts_check() {
+	local hl0 hg0 hs0 sl0 sg0 ss0 pl pg ps pstopped hl1 hg1 hs1 sl1 sg1 ss1 line fresh
+	read -r hl0 hg0 hs0 <<<"$1"
+	read -r sl0 sg0 ss0 <<<"$2"
+	{ read -r pl pg ps pstopped; read -r hl1 hg1 hs1; read -r sl1 sg1 ss1; } <"$counts"
+	line="processes: $pl local $pg global $ps stolen ($pstopped from the stopped worker); srv: $((sl1 - sl0)) $((sg1 - sg0)) $((ss1 - ss0)); host: $((hl1 - hl0)) $((hg1 - hg0)) $((hs1 - hs0))"
+	note "counts: $line"
+	[ $((pl + pg)) -gt 0 ] && [ "$pstopped" -gt 0 ] ||
+		fail "counts: the processes' devices show no accepts, or no steal from the stopped worker: $line"
+	[ "$pl $pg $ps" = "$((sl1 - sl0)) $((sg1 - sg0)) $((ss1 - ss0))" ] &&
+		[ "$pl $pg $ps" = "$((hl1 - hl0)) $((hg1 - hg0)) $((hs1 - hs0))" ] ||
+		fail "counts: the processes', srv's and the host's counts differ: $line"
+	ip netns add fsnew || fail "counts: cannot make a namespace"
+	fresh=$(ip netns exec fsnew cat /proc/net/fastsocket)
+	ip netns del fsnew
+	echo "$fresh" | awk '$1 == "total" { for (i = 2; i <= NF; i++) if ($i != 0) exit 1; z = 1 }
+		$1 == "listeners" && $2 != 0 { exit 1 } END { exit !z }' ||
+		fail "counts: a new namespace's /proc/net/fastsocket is not all zero: $fresh"
+	echo "ok: counts: each process's, srv's and the host's agree ($pl local, $pg global, $ps stolen, $pstopped from the stopped worker); a new namespace's are 0"
+}
+
+# A stopped worker, fastsocket: every connection answered, none slow.
+port=8100
+for mode in epoll block poll; do
+	if [ "$FS_DEBUG_KERNEL" != 1 ]; then
+		port=$((port + 1))
+		note "$(fs_stall_run $port $n "plain, $mode, 1 stopped" -- -w "$(nproc)" -m $mode -S)"
+	fi
+	port=$((port + 1))
+	if [ $mode = epoll ]; then
+		host0=$(fs_counts) srv0=$(fs_counts srv) FS_STALL_HOOK=counts_hook
+	fi
+	r=$(fs_stall_run $port $n "fastsocket, $mode, 1 stopped" "${FS_PRELOAD[@]}" -- -w "$(nproc)" -m $mode -S)
+	FS_STALL_HOOK=
+	note "$r"
+	[ $mode != epoll ] || counts_check "$host0" "$srv0"
+	failed=$(fs_field "$r" failed) max=$(fs_field "$r" max) stolen=$(fs_field "$r" stolen)
+	fs_losses_ok "$failed" $n || fail "$mode: connections failed with a stopped worker: $r"
+	# A poll() worker takes its local listener at its first accept(),
+	# which a worker stopped at once never made: nothing to steal then.
+	[ "$mode" = poll ] || [ "$stolen" -gt 0 ] ||
+		fail "$mode: nothing was stolen from the stopped worker: $r"
+	awk -v m="$max" -v b=$slowest 'BEGIN { exit !(m < b) }' ||
+		fail "$mode: the slowest connection took $max ms (bound ${slowest} ms, steal_after_ms $bound)"
+	echo "ok: $mode: $n of $n answered with a worker stopped, $stolen stolen, slowest $max ms"
+done
 
 # No worker stopped: stealing leaves the healthy workers their locality.
 r=$(fs_stall_run 8110 $n "fastsocket, epoll, healthy" "${FS_PRELOAD[@]}" -- -w "$(nproc)" -m epoll)

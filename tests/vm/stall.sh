@@ -8,6 +8,9 @@
 # server through, such as systemd-socket-activate, which listens itself and
 # starts the server at the first connection.
 FS_STALL_VIA=()
+# FS_STALL_HOOK: a command fs_stall_run runs with the server's pid once
+# the client is done, before it stops the server.
+FS_STALL_HOOK=
 
 # fs_stall_first_request PORT: one request, retried while nothing listens
 # (the server counts it beside the client's).
@@ -40,6 +43,7 @@ fs_stall_run() {
 	wait_for_line "$out" ready || { cat "$out"; fail "$label: server did not start"; }
 	client=$(ip netns exec cli "$FS_BIN/prefork" client -a 10.77.0.1 \
 		-p "$port" -n "$conns" -c 8 -b 2000)
+	[ -z "$FS_STALL_HOOK" ] || "$FS_STALL_HOOK" "$server"
 	kill -TERM $server; wait $server
 	echo "$label: $(echo "$client" | tr '\n' ' ') $(tail -n 1 "$out") stolen $(( $(fs_stat stolen) - stolen ))"
 }
