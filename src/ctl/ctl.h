@@ -32,7 +32,7 @@ struct ctl_proc {
 		char addr[80];
 		int sockets;	/* the shared listener and local ones */
 	} listen[CTL_PROC_LISTENERS];
-	/* Its accepts, from its device's fdinfo (a module from 0.1.1 on). */
+	/* Its accepts, from its device's fdinfo (absent from older modules). */
 	bool counted;
 	unsigned long long local, global, stolen;
 };

@@ -4,8 +4,10 @@
  * opened on the first call that could use it, so programs that never
  * listen on TCP never touch it. Any failure leaves the channel absent and
  * every call on libc's path; why is said once. A child of fork() opens its
- * own when it first needs one: the module counts each open device's
- * accepts, which makes them each process's own (fastsocketctl status).
+ * own when it first needs one, onto the number it inherited (so no number
+ * is freed or taken behind the application's back): the module counts
+ * each open device's accepts, which makes them each process's own
+ * (fastsocketctl status).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +24,8 @@
 enum { CHANNEL_UNTRIED = -2, CHANNEL_ABSENT = -1 };
 
 atomic_int fsock_channel_fd = CHANNEL_UNTRIED;
+/* fsock_channel_fd is the parent's open device: replace it when needed. */
+atomic_bool fsock_channel_inherited;
 static pthread_mutex_t channel_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *device_path(void)
@@ -31,21 +35,31 @@ static const char *device_path(void)
 	return p && *p ? p : FSOCKET_DEVICE_PATH;
 }
 
-static int version_ok(int fd, const char *path)
+/* The module's ABI version behind @fd, or -1 (errno) where it answers none. */
+static long abi_of(int fd)
 {
 	struct fsocket_ioctl_arg arg;
 
 	memset(&arg, 0, sizeof(arg));
-	if (ioctl(fd, FSOCKET_IOC_VERSION, &arg) < 0) {
+	if (ioctl(fd, FSOCKET_IOC_VERSION, &arg) < 0)
+		return -1;
+	return arg.op.version_op.abi_version;
+}
+
+static int version_ok(int fd, const char *path)
+{
+	long abi = abi_of(fd);
+
+	if (abi < 0) {
 		fsock_fallback(FSOCK_ONCE_BAD_ABI,
 			       "%s does not answer VERSION (%s); socket calls go to libc unchanged",
 			       path, strerror(errno));
 		return 0;
 	}
-	if (arg.op.version_op.abi_version != FSOCKET_ABI_VERSION) {
+	if (abi != FSOCKET_ABI_VERSION) {
 		fsock_fallback(FSOCK_ONCE_BAD_ABI,
-			       "module ABI %u, library ABI %u; socket calls go to libc unchanged",
-			       arg.op.version_op.abi_version,
+			       "module ABI %ld, library ABI %u; socket calls go to libc unchanged",
+			       abi,
 			       FSOCKET_ABI_VERSION);
 		return 0;
 	}
@@ -70,12 +84,29 @@ static int channel_open(void)
 	return fd;
 }
 
+/*
+ * A device of this process's own on @fd, the parent's until now; where one
+ * cannot be had, the parent's stays, unsaid (it works the same, counted
+ * with the parent's).
+ */
+static void channel_own(int fd)
+{
+	int own = fsock_real()->open(device_path(), O_RDWR | O_CLOEXEC);
+
+	if (own < 0)
+		return;
+	if (abi_of(own) == FSOCKET_ABI_VERSION &&
+	    atomic_load(&fsock_channel_fd) == fd)
+		fsock_real()->dup3(own, fd, O_CLOEXEC);
+	fsock_real()->close(own);
+}
+
 int fsock_channel(void)
 {
 	int fd = atomic_load(&fsock_channel_fd);
 	int saved_errno;
 
-	if (fd != CHANNEL_UNTRIED)
+	if (fd != CHANNEL_UNTRIED && !atomic_load(&fsock_channel_inherited))
 		return fd;
 
 	saved_errno = errno;
@@ -84,7 +115,10 @@ int fsock_channel(void)
 	if (fd == CHANNEL_UNTRIED) {
 		fd = channel_open();
 		atomic_store(&fsock_channel_fd, fd);
+	} else if (fd >= 0 && atomic_load(&fsock_channel_inherited)) {
+		channel_own(fd);
 	}
+	atomic_store(&fsock_channel_inherited, false);
 	pthread_mutex_unlock(&channel_lock);
 	errno = saved_errno;
 	return fd;
@@ -118,12 +152,8 @@ static void unlock_channel(void)
 /* The parent's channel is the parent's: the child's comes when needed. */
 static void child_channel(void)
 {
-	int fd = atomic_load(&fsock_channel_fd);
-
-	if (fd >= 0) {
-		fsock_real()->close(fd);
-		atomic_store(&fsock_channel_fd, CHANNEL_UNTRIED);
-	}
+	if (atomic_load(&fsock_channel_fd) >= 0)
+		atomic_store(&fsock_channel_inherited, true);
 	pthread_mutex_unlock(&channel_lock);
 }
 

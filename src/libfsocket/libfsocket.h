@@ -98,6 +98,7 @@ bool fsock_disabled(void);
 int fsock_channel(void);
 void fsock_channel_forget_open(unsigned int first, unsigned int last);
 extern atomic_int fsock_channel_fd;
+extern atomic_bool fsock_channel_inherited;
 
 /* The application closes @first..@last: was our channel among them? */
 static inline void fsock_channel_forget(unsigned int first, unsigned int last)

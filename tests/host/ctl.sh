@@ -317,7 +317,7 @@ echo "$json" | grep -qF '"processes":[{"pid":4242,"comm":"nginx","listeners":[{"
 echo "$json" | grep -qF '"module":{"loaded":true,' || fail "status --json: module: $json"
 echo "$json" | grep -qF '"enable_receive_cpu_selection":"1"' || fail "status --json: parameters: $json"
 echo "$json" | grep -qF '"tuning":{"on":false}' || fail "status --json: tuning: $json"
-# With the device's counts in its fdinfo (the module's since 0.1.1).
+# With the device's counts in its fdinfo (older modules have none).
 put $proc/fdinfo/3 "pos:	0
 flags:	02100002
 mnt_id:	25
