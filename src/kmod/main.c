@@ -42,8 +42,9 @@ net:
 static void __exit fsocket_exit(void)
 {
 	fsocket_device_unregister();
-	fsocket_stats_unregister();
+	/* The sweep counts in each namespace's counters: it stops first. */
 	fsocket_groups_exit();
+	fsocket_stats_unregister();
 	fsocket_net_cleanup();
 	fsocket_log(INFO, "unloaded\n");
 }
