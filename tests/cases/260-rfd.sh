@@ -8,7 +8,8 @@
 #  - rfd refuses a device with RPS on, a port range with fewer ports than
 #    CPUs, a missing device, a device with another XDP program (which rfd
 #    off, tune and untune leave attached); status and `ip link` show it
-#    on, off undoes it;
+#    on, off undoes it; the units' capabilities (no CAP_SYS_ADMIN) are
+#    enough, and its program is known by the id rfd on noted;
 #  - a run of ports the kernel gave out in sequence does not stop it;
 #  - running out of ports ends in EADDRNOTAVAIL, not a hang: the library
 #    falls back to the kernel's choice (said once) before that;
@@ -47,15 +48,31 @@ in_srv sh -c "echo '$old_range' >$range"
 refuse "no such device" "no device nosuch" in_srv "$ctl" rfd on nosuch
 in_srv ip link show veth-srv | grep -q xdp && fail "a refused rfd on left a program: $(in_srv ip link show veth-srv)"
 
+# The units' capabilities are enough: CAP_BPF, CAP_PERFMON and
+# CAP_NET_ADMIN, without CAP_SYS_ADMIN (fastsocket.service).
+unit_caps() { in_srv setpriv --bounding-set -all,+bpf,+perfmon,+net_admin "$@"; }
+out=$(unit_caps "$ctl" rfd on veth-srv 2>&1) || fail "rfd on with the units' capabilities: $out"
+unit_caps "$ctl" rfd status | grep -qx "rfd: veth-srv: on" ||
+	fail "rfd status with the units' capabilities: $(unit_caps "$ctl" rfd status 2>&1)"
+out=$(unit_caps "$ctl" rfd off veth-srv 2>&1) || fail "rfd off with the units' capabilities: $out"
+in_srv ip link show veth-srv | grep -q xdp && fail "rfd off with the units' capabilities left a program: $(in_srv ip link show veth-srv)"
+echo "ok: rfd on, status and off with CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN alone"
+
 # Another XDP program on the device: rfd on refuses it; rfd off, tune and
-# untune leave it where it is (tune goes on without RFD there).
+# untune leave it where it is (tune goes on without RFD there). RFD's
+# program is known by the id rfd on noted: here someone took it off with
+# ip and put the other one on, which status must not take for RFD's.
 bpffs=$(mktemp -d)
 mount -t bpf bpf "$bpffs" || fail "cannot mount a bpf file system"
 "$FS_BIN/xdppass" "$bpffs/other" || fail "cannot load another XDP program"
+out=$(in_srv "$ctl" rfd on veth-srv 2>&1) || fail "rfd on failed: $out"
+in_srv ip link set dev veth-srv xdpgeneric off || fail "ip cannot take RFD's program off"
 in_srv ip link set dev veth-srv xdpgeneric pinned "$bpffs/other" || fail "cannot attach another XDP program"
 other() { in_srv ip link show veth-srv | grep -o 'prog/xdp id [0-9]*'; }
 id=$(other)
 [ -n "$id" ] || fail "the other program is not shown: $(in_srv ip link show veth-srv)"
+in_srv "$ctl" rfd status | grep -q "off on every device" ||
+	fail "status takes the other program ($id) for RFD's: $(in_srv "$ctl" rfd status)"
 refuse "another XDP program" "has another XDP program" in_srv "$ctl" rfd on veth-srv
 out=$(in_srv "$ctl" rfd off veth-srv) || fail "rfd off with another program failed: $out"
 grep -q "left alone" <<<"$out" && [ "$(other)" = "$id" ] || fail "rfd off with another program: $out; now '$(other)'"

@@ -7,7 +7,7 @@ FS_HOST_PACKAGES=(
 	iproute2 iputils-ping util-linux procps
 	nginx-light lighttpd haproxy wrk valgrind man-db strace
 	debhelper dh-dkms dkms lintian rpm git libcap-dev debootstrap e2fsprogs
-	libcmocka-dev systemd rpmlint
+	libcmocka-dev systemd rpmlint clang libbpf-dev bpftool
 )
 
 # host_deps_install [MORE...]: the suite's packages and MORE.

@@ -8,10 +8,10 @@
 
 # What each release calls the same things: its kernels' compiler, and the
 # 64-bit time_t names of Debian 13's libraries.
-FS_E2E_COMMON="systemd,systemd-sysv,udev,kmod,initramfs-tools,linux-base,dkms,make,libc6-dev,dwarves,zlib1g,wrk,iproute2,procps,libcap2,e2fsprogs"
+FS_E2E_COMMON="libbpf1,systemd,systemd-sysv,udev,kmod,initramfs-tools,linux-base,dkms,make,libc6-dev,dwarves,zlib1g,wrk,iproute2,procps,libcap2,e2fsprogs"
 
 # Raise when rootfs_make changes what it makes.
-FS_E2E_ROOTFS_FORMAT=3
+FS_E2E_ROOTFS_FORMAT=4
 
 rootfs_packages() {	# rootfs_packages SUITE
 	case $1 in
