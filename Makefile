@@ -5,8 +5,11 @@
 #   make lib                 libfsocket.so only
 #   make tools               the fastsocket and fastsocketctl commands
 #   make bench-preload       instructions per call with and without the library
-#   make bench               nginx plain / reuseport / fastsocket for 1, 2 and
-#                            4 vCPUs in a VM: CSV, table and plot (bench/)
+#   make bench               nginx plain / reuseport / reuseport-cpu /
+#                            fastsocket for 1, 2 and 4 vCPUs in a VM: CSV,
+#                            table and plot (bench/)
+#   make bench-insns         instructions per connection, counted by a qemu
+#                            plugin (bench/insn-count)
 #   make module [KDIR=...]   fastsocket.ko only
 #   make check               the test suite (tests/run; installs with apt)
 #   make demo                the main job (tests/demo/run)
@@ -52,6 +55,9 @@ demo:
 
 bench:
 	bash bench/nginx-compare
+
+bench-insns:
+	bash bench/insn-count
 
 install: lib tools
 	install -D -m 0755 src/tools/fastsocket $(DESTDIR)$(BINDIR)/fastsocket
@@ -104,4 +110,4 @@ clean:
 bench-preload: lib
 	bash bench/preload-overhead
 
-.PHONY: all lib tools bench bench-preload module check demo install deb rpm clean
+.PHONY: all lib tools bench bench-insns bench-preload module check demo install deb rpm clean

@@ -2,11 +2,15 @@
 # and setup, the median, minimum and maximum of connections per second over
 # the rounds, the failed requests, and the accept and request locality
 # (shares of all rounds' accepts and first reads that ran on the CPU that
-# processed the connection's packets). Ratios are to plain nginx, and for
-# the haproxy setups to plain haproxy.
+# processed the connection's packets), and the cross-CPU work per
+# connection (bench/guest/xcpu.sh: the rounds' counts over their requests,
+# client included). Ratios are to plain nginx, and for the haproxy setups
+# to plain haproxy.
 #   awk -F, -f summarize.awk results.csv             a table per vCPU count
 #   awk -F, -v csv=1 -f summarize.awk results.csv    the same as CSV
-# A locality with nothing to count (no accept seen) is n/a, -1 in the CSV.
+# A locality with nothing to count (no accept seen), or a count that a run
+# lacks (older CSVs, a kernel without histogram triggers), is n/a, -1 in
+# the CSV.
 # Works with mawk (no asort).
 
 NR == 1 { next }
@@ -20,6 +24,22 @@ NR == 1 { next }
 	err[key] += $6
 	acc[key] += $7; acc_local[key] += $8
 	rd[key] += $9; rd_local[key] += $10
+	req[key] += $5
+	for (x = 1; x <= NXCPU; x++) {
+		v = (NF >= 10 + x) ? $(10 + x) : -1
+		if (v < 0) xmiss[key, x] = 1
+		xsum[key, x] += v
+	}
+}
+
+BEGIN {
+	NXCPU = split("IPIs,NET_RX softirqs,context switches,wakeups,  cross-CPU,migrations", xname, ",")
+	REMOTE = 5
+}
+
+# The rounds' count @x per request: -1 when a round lacks it.
+function per_conn(key, x) {
+	return (xmiss[key, x] || !req[key]) ? -1 : xsum[key, x] / req[key]
 }
 
 function median(key,    i, j, v, m, a) {
@@ -45,24 +65,33 @@ function show(label, fmt, values,    i, s) {
 
 END {
 	if (csv)
-		print "cpus,setup,rounds,conn_per_s_median,conn_per_s_min,conn_per_s_max,ratio_to_plain,failed,accept_locality_pct,request_locality_pct"
+		print "cpus,setup,rounds,conn_per_s_median,conn_per_s_min,conn_per_s_max,ratio_to_plain,failed,accept_locality_pct,request_locality_pct,ipis_per_conn,net_rx_per_conn,switches_per_conn,wakeups_per_conn,remote_wakeups_per_conn,migrations_per_conn,remote_wakeups_ratio"
 	for (c = 1; c <= ncpus; c++) {
 		base = ("plain" in seen_setup) ? median(cpus[c] SUBSEP "plain") : 0
 		for (s = 1; s <= nsetup; s++) {
 			key = cpus[c] SUBSEP setup[s]
 			b = base	# median() sets lo and hi: first the base
-			if (setup[s] ~ /^haproxy/)	# against haproxy plain
-				b = ("haproxy" in seen_setup) ? median(cpus[c] SUBSEP "haproxy") : 0
+			bkey = cpus[c] SUBSEP "plain"
+			if (setup[s] ~ /^haproxy/) {	# against haproxy plain
+				bkey = cpus[c] SUBSEP "haproxy"
+				b = ("haproxy" in seen_setup) ? median(bkey) : 0
+			}
+			for (x = 1; x <= NXCPU; x++) xc[x, s] = per_conn(key, x)
+			rb = (bkey in n) ? per_conn(bkey, REMOTE) : -1
+			xratio[s] = (rb > 0 && xc[REMOTE, s] >= 0) ? xc[REMOTE, s] / rb : -1
 			med[s] = median(key)
 			range[s] = sprintf("%.0f-%.0f", lo, hi)
 			ratio[s] = b ? med[s] / b : 0
 			fails[s] = err[key]
 			aloc[s] = pct(acc_local[key], acc[key])
 			rloc[s] = pct(rd_local[key], rd[key])
-			if (csv && n[key])	# a setup not run on these vCPUs: no row
-				printf "%s,%s,%d,%.1f,%.1f,%.1f,%.3f,%d,%.1f,%.1f\n",
+			if (csv && n[key]) {	# a setup not run on these vCPUs: no row
+				printf "%s,%s,%d,%.1f,%.1f,%.1f,%.3f,%d,%.1f,%.1f",
 					cpus[c], setup[s], n[key], med[s], lo, hi,
 					ratio[s], fails[s], aloc[s], rloc[s]
+				for (x = 1; x <= NXCPU; x++) printf ",%.2f", xc[x, s]
+				printf ",%.3f\n", xratio[s]
+			}
 		}
 		if (csv)
 			continue
@@ -80,5 +109,14 @@ END {
 		}
 		show("accept locality (%)", "%14s", aloc)
 		show("request locality (%)", "%14s", rloc)
+		print "per connection:"
+		for (x = 1; x <= NXCPU; x++) {
+			for (s = 1; s <= nsetup; s++) row[s] = xc[x, s] < 0 ? "n/a" : sprintf("%.2f", xc[x, s])
+			show("  " xname[x], "%14s", row)
+			if (x != REMOTE)
+				continue
+			for (s = 1; s <= nsetup; s++) row[s] = xratio[s] < 0 ? "n/a" : sprintf("%.2f", xratio[s])
+			show("    ratio to plain", "%14s", row)
+		}
 	}
 }

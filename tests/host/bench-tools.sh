@@ -1,7 +1,8 @@
 # The benchmark's own tools, on the host: libaccprobe.so counts exactly one
 # accept and one first read per connection of tcp_echo (and passes calls
 # through when it has no file), and summarize.awk computes medians, ranges,
-# ratios and locality shares that are checked by hand below.
+# ratios, locality shares and cross-CPU work per connection that are
+# checked by hand below.
 . "$(dirname "$0")/../lib/common.sh"
 probe=$FS_BUILD/bench/libaccprobe.so echo=$FS_BUILD/tests/tcp_echo
 tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
@@ -21,32 +22,52 @@ LD_PRELOAD=$probe "$echo" -n 10 || { echo "FAIL: tcp_echo fails under the probe 
 echo "ok: without ACCPROBE_FILE the probe passes calls through"
 
 cat >"$tmp/runs.csv" <<'CSV'
-cpus,setup,round,conn_per_s,requests,errors,accepts,accepts_local,reads,reads_local
-2,plain,1,100,10,0,10,5,10,4
-2,fastsocket,1,150,10,0,10,10,10,10
-2,plain,2,300,10,1,10,3,10,2
-2,fastsocket,2,120,10,0,10,10,10,9
-2,plain,3,200,10,0,20,2,10,4
-2,fastsocket,3,130,10,0,10,10,10,10
+cpus,setup,round,conn_per_s,requests,errors,accepts,accepts_local,reads,reads_local,ipis,net_rx,switches,wakeups,remote_wakeups,migrations
+2,plain,1,100,10,0,10,5,10,4,20,30,40,50,10,1
+2,fastsocket,1,150,10,0,10,10,10,10,5,30,20,25,1,0
+2,plain,2,300,10,1,10,3,10,2,40,30,40,50,30,3
+2,fastsocket,2,120,10,0,10,10,10,9,5,30,20,25,1,0
+2,plain,3,200,10,0,20,2,10,4,0,0,0,0,20,2
+2,fastsocket,3,130,10,0,10,10,10,10,5,30,20,25,1,0
 4,plain,1,400,10,0,0,0,0,0
-4,fastsocket,1,500,10,0,8,6,4,1
+4,fastsocket,1,500,10,0,8,6,4,1,1,1,1,-1,-1,-1
 4,plain,2,600,10,0,0,0,0,0
-4,fastsocket,2,700,10,0,8,6,4,1
-4,haproxy,1,300,10,0,10,3,0,0
-4,haproxy-fs,1,240,10,0,10,10,0,0
-4,haproxy,2,500,10,0,10,2,0,0
-4,haproxy-fs,2,260,10,0,10,10,0,0
+4,fastsocket,2,700,10,0,8,6,4,1,3,3,3,-1,-1,-1
+4,haproxy,1,300,10,0,10,3,0,0,10,10,10,10,4,0
+4,haproxy-fs,1,240,10,0,10,10,0,0,2,2,2,2,1,0
+4,haproxy,2,500,10,0,10,2,0,0,10,10,10,10,6,0
+4,haproxy-fs,2,260,10,0,10,10,0,0,2,2,2,2,1,0
 CSV
 cat >"$tmp/want.csv" <<'CSV'
-cpus,setup,rounds,conn_per_s_median,conn_per_s_min,conn_per_s_max,ratio_to_plain,failed,accept_locality_pct,request_locality_pct
-2,plain,3,200.0,100.0,300.0,1.000,1,25.0,33.3
-2,fastsocket,3,130.0,120.0,150.0,0.650,0,100.0,96.7
-4,plain,2,500.0,400.0,600.0,1.000,0,-1.0,-1.0
-4,fastsocket,2,600.0,500.0,700.0,1.200,0,75.0,25.0
-4,haproxy,2,400.0,300.0,500.0,1.000,0,25.0,-1.0
-4,haproxy-fs,2,250.0,240.0,260.0,0.625,0,100.0,-1.0
+cpus,setup,rounds,conn_per_s_median,conn_per_s_min,conn_per_s_max,ratio_to_plain,failed,accept_locality_pct,request_locality_pct,ipis_per_conn,net_rx_per_conn,switches_per_conn,wakeups_per_conn,remote_wakeups_per_conn,migrations_per_conn,remote_wakeups_ratio
+2,plain,3,200.0,100.0,300.0,1.000,1,25.0,33.3,2.00,2.00,2.67,3.33,2.00,0.20,1.000
+2,fastsocket,3,130.0,120.0,150.0,0.650,0,100.0,96.7,0.50,3.00,2.00,2.50,0.10,0.00,0.050
+4,plain,2,500.0,400.0,600.0,1.000,0,-1.0,-1.0,-1.00,-1.00,-1.00,-1.00,-1.00,-1.00,-1.000
+4,fastsocket,2,600.0,500.0,700.0,1.200,0,75.0,25.0,0.20,0.20,0.20,-1.00,-1.00,-1.00,-1.000
+4,haproxy,2,400.0,300.0,500.0,1.000,0,25.0,-1.0,1.00,1.00,1.00,1.00,0.50,0.00,1.000
+4,haproxy-fs,2,250.0,240.0,260.0,0.625,0,100.0,-1.0,0.20,0.20,0.20,0.20,0.10,0.00,0.200
 CSV
 awk -F, -v csv=1 -f "$FS_ROOT/bench/summarize.awk" "$tmp/runs.csv" >"$tmp/got.csv"
 diff -u "$tmp/want.csv" "$tmp/got.csv" || { echo "FAIL: summarize.awk"; exit 1; }
-echo "ok: summarize.awk: medians (odd and even rounds), ranges, ratios (haproxy's to plain haproxy), locality shares"
+echo "ok: summarize.awk: medians (odd and even rounds), ranges, ratios (haproxy's to plain haproxy), locality shares, cross-CPU work per connection (n/a where a run lacks it)"
 awk -F, -f "$FS_ROOT/bench/summarize.awk" "$tmp/runs.csv"
+
+# bench/insn-count's summary: per-connection medians, spreads, ratio and
+# spinning, by hand (3 repeats of 100 connections, 2 of 200).
+cat >"$tmp/insns.csv" <<'CSV'
+setup,repeat,conns,server_user,server_kernel,server_spin,client_user,client_kernel,client_spin
+plain,1,100,1000000,9000000,50000,200000,5000000,0
+fastsocket,1,200,2400000,17000000,0,400000,10000000,0
+plain,2,100,1020000,9300000,90000,200000,5100000,0
+fastsocket,2,200,2400000,17400000,20000,400000,10000000,0
+plain,3,100,1010000,9100000,70000,200000,5000000,0
+CSV
+cat >"$tmp/insns-want.csv" <<'CSV'
+setup,repeats,server_user_per_conn,user_spread_pct,server_kernel_per_conn,kernel_spread_pct,server_per_conn,spread_pct,ratio_to_plain,server_spin_per_conn,client_per_conn
+plain,3,10100,1.98,91000,3.30,101100,3.17,1.000,700,52000
+fastsocket,2,12000,0.00,86000,2.33,98000,2.04,0.969,50,52000
+CSV
+awk -F, -v csv=1 -f "$FS_ROOT/bench/insn-summary.awk" "$tmp/insns.csv" >"$tmp/insns-got.csv"
+diff -u "$tmp/insns-want.csv" "$tmp/insns-got.csv" || { echo "FAIL: insn-summary.awk"; exit 1; }
+echo "ok: insn-summary.awk: instructions per connection (medians, spreads, ratio to plain, spinning apart, the client's own)"
+awk -F, -f "$FS_ROOT/bench/insn-summary.awk" "$tmp/insns.csv"

@@ -14,10 +14,14 @@ FS_TCG_THREAD=${FASTSOCKET_TCG_THREAD:-multi}
 # (wild-memory-access in start_kernel; two boots in a row in CI). Three
 # boots without 5-level paging were clean.
 FS_CPU=${FASTSOCKET_CPU:-max,la57=off}
+# More of qemu's arguments and of the kernel's command line
+# (bench/insn-count: its TCG plugin, and idle without polling).
+FS_QEMU_ARGS=()
+FS_KERNEL_APPEND=
 
 # vm_boot REL OUT MEM LIMIT: one boot, console in OUT/console.log.
 vm_boot() {
-	local append="console=ttyS0 loglevel=7 panic=-1 fsroot=$FS_ROOT"
+	local append="console=ttyS0 loglevel=7 panic=-1 fsroot=$FS_ROOT $FS_KERNEL_APPEND"
 	# The sanitizer kernels run ACPI's interpreter so slowly that the PCI
 	# host bridge's _PRT method hits ACPI's 30 s loop timeout once per
 	# virtio device (54 s of their boot, and no INTx route anyway): take
@@ -31,7 +35,7 @@ vm_boot() {
 		-append "$append" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on \
 		-virtfs local,path="$2",mount_tag=fsout,security_model=none \
-		-serial stdio </dev/null 2>&1 |
+		"${FS_QEMU_ARGS[@]}" -serial stdio </dev/null 2>&1 |
 		tee "$2/console.log" | grep --line-buffered '^@@' | sed -u 's/^@@ /    /'
 	return "${PIPESTATUS[0]}"
 }

@@ -1,0 +1,97 @@
+# The instruction-count benchmark's guest side (run by tests/vm/runner for
+# bench/insn-count, in a VM whose qemu runs libinsncount.so): nginx, set
+# up each way, serves a fixed number of connections from connloop while
+# the plugin counts every vCPU's instructions, user and kernel apart.
+# The last vCPU is the client's: this script, connloop and the receive
+# work of namespace cli (its RPS) run there, and nothing of the server's;
+# nginx and the receive work of namespace srv run on the others. So the
+# client's share is measured on its own and left out of the server's.
+#   plain          bench/nginx.conf, one listener shared by the workers
+#   reuseport      a listener per worker, workers pinned
+#   reuseport-cpu  the same with libreuseportcpu.so (SKF_AD_CPU program)
+#   fastsocket     the plain configuration under libfsocket.so
+# One line per run, the counts between connloop's two marks (SPIN: in
+# spin-wait loops, kernel or user, apart from the rest):
+#   insns,SETUP,REPEAT,CONNS,SERVER_USER,SERVER_KERNEL,SERVER_SPIN,CLIENT_USER,CLIENT_KERNEL,CLIENT_SPIN
+# Settings: FSI_CONNS (1000), FSI_REPEATS (3), FSI_CONCURRENCY (1),
+# FSI_SETUPS (the four).
+. "$FS_ROOT/tests/vm/lib.sh"
+. "$FS_ROOT/tests/vm/stats.sh"
+. "$FS_ROOT/tests/vm/servers.sh"
+
+conns=${FSI_CONNS:-1000}
+repeats=${FSI_REPEATS:-3}
+conc=${FSI_CONCURRENCY:-1}
+read -r -a setups <<<"${FSI_SETUPS:-plain reuseport reuseport-cpu fastsocket}"
+marks=/fsout/insncount.log
+loop=$FS_BUILD/bench/connloop
+cpuprog=$FS_BUILD/bench/libreuseportcpu.so
+nsrv=$(($(nproc) - 1))
+client=$nsrv
+
+[ "$nsrv" -ge 1 ] || fail "needs at least 2 vCPUs"
+[ -f "$marks" ] || fail "no $marks: qemu runs without libinsncount.so"
+[ -x "$loop" ] && [ -f "$cpuprog" ] || fail "no $loop or $cpuprog (make -C bench)"
+command -v nginx >/dev/null || fail "nginx is not installed (tests/lib/host-deps.sh installs it)"
+taskset -pc "$client" $$ >/dev/null || fail "cannot move to the client's vCPU"
+trap 'fs_servers_stop; fs_netns_down' EXIT
+fs_netns_up || fail "cannot set up the namespaces"
+ip netns exec srv sh -c "echo $(printf '%x' $(((1 << nsrv) - 1))) >/sys/class/net/veth-srv/queues/rx-0/rps_cpus" &&
+	ip netns exec cli sh -c "echo $(printf '%x' $((1 << client))) >/sys/class/net/veth-cli/queues/rx-0/rps_cpus" ||
+	fail "cannot set RPS"
+fs_servers_prepare || fail "cannot prepare nginx's paths"
+fs_load || fail "the module does not load"
+
+# configure SETUP: nginx's configuration for SETUP, nsrv workers.
+configure() {
+	local affinity='' reuseport='' ones
+	if [ "${1%-cpu}" = reuseport ]; then
+		ones=$(printf "%${nsrv}s" '' | tr ' ' 1)
+		affinity="worker_cpu_affinity auto $ones;" reuseport=reuseport
+	fi
+	sed -e "s/^worker_processes auto;/worker_processes $nsrv;/" \
+		-e "s/@AFFINITY@/$affinity/" -e "s/@REUSEPORT@/$reuseport/" \
+		"$FS_ROOT/bench/nginx.conf" >"/tmp/nginx-$1.conf"
+	echo "/tmp/nginx-$1.conf"
+}
+
+# run SETUP REPEAT: one measurement, one result line.
+run() {
+	local setup=$1 preload='' before out
+	case $setup in
+	fastsocket) preload=$FS_LIB ;;
+	reuseport-cpu) preload=$cpuprog ;;
+	esac
+	ip netns exec srv taskset -c "0-$((nsrv - 1))" env LD_PRELOAD="$preload" \
+		nginx -c "$(configure "$setup")" || fail "$setup: nginx did not start"
+	fs_wait_up || fail "$setup: nginx does not answer"
+	ip netns exec cli "$loop" -a 10.77.0.1 -p 80 -n 100 -c "$conc" >/dev/null ||
+		fail "$setup: the warm-up failed"
+	before=$(wc -l <"$marks")
+	out=$(ip netns exec cli "$loop" -a 10.77.0.1 -p 80 -n "$conns" -c "$conc" -m) ||
+		fail "$setup: $out"
+	fs_servers_stop
+	[ "$(wc -l <"$marks")" = $((before + 2)) ] ||
+		fail "$setup: want 2 more readings in $marks, have $(($(wc -l <"$marks") - before))"
+	sed -n "$((before + 1)),$((before + 2))p" "$marks" |
+		awk -v s="$setup" -v r="$2" -v n="$conns" -v srv="$nsrv" '
+		NR == 1 { for (i = 3; i <= NF; i++) a[i] = $i; next }
+		{
+			for (v = 0; v <= srv; v++)
+				for (k = 0; k < 3; k++) {
+					f = 3 + 3 * v + k
+					if (v < srv) sv[k] += $f - a[f]; else cl[k] = $f - a[f]
+				}
+			printf "insns,%s,%d,%d,%d,%d,%d,%d,%d,%d\n", s, r, n,
+				sv[0], sv[1], sv[2], cl[0], cl[1], cl[2]
+		}'
+}
+
+echo "== nginx $(nginx -v 2>&1 | sed 's,.*/,,'), $nsrv server vCPUs and 1 client vCPU, $conns connections ($conc at a time), $repeats repeats: ${setups[*]}"
+for r in $(seq "$repeats"); do
+	# Each repeat starts with the next setup, so none always runs first.
+	for i in "${!setups[@]}"; do
+		run "${setups[(i + r - 1) % ${#setups[@]}]}" "$r"
+	done
+done
+fs_wait_no_listeners || fail "the module still has listeners: $(fs_listeners)"

@@ -1,0 +1,75 @@
+# Summarizes bench/insn-count's CSV: for each setup, the median over the
+# repeats of the server's instructions per connection (user, kernel and
+# both, spin-wait loops left out), the spread of each over the repeats
+# ((max - min) / median), the ratio of medians to plain, the server's
+# spinning per connection (shown, not added), and the client's
+# instructions per connection (its own vCPU: the same work in every
+# setup).
+#   awk -F, -f insn-summary.awk results.csv             a table
+#   awk -F, -v csv=1 -f insn-summary.awk results.csv    the same as CSV
+# Works with mawk (no asort).
+
+NR == 1 { next }
+{
+	if (!($1 in n)) setup[++nsetup] = $1
+	i = ++n[$1]
+	user[$1, i] = $4 / $3
+	kern[$1, i] = $5 / $3
+	tot[$1, i] = ($4 + $5) / $3
+	spin[$1, i] = $6 / $3
+	cli[$1, i] = ($7 + $8) / $3
+}
+
+# median(ARR, S): the median of ARR[S, 1..n[S]]; sets lo and hi.
+function median(arr, s,    i, j, v, m, a) {
+	m = n[s]
+	for (i = 1; i <= m; i++) a[i] = arr[s, i]
+	for (i = 2; i <= m; i++) {	# insertion sort: a few repeats
+		v = a[i]
+		for (j = i - 1; j >= 1 && a[j] > v; j--) a[j + 1] = a[j]
+		a[j + 1] = v
+	}
+	lo = a[1]; hi = a[m]
+	return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+}
+
+function show(label, fmt, values,    i, s) {
+	s = sprintf("%-34s", label)
+	for (i = 1; i <= nsetup; i++) s = s sprintf(fmt, values[i])
+	print s
+}
+
+END {
+	base = ("plain" in n) ? median(tot, "plain") : 0
+	for (s = 1; s <= nsetup; s++) {
+		t = setup[s]
+		mu[s] = median(user, t)
+		su[s] = mu[s] ? 100 * (hi - lo) / mu[s] : 0
+		mk[s] = median(kern, t)
+		sk[s] = mk[s] ? 100 * (hi - lo) / mk[s] : 0
+		mt[s] = median(tot, t)
+		spread[s] = mt[s] ? 100 * (hi - lo) / mt[s] : 0
+		ms[s] = median(spin, t)
+		ratio[s] = base ? mt[s] / base : 0
+		mc[s] = median(cli, t)
+		reps[s] = n[t]
+	}
+	if (csv) {
+		print "setup,repeats,server_user_per_conn,user_spread_pct,server_kernel_per_conn,kernel_spread_pct,server_per_conn,spread_pct,ratio_to_plain,server_spin_per_conn,client_per_conn"
+		for (s = 1; s <= nsetup; s++)
+			printf "%s,%d,%.0f,%.2f,%.0f,%.2f,%.0f,%.2f,%.3f,%.0f,%.0f\n", setup[s], reps[s],
+				mu[s], su[s], mk[s], sk[s], mt[s], spread[s], ratio[s], ms[s], mc[s]
+		exit
+	}
+	for (s = 1; s <= nsetup; s++) names[s] = setup[s]
+	show("instructions per connection", "%15s", names)
+	show("server, user mode (median)", "%15.0f", mu)
+	show("  spread over repeats (%)", "%15.2f", su)
+	show("server, kernel mode (median)", "%15.0f", mk)
+	show("  spread over repeats (%)", "%15.2f", sk)
+	show("server, both", "%15.0f", mt)
+	show("  spread over repeats (%)", "%15.2f", spread)
+	show("  ratio to plain", "%15.3f", ratio)
+	show("server, spin-waiting (not added)", "%15.0f", ms)
+	show("client's own vCPU (left out)", "%15.0f", mc)
+}
