@@ -64,7 +64,7 @@ static void mirror(int epfd, int op, int fd, const struct epoll_event *ev)
 /* After the application's own epoll_ctl on the shared listener @fd. */
 static void thread_serves(int epfd, int op, int fd, struct epoll_event *ev)
 {
-	if (!fsock_threads_any() || fsock_get(fd).kind != FSOCK_GLOBAL)
+	if (!fsock_threads_any() || fsock_kind(fd) != FSOCK_GLOBAL)
 		return;
 	if (op == EPOLL_CTL_ADD)
 		fsock_thread_listener(fd, epfd, ev, true);
@@ -74,15 +74,18 @@ static void thread_serves(int epfd, int op, int fd, struct epoll_event *ev)
 
 FSOCK_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
+	enum fsock_kind kind;
 	int ret, saved_errno;
 	bool local = false;
 
-	if (fsock_any())
+	/* A connection's descriptor (none of ours) costs one lookup. */
+	kind = fsock_kind(fd);
+	if (kind != FSOCK_UNKNOWN)
 		local = op == EPOLL_CTL_ADD ? fsock_want_local(fd, false) :
-		       fsock_get(fd).kind == FSOCK_LOCAL;
+		       kind == FSOCK_LOCAL;
 
 	ret = fsock_real()->epoll_ctl(epfd, op, fd, ev);
-	if (ret == 0 && fsock_any()) {
+	if (ret == 0 && kind != FSOCK_UNKNOWN) {
 		saved_errno = errno;
 		if (local)
 			mirror(epfd, op, fd, ev);

@@ -28,7 +28,7 @@ FSOCK_EXPORT int close(int fd)
 {
 	if (fd >= 0)
 		fsock_channel_forget((unsigned int)fd, (unsigned int)fd);
-	if (fsock_any() && fsock_get(fd).kind != FSOCK_UNKNOWN)
+	if (fsock_kind(fd) != FSOCK_UNKNOWN)
 		forget_locked(fd);
 	return fsock_real()->close(fd);
 }
@@ -68,8 +68,8 @@ static int copied(int from, int to)
 	if (to >= 0)
 		fsock_channel_forget((unsigned int)to, (unsigned int)to);
 	if (to < 0 || !fsock_any() ||
-	    (fsock_get(from).kind == FSOCK_UNKNOWN &&
-	     fsock_get(to).kind == FSOCK_UNKNOWN) || !fsock_table_ours())
+	    (fsock_kind(from) == FSOCK_UNKNOWN &&
+	     fsock_kind(to) == FSOCK_UNKNOWN) || !fsock_table_ours())
 		return to;
 	fsock_lock();
 	fsock_forget(to);
@@ -90,7 +90,7 @@ FSOCK_EXPORT int dup(int fd)
  */
 static void replacing(int fd, int fd2)
 {
-	if (fd == fd2 || !fsock_any() || fsock_get(fd2).kind == FSOCK_UNKNOWN ||
+	if (fd == fd2 || fsock_kind(fd2) == FSOCK_UNKNOWN ||
 	    fsock_real()->fcntl(fd, F_GETFD) < 0)
 		return;
 	forget_locked(fd2);

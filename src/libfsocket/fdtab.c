@@ -16,13 +16,13 @@
 
 #include "libfsocket.h"
 
-#define CHUNK_SHIFT	12
-#define CHUNK_SIZE	(1u << CHUNK_SHIFT)
-#define NR_CHUNKS	(1u << (31 - CHUNK_SHIFT))
+#define CHUNK_SHIFT	FSOCK_CHUNK_SHIFT
+#define CHUNK_SIZE	FSOCK_CHUNK_SIZE
+#define NR_CHUNKS	FSOCK_NR_CHUNKS
 
 typedef _Atomic uint64_t word_t;
 
-static _Atomic(word_t *) chunks[NR_CHUNKS];
+_Atomic(word_t *) fsock_chunks[NR_CHUNKS];
 atomic_int fsock_known;	/* descriptors whose kind is not UNKNOWN */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -51,13 +51,13 @@ static word_t *slot(int fd, bool create)
 
 	if (fd < 0 || c >= NR_CHUNKS)
 		return NULL;
-	chunk = atomic_load_explicit(&chunks[c], memory_order_acquire);
+	chunk = atomic_load_explicit(&fsock_chunks[c], memory_order_acquire);
 	if (!chunk && create) {
 		/* Writers hold the lock, so nobody races to create it. */
 		chunk = calloc(CHUNK_SIZE, sizeof(*chunk));
 		if (!chunk)
 			return NULL;
-		atomic_store_explicit(&chunks[c], chunk, memory_order_release);
+		atomic_store_explicit(&fsock_chunks[c], chunk, memory_order_release);
 	}
 	return chunk ? &chunk[fd & (CHUNK_SIZE - 1)] : NULL;
 }
@@ -101,7 +101,7 @@ void fsock_for_range(unsigned int first, unsigned int last,
 
 	for (c = first >> CHUNK_SHIFT; c < NR_CHUNKS && c <= last >> CHUNK_SHIFT;
 	     c++) {
-		word_t *chunk = atomic_load(&chunks[c]);
+		word_t *chunk = atomic_load(&fsock_chunks[c]);
 
 		if (!chunk)
 			continue;

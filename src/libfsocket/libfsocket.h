@@ -100,10 +100,15 @@ void fsock_channel_forget_open(unsigned int first, unsigned int last);
 extern atomic_int fsock_channel_fd;
 extern atomic_bool fsock_channel_inherited;
 
-/* The application closes @first..@last: was our channel among them? */
+/*
+ * The application closes @first..@last: was our channel among them? The
+ * range test is inline: it is every close()'s.
+ */
 static inline void fsock_channel_forget(unsigned int first, unsigned int last)
 {
-	if (atomic_load_explicit(&fsock_channel_fd, memory_order_relaxed) >= 0)
+	int fd = atomic_load_explicit(&fsock_channel_fd, memory_order_relaxed);
+
+	if (fd >= 0 && (unsigned int)fd >= first && (unsigned int)fd <= last)
 		fsock_channel_forget_open(first, last);
 }
 
@@ -138,6 +143,31 @@ extern atomic_int fsock_known;
 static inline bool fsock_any(void)
 {
 	return atomic_load_explicit(&fsock_known, memory_order_relaxed) > 0;
+}
+
+/*
+ * The table's layout (fdtab.c), for fsock_kind(): close(), accept() and
+ * epoll_ctl() of every connection ask only whether a descriptor is one of
+ * ours at all, and inline that costs a few loads instead of a call.
+ */
+#define FSOCK_CHUNK_SHIFT	12
+#define FSOCK_CHUNK_SIZE	(1u << FSOCK_CHUNK_SHIFT)
+#define FSOCK_NR_CHUNKS		(1u << (31 - FSOCK_CHUNK_SHIFT))
+extern _Atomic(_Atomic uint64_t *) fsock_chunks[FSOCK_NR_CHUNKS];
+
+/* fsock_get(@fd).kind (the word's low 2 bits), without the rest. */
+static inline enum fsock_kind fsock_kind(int fd)
+{
+	_Atomic uint64_t *chunk;
+
+	if (!fsock_any() || fd < 0)
+		return FSOCK_UNKNOWN;
+	chunk = atomic_load_explicit(&fsock_chunks[(unsigned int)fd >> FSOCK_CHUNK_SHIFT],
+				     memory_order_acquire);
+	if (!chunk)
+		return FSOCK_UNKNOWN;
+	return (enum fsock_kind)(atomic_load_explicit(&chunk[fd & (FSOCK_CHUNK_SIZE - 1)],
+						      memory_order_acquire) & 3);
 }
 
 struct fsock_ent fsock_get(int fd);

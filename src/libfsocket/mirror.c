@@ -56,7 +56,7 @@ static void set_flags(int local, const void *arg)
 /* The shared listener @fd of threads with local listeners (threads.c). */
 static bool served_by_threads(int fd)
 {
-	return fsock_threads_any() && fsock_get(fd).kind == FSOCK_GLOBAL;
+	return fsock_threads_any() && fsock_kind(fd) == FSOCK_GLOBAL;
 }
 
 FSOCK_EXPORT int setsockopt(int fd, int level, int name, const void *val,

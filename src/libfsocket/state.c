@@ -80,7 +80,7 @@ void fsock_forget(int fd)
  */
 int fsock_fresh(int fd)
 {
-	if (fd >= 0 && fsock_any() && fsock_get(fd).kind != FSOCK_UNKNOWN &&
+	if (fsock_kind(fd) != FSOCK_UNKNOWN &&
 	    fsock_table_ours()) {
 		fsock_lock();
 		fsock_forget(fd);

@@ -65,7 +65,7 @@ void fsock_accelerate_listen(int fd, int backlog, pid_t by)
 			       .b = FSOCK_NONE };
 	int reuse = 0;
 
-	if (fsock_disabled() || fsock_get(fd).kind == FSOCK_LOCAL ||
+	if (fsock_disabled() || fsock_kind(fd) == FSOCK_LOCAL ||
 	    !is_inet_tcp(fd) || fsock_channel() < 0)
 		return;
 	/* Before LISTEN sets it: did the application want a listener each? */
@@ -135,7 +135,7 @@ static int shutdown_local(int fd, int how)
 
 FSOCK_EXPORT int shutdown(int fd, int how)
 {
-	enum fsock_kind kind = fsock_get(fd).kind;
+	enum fsock_kind kind = fsock_kind(fd);
 
 	if ((how == SHUT_RD || how == SHUT_RDWR) && kind == FSOCK_LOCAL)
 		return shutdown_local(fd, how);
@@ -239,7 +239,7 @@ static int accept_local(int fd, int gfd, struct sockaddr *addr,
 /* A thread's own local listener for the shared @fd, or -1 (threads.c). */
 static int thread_local_of(int fd)
 {
-	if (!fsock_threads_any() || fsock_get(fd).kind != FSOCK_GLOBAL)
+	if (!fsock_threads_any() || fsock_kind(fd) != FSOCK_GLOBAL)
 		return -1;
 	return fsock_thread_accepting(fd);
 }
@@ -254,6 +254,12 @@ static bool accept_is_local(int fd, int *lfd, int *gfd)
 
 	if (!fsock_any())
 		return false;
+	e = fsock_get(fd);
+	if (e.kind == FSOCK_LOCAL) {	/* every accept after the first */
+		*lfd = fd;
+		*gfd = e.a;
+		return true;
+	}
 	if (fsock_want_local(fd, true)) {
 		e = fsock_get(fd);
 		*lfd = fd;
@@ -275,7 +281,7 @@ static int accept_shared(int fd, struct sockaddr *addr, socklen_t *len,
 	int ret = fsock_real()->accept4(fd, addr, len, flags);
 
 	if (ret < 0 && errno == EAGAIN && fsock_threads_any() &&
-	    fsock_get(fd).kind == FSOCK_GLOBAL)
+	    fsock_kind(fd) == FSOCK_GLOBAL)
 		ret = fsock_thread_accept_any(fd, addr, len, flags);
 	return ret;
 }
