@@ -6,8 +6,9 @@
 #   make tools               the fastsocket and fastsocketctl commands
 #   make bench-preload       instructions per call with and without the library
 #   make bench               nginx plain / reuseport / reuseport-cpu /
-#                            fastsocket for 1, 2 and 4 vCPUs in a VM: CSV,
-#                            table and plot (bench/)
+#                            fastsocket (and haproxy) for 1, 2 and 4 vCPUs
+#                            in a VM: connections/s, locality, cross-CPU
+#                            work; CSV, table and plot; then bench-insns
 #   make bench-insns         instructions per connection, counted by a qemu
 #                            plugin (bench/insn-count)
 #   make module [KDIR=...]   fastsocket.ko only
@@ -55,6 +56,7 @@ demo:
 
 bench:
 	bash bench/nginx-compare
+	bash bench/insn-count
 
 bench-insns:
 	bash bench/insn-count

@@ -5,9 +5,9 @@
 set datafile separator ","
 set terminal pngcairo size 1100,460 font ",10"
 set output out
-setups = "plain reuseport fastsocket"
+setups = "plain reuseport reuseport-cpu fastsocket"
 rows(s) = sprintf("< grep ',%s,' '%s'", s, in)
-x(i) = $1 + (i - 2) * 0.06
+x(i) = $1 + (i - 2.5) * 0.06
 set multiplot layout 1,2 title "nginx, one request per connection, wrk over veth with RPS (qemu TCG)"
 set key bottom right
 set grid
@@ -16,10 +16,10 @@ set xtics 1
 set offsets 0.3, 0.3, 0, 0
 set ylabel "connections per second (median, min-max)"
 set yrange [0:*]
-plot for [i = 1:3] rows(word(setups, i)) \
+plot for [i = 1:4] rows(word(setups, i)) \
 	using (x(i)):4:5:6 with yerrorlines title word(setups, i)
 set ylabel "accepted on the CPU that processed the packets (%)"
 set yrange [0:105]
-plot for [i = 1:3] rows(word(setups, i)) \
+plot for [i = 1:4] rows(word(setups, i)) \
 	using (x(i)):9 with linespoints title word(setups, i)
 unset multiplot

@@ -2,9 +2,9 @@
 # bench/insn-count, in a VM whose qemu runs libinsncount.so): nginx, set
 # up each way, serves a fixed number of connections from connloop while
 # the plugin counts every vCPU's instructions, user and kernel apart.
-# The last vCPU is the client's: this script, connloop and the receive
-# work of namespace cli (its RPS) run there, and nothing of the server's;
-# nginx and the receive work of namespace srv run on the others. So the
+# vCPU 0 is the client's: this script, connloop and the receive work of
+# namespace cli (its RPS) run there, and nothing of the server's; nginx
+# and the receive work of namespace srv run on the others. So the
 # client's share is measured on its own and left out of the server's.
 #   plain          bench/nginx.conf, one listener shared by the workers
 #   reuseport      a listener per worker, workers pinned
@@ -27,7 +27,7 @@ marks=/fsout/insncount.log
 loop=$FS_BUILD/bench/connloop
 cpuprog=$FS_BUILD/bench/libreuseportcpu.so
 nsrv=$(($(nproc) - 1))
-client=$nsrv
+client=0
 
 [ "$nsrv" -ge 1 ] || fail "needs at least 2 vCPUs"
 [ -f "$marks" ] || fail "no $marks: qemu runs without libinsncount.so"
@@ -36,8 +36,8 @@ command -v nginx >/dev/null || fail "nginx is not installed (tests/lib/host-deps
 taskset -pc "$client" $$ >/dev/null || fail "cannot move to the client's vCPU"
 trap 'fs_servers_stop; fs_netns_down' EXIT
 fs_netns_up || fail "cannot set up the namespaces"
-ip netns exec srv sh -c "echo $(printf '%x' $(((1 << nsrv) - 1))) >/sys/class/net/veth-srv/queues/rx-0/rps_cpus" &&
-	ip netns exec cli sh -c "echo $(printf '%x' $((1 << client))) >/sys/class/net/veth-cli/queues/rx-0/rps_cpus" ||
+ip netns exec srv sh -c "echo $(printf '%x' $(((1 << (nsrv + 1)) - 2))) >/sys/class/net/veth-srv/queues/rx-0/rps_cpus" &&
+	ip netns exec cli sh -c "echo 1 >/sys/class/net/veth-cli/queues/rx-0/rps_cpus" ||
 	fail "cannot set RPS"
 fs_servers_prepare || fail "cannot prepare nginx's paths"
 fs_load || fail "the module does not load"
@@ -47,7 +47,7 @@ configure() {
 	local affinity='' reuseport='' ones
 	if [ "${1%-cpu}" = reuseport ]; then
 		ones=$(printf "%${nsrv}s" '' | tr ' ' 1)
-		affinity="worker_cpu_affinity auto $ones;" reuseport=reuseport
+		affinity="worker_cpu_affinity auto ${ones}0;" reuseport=reuseport
 	fi
 	sed -e "s/^worker_processes auto;/worker_processes $nsrv;/" \
 		-e "s/@AFFINITY@/$affinity/" -e "s/@REUSEPORT@/$reuseport/" \
@@ -62,7 +62,7 @@ run() {
 	fastsocket) preload=$FS_LIB ;;
 	reuseport-cpu) preload=$cpuprog ;;
 	esac
-	ip netns exec srv taskset -c "0-$((nsrv - 1))" env LD_PRELOAD="$preload" \
+	ip netns exec srv taskset -c "1-$nsrv" env LD_PRELOAD="$preload" \
 		nginx -c "$(configure "$setup")" || fail "$setup: nginx did not start"
 	fs_wait_up || fail "$setup: nginx does not answer"
 	ip netns exec cli "$loop" -a 10.77.0.1 -p 80 -n 100 -c "$conc" >/dev/null ||
@@ -80,7 +80,7 @@ run() {
 			for (v = 0; v <= srv; v++)
 				for (k = 0; k < 3; k++) {
 					f = 3 + 3 * v + k
-					if (v < srv) sv[k] += $f - a[f]; else cl[k] = $f - a[f]
+					if (v > 0) sv[k] += $f - a[f]; else cl[k] = $f - a[f]
 				}
 			printf "insns,%s,%d,%d,%d,%d,%d,%d,%d,%d\n", s, r, n,
 				sv[0], sv[1], sv[2], cl[0], cl[1], cl[2]
