@@ -14,10 +14,12 @@
  * socket itself: sk_user_data belongs to whoever else uses the socket
  * (a BPF sockmap, a reuseport array).
  */
+#include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/hashtable.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
@@ -25,8 +27,11 @@
 
 struct fsocket_client {
 	struct kref ref;
+	u64 seq;		/* the order of opening: a later process's is larger */
 	struct fsocket_stats __percpu *count;
 };
+
+static atomic64_t fsocket_client_seq = ATOMIC64_INIT(0);
 
 /* The counts shown, in the names of /proc/net/fastsocket's columns. */
 static const enum fsocket_stat fsocket_client_stats[] = {
@@ -35,10 +40,13 @@ static const enum fsocket_stat fsocket_client_stats[] = {
 	FSOCKET_STAT_STEAL,
 };
 
+/* Found under the mutex, or under RCU for its seq alone (spawn's choice). */
 struct fsocket_owner {
 	struct hlist_node node;
+	struct rcu_head rcu;
 	const struct sock *sk;		/* a local listener */
 	struct fsocket_client *client;	/* held */
+	u64 seq;			/* the client's */
 };
 
 static DEFINE_HASHTABLE(fsocket_owners, 8);
@@ -57,6 +65,7 @@ int fsocket_client_open(struct inode *inode, struct file *filp)
 		return -ENOMEM;
 	}
 	kref_init(&client->ref);
+	client->seq = atomic64_inc_return(&fsocket_client_seq);
 	filp->private_data = client;
 	return 0;
 }
@@ -97,9 +106,10 @@ void fsocket_client_owns(struct fsocket_client *client, const struct sock *sk)
 		return;
 	owner->sk = sk;
 	owner->client = client;
+	owner->seq = client->seq;
 	kref_get(&client->ref);
 	mutex_lock(&fsocket_owners_lock);
-	hash_add(fsocket_owners, &owner->node, (unsigned long)sk);
+	hash_add_rcu(fsocket_owners, &owner->node, (unsigned long)sk);
 	mutex_unlock(&fsocket_owners_lock);
 }
 
@@ -121,12 +131,26 @@ void fsocket_client_disown(const struct sock *sk)
 	mutex_lock(&fsocket_owners_lock);
 	owner = fsocket_owner_find(sk);
 	if (owner)
-		hash_del(&owner->node);
+		hash_del_rcu(&owner->node);
 	mutex_unlock(&fsocket_owners_lock);
 	if (!owner)
 		return;
 	kref_put(&owner->client->ref, fsocket_client_free);
-	kfree(owner);
+	kfree_rcu(owner, rcu);
+}
+
+/*
+ * The opening order of the process that made the local listener @sk (0
+ * when not noted), for spawn's choice of a CPU. Under rcu_read_lock().
+ */
+u64 fsocket_client_seq_of(const struct sock *sk)
+{
+	struct fsocket_owner *owner;
+
+	hash_for_each_possible_rcu(fsocket_owners, owner, node, (unsigned long)sk)
+		if (owner->sk == sk)
+			return owner->seq;
+	return 0;
 }
 
 /* @n connections were stolen from the local listener @sk. */

@@ -59,7 +59,7 @@ unsigned int fsocket_group_foreign_count(void);
 void fsocket_group_count_net(const struct net *net, unsigned int *listeners,
 			     unsigned int *foreign);
 void fsocket_groups_wake(void);
-void fsocket_locals_count(struct sock *sk, unsigned int *count);
+void fsocket_locals_count(struct sock *sk, unsigned int *count, u64 *newest);
 void fsocket_groups_locals_count(unsigned int *count);
 
 /* netns.c: the per-namespace sysctls the module turns on */
@@ -145,6 +145,7 @@ void fsocket_client_count(struct fsocket_client *client,
 void fsocket_client_owns(struct fsocket_client *client, const struct sock *sk);
 void fsocket_client_disown(const struct sock *sk);
 void fsocket_client_stolen(const struct sock *sk, unsigned int n);
+u64 fsocket_client_seq_of(const struct sock *sk);
 
 /* steering.c: does the kernel steer by SO_INCOMING_CPU? */
 void fsocket_steering_check(void);

@@ -252,19 +252,27 @@ static unsigned int fsocket_group_foreign(struct fsocket_group *g)
 	return foreign;
 }
 
-/* Adds, per CPU, the local listeners of @sk's reuseport group to @count. */
-void fsocket_locals_count(struct sock *sk, unsigned int *count)
+/*
+ * Adds, per CPU, the local listeners of @sk's reuseport group to @count;
+ * and into @newest, if given, the latest opening order of their makers.
+ */
+void fsocket_locals_count(struct sock *sk, unsigned int *count, u64 *newest)
 {
 	struct sock_reuseport *reuse;
+	struct sock *member;
 	unsigned int i, n;
 	int cpu;
 
 	rcu_read_lock();
 	n = fsocket_members(sk, &reuse);
 	for (i = 0; i < n; i++) {
-		cpu = READ_ONCE(reuse->socks[i]->sk_incoming_cpu);
-		if (reuse->socks[i] != sk && cpu >= 0 && cpu < nr_cpu_ids)
-			count[cpu]++;
+		member = reuse->socks[i];
+		cpu = READ_ONCE(member->sk_incoming_cpu);
+		if (member == sk || cpu < 0 || cpu >= nr_cpu_ids)
+			continue;
+		count[cpu]++;
+		if (newest)
+			newest[cpu] = max(newest[cpu], fsocket_client_seq_of(member));
 	}
 	rcu_read_unlock();
 }
@@ -276,7 +284,7 @@ void fsocket_groups_locals_count(unsigned int *count)
 
 	mutex_lock(&fsocket_groups_lock);
 	list_for_each_entry(g, &fsocket_groups, node) {
-		fsocket_locals_count(g->global, count);
+		fsocket_locals_count(g->global, count, NULL);
 		cond_resched();
 	}
 	mutex_unlock(&fsocket_groups_lock);

@@ -77,40 +77,60 @@ out:
 	return err ? ERR_PTR(err) : sock;
 }
 
+/* Per CPU: what mode 2 weighs, in this order. */
+struct fsocket_cpu_use {
+	unsigned int *group;	/* local listeners of this group */
+	u64 *newest;		/* the latest opening order of their makers */
+	unsigned int *all;	/* local listeners of every group */
+};
+
+static bool fsocket_cpu_better(const struct fsocket_cpu_use *u, int cpu,
+			       int best)
+{
+	if (best < 0 || u->group[cpu] != u->group[best])
+		return best < 0 || u->group[cpu] < u->group[best];
+	if (u->newest[cpu] != u->newest[best])
+		return u->newest[cpu] < u->newest[best];
+	return u->all[cpu] < u->all[best];
+}
+
 /*
  * Mode 2: of the CPUs the caller may run on, the first with the fewest
  * local listeners of this group: a free one while there is one. After
  * that a CPU is shared (more workers than CPUs, or a server's new workers
  * starting while the old ones drain): the kernel spreads that CPU's
- * connections over its local listeners, all on that CPU. Ties go to the
- * CPU with the fewest local listeners of every group: a server process
- * whose first listener is its own (haproxy's admin socket) must not pin
- * every such process to the first CPU.
+ * connections over its local listeners, all on that CPU.
+ *
+ * Ties go to the CPU whose listeners' makers opened the device first.
+ * When a server's new workers start while the old ones drain, a CPU that
+ * only old workers hold is free once they exit, and a CPU a new worker
+ * took is not: counting alone put a later new worker beside an earlier
+ * one, and left a CPU without a local listener until the next reload.
+ * Then to the CPU with the fewest local listeners of every group: a
+ * server process whose first listener is its own (haproxy's admin
+ * socket) must not pin every such process to the first CPU.
  */
 static int fsocket_least_used_cpu(struct sock *sk)
 {
-	unsigned int *group, *all, least = UINT_MAX, least_all = UINT_MAX;
+	struct fsocket_cpu_use use;
 	int cpu, best = -EBUSY;
 
-	group = kcalloc(nr_cpu_ids, sizeof(*group), GFP_KERNEL);
-	all = kcalloc(nr_cpu_ids, sizeof(*all), GFP_KERNEL);
-	if (!group || !all) {
+	use.group = kcalloc(nr_cpu_ids, sizeof(*use.group), GFP_KERNEL);
+	use.newest = kcalloc(nr_cpu_ids, sizeof(*use.newest), GFP_KERNEL);
+	use.all = kcalloc(nr_cpu_ids, sizeof(*use.all), GFP_KERNEL);
+	if (!use.group || !use.newest || !use.all) {
 		best = -ENOMEM;
 		goto out;
 	}
-	fsocket_locals_count(sk, group);
-	fsocket_groups_locals_count(all);
-	for_each_cpu_and(cpu, current->cpus_ptr, cpu_online_mask) {
-		if (group[cpu] < least ||
-		    (group[cpu] == least && all[cpu] < least_all)) {
-			least = group[cpu];
-			least_all = all[cpu];
+	fsocket_locals_count(sk, use.group, use.newest);
+	fsocket_groups_locals_count(use.all);
+	for_each_cpu_and(cpu, current->cpus_ptr, cpu_online_mask)
+		if (fsocket_cpu_better(&use, cpu, best))
 			best = cpu;
-		}
-	}
 out:
-	kfree(group);
-	kfree(all);
+	kfree(use.group);
+	kfree(use.newest);
+	kfree(use.all);
 	return best;
 }
 

@@ -3,7 +3,9 @@
 # IPv6 with V6ONLY both ways), owner and port (a worker running as nobody
 # on port 80); "choose for me" hands out each CPU once, then shares the
 # least used one, and
-# pins the caller in mode 2, choosing among the CPUs it may run on;
+# pins the caller in mode 2, choosing among the CPUs it may run on, and
+# while a server's new workers start and its old ones exit one by one
+# (nginx's reload) the new ones end on every CPU;
 # SPAWN_ALL_LISTEN spawns for every watched listener or, on failure, for
 # none, and one whose answer page never faults in (userfaultfd) holds up
 # no other process's SPAWN; the caps on watched listeners per user and
@@ -25,6 +27,7 @@ check "SPAWN_ALL_LISTEN" "$FS_BIN/spawncheck" all
 check "a SPAWN_ALL_LISTEN held on its page holds up only its caller" "$FS_BIN/spawncheck" stuck
 if [ "$(nproc)" -ge 2 ]; then
 	check "allowed CPUs" "$FS_BIN/spawncheck" allowed
+	check "new workers while the old ones exit (a reload)" "$FS_BIN/spawncheck" reload
 fi
 echo 100 >/sys/module/fastsocket/parameters/steal_after_ms
 check "a foreign member of a group" "$FS_BIN/spawncheck" foreign

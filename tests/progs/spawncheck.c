@@ -10,6 +10,9 @@
  *                       (port 80, owner nobody)
  *   spawncheck all      SPAWN_ALL_LISTEN
  *   spawncheck allowed  mode 2 keeps to the caller's allowed CPUs
+ *   spawncheck reload   mode 2 while a server's new workers start and its
+ *                       old ones exit one by one, as nginx reloads: the
+ *                       new workers end on every CPU, one each
  *   spawncheck stuck    SPAWN_ALL_LISTEN whose answer goes to a page that
  *                       does not fault in (userfaultfd) holds up only its
  *                       caller: another process spawns within 1 s
@@ -57,6 +60,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,6 +354,95 @@ static int any_cpu(void)
 	unpin();
 	fd = fsioctl(FSOCKET_IOC_SPAWN_LISTEN, g, 0, &cpu);
 	check("an explicit CPU does not pin", !pinned_to(0) || ncpu == 1, NULL);
+	return failures != 0;
+}
+
+/* A worker process: its own device, a local listener of @g where mode 2 puts it. */
+struct worker {
+	pid_t pid;
+	int cpu;
+};
+
+static struct worker worker_start(int g)
+{
+	struct worker w = { .pid = -1, .cpu = -1 };
+	int up[2];
+
+	if (pipe(up))
+		return w;
+	w.pid = fork();
+	if (w.pid == 0) {
+		int cpu = -1;
+
+		close(up[0]);
+		close(dev);
+		unpin();
+		dev = open(FSOCKET_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+		if (dev < 0 || fsioctl(FSOCKET_IOC_SPAWN_LISTEN, g, FSOCKET_CPU_ANY, &cpu) < 0)
+			cpu = -1;
+		if (write(up[1], &cpu, sizeof(cpu)) != sizeof(cpu))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(up[1]);
+	if (w.pid < 0 || read(up[0], &w.cpu, sizeof(w.cpu)) != sizeof(w.cpu))
+		w.cpu = -1;
+	close(up[0]);
+	return w;
+}
+
+static void worker_stop(struct worker *w)
+{
+	if (w->pid > 0) {
+		kill(w->pid, SIGTERM);
+		waitpid(w->pid, NULL, 0);
+	}
+	w->pid = -1;
+}
+
+/*
+ * nginx's reload: the old workers hold every CPU; the new ones start
+ * while the old ones exit, one now and then. Old workers on CPU n/2 and
+ * then 0 exit after the first and after n-2 new ones started: by local
+ * listeners counted alone, the last new worker went beside the one on
+ * CPU 0 and the CPU of the last old worker stayed without one.
+ */
+static int reload(void)
+{
+	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN), g = tcp_listener(AF_INET, 0, 0);
+	struct worker old[32], new[32];
+	int i, seen = 0, ok = 1;
+	char detail[160];
+	size_t len = 0;
+
+	if (ncpu > 32)
+		ncpu = 32;
+	for (i = 0; i < ncpu; i++) {
+		old[i] = worker_start(g);
+		ok = ok && old[i].cpu == i;
+	}
+	check("the old workers take a CPU each, in order", ok, NULL);
+	for (i = 0; i < ncpu; i++) {
+		if (i == 1 && ncpu > 2)
+			worker_stop(&old[ncpu / 2]);
+		if (i == ncpu - 1)
+			worker_stop(&old[0]);
+		new[i] = worker_start(g);
+		if (new[i].cpu >= 0)
+			seen |= 1 << new[i].cpu;
+		len += (size_t)snprintf(detail + len, sizeof(detail) - len, "%s%d",
+					i ? " " : "new workers on CPUs ", new[i].cpu);
+		if (len >= sizeof(detail))
+			len = sizeof(detail) - 1;
+	}
+	for (i = 0; i < ncpu; i++)
+		worker_stop(&old[i]);
+	check("the new workers end on every CPU, one each",
+	      seen == (int)((1u << ncpu) - 1), detail);
+	for (i = 0; i < ncpu; i++)
+		worker_stop(&new[i]);
+	close(g);
 	return failures != 0;
 }
 
@@ -1068,6 +1161,8 @@ int main(int argc, char **argv)
 		return all_listeners();
 	if (!strcmp(argv[1], "allowed"))
 		return allowed_cpus();
+	if (!strcmp(argv[1], "reload"))
+		return reload();
 	if (!strcmp(argv[1], "caps"))
 		return caps();
 	if (!strcmp(argv[1], "stuck"))
