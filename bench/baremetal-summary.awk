@@ -1,8 +1,8 @@
 # Summarizes bench/baremetal's CSV: for each core count and setup, the
 # median connections per second over the rounds with its range, the ratio
 # of medians to plain on as many cores, the errors, and the median share
-# of the cores' time that was busy. Works with mawk (no asort).
-#   awk -F, -f baremetal-summary.awk results.csv    CSV on stdout
+# of the cores' time that was busy.
+#   awk -F, -f median.awk -f baremetal-summary.awk results.csv    CSV on stdout
 
 NR == 1 { next }
 {
@@ -17,29 +17,16 @@ NR == 1 { next }
 	errors[key] += $5
 }
 
-# median(ARR, KEY): the median of ARR[KEY, 1..n[KEY]]; sets lo and hi.
-function median(arr, key,    i, j, v, m, a) {
-	m = n[key]
-	for (i = 1; i <= m; i++) a[i] = arr[key, i] + 0
-	for (i = 2; i <= m; i++) {	# insertion sort: a few rounds
-		v = a[i]
-		for (j = i - 1; j >= 1 && a[j] > v; j--) a[j + 1] = a[j]
-		a[j + 1] = v
-	}
-	lo = a[1]; hi = a[m]
-	return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
-}
-
 END {
 	print "cores,setup,rounds,conn_per_s_median,conn_per_s_min,conn_per_s_max,ratio_to_plain,errors,cpu_busy_pct_median"
 	for (c = 1; c <= ncores; c++) {
-		base = (cores[c] SUBSEP "plain" in n) ? median(rate, cores[c] SUBSEP "plain") : 0
+		base = (cores[c] SUBSEP "plain" in n) ? median(rate, cores[c] SUBSEP "plain", n[cores[c] SUBSEP "plain"]) : 0
 		for (s = 1; s <= nsetup; s++) {
 			key = cores[c] SUBSEP setup[s]
 			if (!(key in n))
 				continue
-			b = median(busy, key)
-			m = median(rate, key)
+			b = median(busy, key, n[key])
+			m = median(rate, key, n[key])
 			printf "%s,%s,%d,%.1f,%.1f,%.1f,%.3f,%d,%.1f\n", cores[c], setup[s],
 				n[key], m, lo, hi, base ? m / base : 0, errors[key], b
 		}

@@ -5,9 +5,8 @@
 # spinning per connection (shown, not added), and the client's
 # instructions per connection (its own vCPU: the same work in every
 # setup).
-#   awk -F, -f insn-summary.awk results.csv             a table
-#   awk -F, -v csv=1 -f insn-summary.awk results.csv    the same as CSV
-# Works with mawk (no asort).
+#   awk -F, -f median.awk -f insn-summary.awk results.csv             a table
+#   awk -F, -v csv=1 -f median.awk -f insn-summary.awk results.csv    the same as CSV
 
 NR == 1 { next }
 {
@@ -20,19 +19,6 @@ NR == 1 { next }
 	cli[$1, i] = ($7 + $8) / $3
 }
 
-# median(ARR, S): the median of ARR[S, 1..n[S]]; sets lo and hi.
-function median(arr, s,    i, j, v, m, a) {
-	m = n[s]
-	for (i = 1; i <= m; i++) a[i] = arr[s, i]
-	for (i = 2; i <= m; i++) {	# insertion sort: a few repeats
-		v = a[i]
-		for (j = i - 1; j >= 1 && a[j] > v; j--) a[j + 1] = a[j]
-		a[j + 1] = v
-	}
-	lo = a[1]; hi = a[m]
-	return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
-}
-
 function show(label, fmt, values,    i, s) {
 	s = sprintf("%-34s", label)
 	for (i = 1; i <= nsetup; i++) s = s sprintf(fmt, values[i])
@@ -40,18 +26,18 @@ function show(label, fmt, values,    i, s) {
 }
 
 END {
-	base = ("plain" in n) ? median(tot, "plain") : 0
+	base = ("plain" in n) ? median(tot, "plain", n["plain"]) : 0
 	for (s = 1; s <= nsetup; s++) {
 		t = setup[s]
-		mu[s] = median(user, t)
+		mu[s] = median(user, t, n[t])
 		su[s] = mu[s] ? 100 * (hi - lo) / mu[s] : 0
-		mk[s] = median(kern, t)
+		mk[s] = median(kern, t, n[t])
 		sk[s] = mk[s] ? 100 * (hi - lo) / mk[s] : 0
-		mt[s] = median(tot, t)
+		mt[s] = median(tot, t, n[t])
 		spread[s] = mt[s] ? 100 * (hi - lo) / mt[s] : 0
-		ms[s] = median(spin, t)
+		ms[s] = median(spin, t, n[t])
 		ratio[s] = base ? mt[s] / base : 0
-		mc[s] = median(cli, t)
+		mc[s] = median(cli, t, n[t])
 		reps[s] = n[t]
 	}
 	if (csv) {

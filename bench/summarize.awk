@@ -6,12 +6,11 @@
 # connection (bench/guest/xcpu.sh: the rounds' counts over their requests,
 # client included). Ratios are to plain nginx, and for the haproxy setups
 # to plain haproxy.
-#   awk -F, -f summarize.awk results.csv             a table per vCPU count
-#   awk -F, -v csv=1 -f summarize.awk results.csv    the same as CSV
+#   awk -F, -f median.awk -f summarize.awk results.csv             a table per vCPU count
+#   awk -F, -v csv=1 -f median.awk -f summarize.awk results.csv    the same as CSV
 # A locality with nothing to count (no accept seen), or a count that a run
 # lacks (older CSVs, a kernel without histogram triggers), is n/a, -1 in
 # the CSV.
-# Works with mawk (no asort).
 
 NR == 1 { next }
 {
@@ -42,18 +41,6 @@ function per_conn(key, x) {
 	return (xmiss[key, x] || !req[key]) ? -1 : xsum[key, x] / req[key]
 }
 
-function median(key,    i, j, v, m, a) {
-	m = n[key]
-	for (i = 1; i <= m; i++) a[i] = rate[key, i] + 0
-	for (i = 2; i <= m; i++) {	# insertion sort: a few rounds
-		v = a[i]
-		for (j = i - 1; j >= 1 && a[j] > v; j--) a[j + 1] = a[j]
-		a[j + 1] = v
-	}
-	lo = a[1]; hi = a[m]
-	return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
-}
-
 function pct(part, whole) { return whole ? 100 * part / whole : -1 }
 function shown(v) { return v < 0 ? "n/a" : sprintf("%.1f", v) }
 
@@ -67,19 +54,19 @@ END {
 	if (csv)
 		print "cpus,setup,rounds,conn_per_s_median,conn_per_s_min,conn_per_s_max,ratio_to_plain,failed,accept_locality_pct,request_locality_pct,ipis_per_conn,net_rx_per_conn,switches_per_conn,wakeups_per_conn,remote_wakeups_per_conn,migrations_per_conn,remote_wakeups_ratio"
 	for (c = 1; c <= ncpus; c++) {
-		base = ("plain" in seen_setup) ? median(cpus[c] SUBSEP "plain") : 0
+		base = ("plain" in seen_setup) ? median(rate, cpus[c] SUBSEP "plain", n[cpus[c] SUBSEP "plain"]) : 0
 		for (s = 1; s <= nsetup; s++) {
 			key = cpus[c] SUBSEP setup[s]
 			b = base	# median() sets lo and hi: first the base
 			bkey = cpus[c] SUBSEP "plain"
 			if (setup[s] ~ /^haproxy/) {	# against haproxy plain
 				bkey = cpus[c] SUBSEP "haproxy"
-				b = ("haproxy" in seen_setup) ? median(bkey) : 0
+				b = ("haproxy" in seen_setup) ? median(rate, bkey, n[bkey]) : 0
 			}
 			for (x = 1; x <= NXCPU; x++) xc[x, s] = per_conn(key, x)
 			rb = (bkey in n) ? per_conn(bkey, REMOTE) : -1
 			xratio[s] = (rb > 0 && xc[REMOTE, s] >= 0) ? xc[REMOTE, s] / rb : -1
-			med[s] = median(key)
+			med[s] = median(rate, key, n[key])
 			range[s] = sprintf("%.0f-%.0f", lo, hi)
 			ratio[s] = b ? med[s] / b : 0
 			fails[s] = err[key]

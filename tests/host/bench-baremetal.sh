@@ -105,6 +105,6 @@ cores,setup,rounds,conn_per_s_median,conn_per_s_min,conn_per_s_max,ratio_to_plai
 4,plain,1,400.0,400.0,400.0,1.000,0,99.0
 4,fastsocket,1,600.0,600.0,600.0,1.500,0,98.0
 CSV
-awk -F, -f "$FS_ROOT/bench/baremetal-summary.awk" "$tmp/runs.csv" | diff -u "$tmp/want2.csv" - ||
+awk -F, -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/baremetal-summary.awk" "$tmp/runs.csv" | diff -u "$tmp/want2.csv" - ||
 	fail "baremetal-summary.awk"
 echo "ok: baremetal-summary.awk: medians, ranges, ratios to plain, errors, busy share"

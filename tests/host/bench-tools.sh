@@ -47,10 +47,10 @@ cpus,setup,rounds,conn_per_s_median,conn_per_s_min,conn_per_s_max,ratio_to_plain
 4,haproxy,2,400.0,300.0,500.0,1.000,0,25.0,-1.0,1.00,1.00,1.00,1.00,0.50,0.00,1.000
 4,haproxy-fs,2,250.0,240.0,260.0,0.625,0,100.0,-1.0,0.20,0.20,0.20,0.20,0.10,0.00,0.200
 CSV
-awk -F, -v csv=1 -f "$FS_ROOT/bench/summarize.awk" "$tmp/runs.csv" >"$tmp/got.csv"
+awk -F, -v csv=1 -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/summarize.awk" "$tmp/runs.csv" >"$tmp/got.csv"
 diff -u "$tmp/want.csv" "$tmp/got.csv" || { echo "FAIL: summarize.awk"; exit 1; }
 echo "ok: summarize.awk: medians (odd and even rounds), ranges, ratios (haproxy's to plain haproxy), locality shares, cross-CPU work per connection (n/a where a run lacks it)"
-awk -F, -f "$FS_ROOT/bench/summarize.awk" "$tmp/runs.csv"
+awk -F, -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/summarize.awk" "$tmp/runs.csv"
 
 # bench/insn-count's summary: per-connection medians, spreads, ratio and
 # spinning, by hand (3 repeats of 100 connections, 2 of 200).
@@ -67,7 +67,7 @@ setup,repeats,server_user_per_conn,user_spread_pct,server_kernel_per_conn,kernel
 plain,3,10100,1.98,91000,3.30,101100,3.17,1.000,700,52000
 fastsocket,2,12000,0.00,86000,2.33,98000,2.04,0.969,50,52000
 CSV
-awk -F, -v csv=1 -f "$FS_ROOT/bench/insn-summary.awk" "$tmp/insns.csv" >"$tmp/insns-got.csv"
+awk -F, -v csv=1 -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/insn-summary.awk" "$tmp/insns.csv" >"$tmp/insns-got.csv"
 diff -u "$tmp/insns-want.csv" "$tmp/insns-got.csv" || { echo "FAIL: insn-summary.awk"; exit 1; }
 echo "ok: insn-summary.awk: instructions per connection (medians, spreads, ratio to plain, spinning apart, the client's own)"
-awk -F, -f "$FS_ROOT/bench/insn-summary.awk" "$tmp/insns.csv"
+awk -F, -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/insn-summary.awk" "$tmp/insns.csv"
