@@ -87,8 +87,10 @@ struct fsocket_cpu_use {
 static bool fsocket_cpu_better(const struct fsocket_cpu_use *u, int cpu,
 			       int best)
 {
-	if (best < 0 || u->group[cpu] != u->group[best])
-		return best < 0 || u->group[cpu] < u->group[best];
+	if (best < 0)
+		return true;
+	if (u->group[cpu] != u->group[best])
+		return u->group[cpu] < u->group[best];
 	if (u->newest[cpu] != u->newest[best])
 		return u->newest[cpu] < u->newest[best];
 	return u->all[cpu] < u->all[best];
