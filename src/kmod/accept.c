@@ -117,8 +117,9 @@ static struct socket *fsocket_accept_either(struct fsocket_client *client,
 }
 
 /*
- * The peer's address, as accept(2) reports it: truncated, full length. A
- * connection reset while queued has none: ECONNABORTED, as accept(2).
+ * The peer's address, as accept(2) reports it: truncated, full length,
+ * and asked for as accept(2) asks (peer 2: a connection reset while
+ * queued still has its peer's address; one without is ECONNABORTED).
  */
 static int fsocket_put_peer(struct socket *sock,
 			    const struct fsocket_accept_op *op, int ulen)
@@ -128,7 +129,7 @@ static int fsocket_put_peer(struct socket *sock,
 
 	if (!op->addr)
 		return 0;
-	len = kernel_getpeername(sock, (struct sockaddr *)&addr);
+	len = sock->ops->getname(sock, (struct sockaddr *)&addr, 2);
 	if (len < 0)
 		return -ECONNABORTED;
 	if (copy_to_user(u64_to_user_ptr(op->addr), &addr, min(len, ulen)))
@@ -180,17 +181,18 @@ long fsocket_accept(struct fsocket_client *client,
 		    (op->flags & SOCK_NONBLOCK ? O_NONBLOCK : 0);
 	struct socket *local, *global = NULL, *newsock;
 	struct fsocket_new_fd nfd;
+	struct fd local_f, global_f;
 	int ulen;
 	long ret;
 
 	ret = fsocket_accept_check(op, &ulen);
 	if (ret)
 		return ret;
-	local = fsocket_lookup_listener(arg->fd);
+	local = fsocket_lookup_listener_light(arg->fd, &local_f);
 	if (IS_ERR(local))
 		return PTR_ERR(local);
 	if (op->global_fd != -1) {
-		global = fsocket_lookup_listener(op->global_fd);
+		global = fsocket_lookup_listener_light(op->global_fd, &global_f);
 		if (IS_ERR(global)) {
 			ret = PTR_ERR(global);
 			goto put_local;
@@ -235,8 +237,8 @@ put_fd:
 	fsocket_abort_fd(&nfd);
 put_global:
 	if (global)
-		sockfd_put(global);
+		fdput(global_f);
 put_local:
-	sockfd_put(local);
+	fdput(local_f);
 	return ret;
 }

@@ -8,6 +8,7 @@
 #ifndef _FASTSOCKET_COMPAT_H
 #define _FASTSOCKET_COMPAT_H
 
+#include <linux/file.h>
 #include <linux/net.h>
 #include <linux/socket.h>
 #include <net/inet_sock.h>
@@ -59,6 +60,16 @@ static inline bool fsocket_reuseport_steers(struct sock *sk)
 	return steers;
 #else
 	return false;
+#endif
+}
+
+/* The file of a struct fd from fdget(), or NULL. */
+static inline struct file *fsocket_fd_file(struct fd f)
+{
+#ifdef FSOCKET_HAVE_FD_FILE
+	return fd_file(f);
+#else
+	return f.file;
 #endif
 }
 

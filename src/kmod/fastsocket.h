@@ -3,6 +3,7 @@
 #ifndef _FASTSOCKET_H
 #define _FASTSOCKET_H
 
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/net.h>
 
@@ -17,6 +18,7 @@ struct socket;
 
 /* fd.c: descriptor -> listening TCP socket (or an ERR_PTR), and back */
 struct socket *fsocket_lookup_listener(int fd);
+struct socket *fsocket_lookup_listener_light(int fd, struct fd *f);
 int fsocket_install_fd(struct socket *sock, int flags);
 
 /* A descriptor reserved for a new socket's file, not yet installed. */

@@ -11,12 +11,23 @@
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
+#include "compat.h"
 #include "fastsocket.h"
 
 static bool fsocket_is_inet_tcp(const struct sock *sk)
 {
 	return (sk->sk_family == AF_INET || sk->sk_family == AF_INET6) &&
 	       sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP;
+}
+
+/* -EOPNOTSUPP not TCP over IPv4/IPv6, -EINVAL not listening, else 0. */
+static int fsocket_check_listener(const struct socket *sock)
+{
+	if (!sock->sk || !fsocket_is_inet_tcp(sock->sk))
+		return -EOPNOTSUPP;
+	if (READ_ONCE(sock->sk->sk_state) != TCP_LISTEN)
+		return -EINVAL;
+	return 0;
 }
 
 /*
@@ -34,18 +45,38 @@ struct socket *fsocket_lookup_listener(int fd)
 	sock = sockfd_lookup(fd, &err);
 	if (!sock)
 		return ERR_PTR(err);
-	if (!sock->sk || !fsocket_is_inet_tcp(sock->sk)) {
-		err = -EOPNOTSUPP;
-		goto put;
-	}
-	if (READ_ONCE(sock->sk->sk_state) != TCP_LISTEN) {
-		err = -EINVAL;
-		goto put;
+	err = fsocket_check_listener(sock);
+	if (err) {
+		sockfd_put(sock);
+		return ERR_PTR(err);
 	}
 	return sock;
-put:
-	sockfd_put(sock);
-	return ERR_PTR(err);
+}
+
+/*
+ * The same for the length of one call, as accept(2) finds its listener:
+ * fdget() takes no reference on the file while the caller's descriptor
+ * table is not shared (a single-threaded worker, which nothing can close
+ * it under), so a connection costs no atomic increment and decrement of
+ * it. fdput(*@f) once done, after success only.
+ */
+struct socket *fsocket_lookup_listener_light(int fd, struct fd *f)
+{
+	struct socket *sock;
+	int err;
+
+	if (fd < 0)
+		return ERR_PTR(-EBADF);
+	*f = fdget(fd);
+	if (!fsocket_fd_file(*f))
+		return ERR_PTR(-EBADF);
+	sock = sock_from_file(fsocket_fd_file(*f));
+	err = sock ? fsocket_check_listener(sock) : -ENOTSOCK;
+	if (err) {
+		fdput(*f);
+		return ERR_PTR(err);
+	}
+	return sock;
 }
 
 /*
