@@ -2,9 +2,10 @@
 # repeats of the server's instructions per connection (user, kernel and
 # both, spin-wait loops left out), the spread of each over the repeats
 # ((max - min) / median), the ratio of medians to plain, the server's
-# spinning per connection (shown, not added), and the client's
+# spinning per connection (shown, not added), the client's
 # instructions per connection (its own vCPU: the same work in every
-# setup).
+# setup), and from the second pass, IPIs, cross-CPU wakeups and those of
+# nginx per connection (medians; n/a where a run could not count them).
 #   awk -F, -f median.awk -f insn-summary.awk results.csv             a table
 #   awk -F, -v csv=1 -f median.awk -f insn-summary.awk results.csv    the same as CSV
 
@@ -17,6 +18,10 @@ NR == 1 { next }
 	tot[$1, i] = ($4 + $5) / $3
 	spin[$1, i] = $6 / $3
 	cli[$1, i] = ($7 + $8) / $3
+	ipi[$1, i] = $10 / $3
+	if ($14 < 0) nocount[$1] = 1
+	remote[$1, i] = $14 / $3
+	mine[$1, i] = $16 / $3
 }
 
 function show(label, fmt, values,    i, s) {
@@ -27,6 +32,8 @@ function show(label, fmt, values,    i, s) {
 
 END {
 	base = ("plain" in n) ? median(tot, "plain", n["plain"]) : 0
+	rbase = ("plain" in n) && !("plain" in nocount) ? median(remote, "plain", n["plain"]) : 0
+	mbase = ("plain" in n) && !("plain" in nocount) ? median(mine, "plain", n["plain"]) : 0
 	for (s = 1; s <= nsetup; s++) {
 		t = setup[s]
 		mu[s] = median(user, t, n[t])
@@ -38,13 +45,21 @@ END {
 		ms[s] = median(spin, t, n[t])
 		ratio[s] = base ? mt[s] / base : 0
 		mc[s] = median(cli, t, n[t])
+		mi[s] = median(ipi, t, n[t])
+		v = median(remote, t, n[t])
+		mr[s] = t in nocount ? "n/a" : sprintf("%.3f", v)
+		rr[s] = t in nocount || !rbase ? "n/a" : sprintf("%.3f", v / rbase)
+		v = median(mine, t, n[t])
+		mm[s] = t in nocount ? "n/a" : sprintf("%.3f", v)
+		mr2[s] = t in nocount || !mbase ? "n/a" : sprintf("%.3f", v / mbase)
 		reps[s] = n[t]
 	}
 	if (csv) {
-		print "setup,repeats,server_user_per_conn,user_spread_pct,server_kernel_per_conn,kernel_spread_pct,server_per_conn,spread_pct,ratio_to_plain,server_spin_per_conn,client_per_conn"
+		print "setup,repeats,server_user_per_conn,user_spread_pct,server_kernel_per_conn,kernel_spread_pct,server_per_conn,spread_pct,ratio_to_plain,server_spin_per_conn,client_per_conn,ipis_per_conn,remote_wakeups_per_conn,remote_wakeups_ratio_to_plain,nginx_remote_wakeups_per_conn,nginx_remote_wakeups_ratio_to_plain"
 		for (s = 1; s <= nsetup; s++)
-			printf "%s,%d,%.0f,%.2f,%.0f,%.2f,%.0f,%.2f,%.3f,%.0f,%.0f\n", setup[s], reps[s],
-				mu[s], su[s], mk[s], sk[s], mt[s], spread[s], ratio[s], ms[s], mc[s]
+			printf "%s,%d,%.0f,%.2f,%.0f,%.2f,%.0f,%.2f,%.3f,%.0f,%.0f,%.2f,%s,%s,%s,%s\n", setup[s], reps[s],
+				mu[s], su[s], mk[s], sk[s], mt[s], spread[s], ratio[s], ms[s], mc[s],
+				mi[s], mr[s], rr[s], mm[s], mr2[s]
 		exit
 	}
 	for (s = 1; s <= nsetup; s++) names[s] = setup[s]
@@ -58,4 +73,10 @@ END {
 	show("  ratio to plain", "%15.3f", ratio)
 	show("server, spin-waiting (not added)", "%15.0f", ms)
 	show("client's own vCPU (left out)", "%15.0f", mc)
+	print "second pass, per connection"
+	show("  IPIs (RES, CAL, TLB)", "%15.2f", mi)
+	show("  cross-CPU wakeups, all tasks", "%15s", mr)
+	show("    ratio to plain", "%15s", rr)
+	show("  cross-CPU wakeups of nginx", "%15s", mm)
+	show("    ratio to plain", "%15s", mr2)
 }

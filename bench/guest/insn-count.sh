@@ -11,13 +11,16 @@
 #   reuseport-cpu  the same with libreuseportcpu.so (SKF_AD_CPU program)
 #   fastsocket     the plain configuration under libfsocket.so
 # One line per run, the counts between connloop's two marks (SPIN: in
-# spin-wait loops, kernel or user, apart from the rest):
-#   insns,SETUP,REPEAT,CONNS,SERVER_USER,SERVER_KERNEL,SERVER_SPIN,CLIENT_USER,CLIENT_KERNEL,CLIENT_SPIN
+# spin-wait loops, kernel or user, apart from the rest), then xcpu.sh's
+# cross-CPU counts over a second pass of as many connections (apart, so
+# that its tracepoints add nothing to the instructions):
+#   insns,SETUP,REPEAT,CONNS,SERVER_USER,SERVER_KERNEL,SERVER_SPIN,CLIENT_USER,CLIENT_KERNEL,CLIENT_SPIN,IPIS,NET_RX,SWITCHES,WAKEUPS,REMOTE_WAKEUPS,MIGRATIONS,NGINX_REMOTE_WAKEUPS
 # Settings: FSI_CONNS (1000), FSI_REPEATS (3), FSI_CONCURRENCY (1),
 # FSI_SETUPS (the four).
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 . "$FS_ROOT/tests/vm/servers.sh"
+. "$FS_ROOT/bench/guest/xcpu.sh"
 
 conns=${FSI_CONNS:-1000}
 repeats=${FSI_REPEATS:-3}
@@ -36,11 +39,20 @@ command -v nginx >/dev/null || fail "nginx is not installed (tests/lib/host-deps
 taskset -pc "$client" $$ >/dev/null || fail "cannot move to the client's vCPU"
 trap 'fs_servers_stop; fs_netns_down' EXIT
 fs_netns_up || fail "cannot set up the namespaces"
+# Neighbour entries that never go stale: a stale one is resolved again
+# inside some runs and not others, when virtual time says so.
+ip -n srv neigh replace 10.77.0.2 dev veth-srv nud permanent \
+	lladdr "$(ip -n cli -br link show veth-cli | awk '{ print $3 }')" &&
+	ip -n cli neigh replace 10.77.0.1 dev veth-cli nud permanent \
+		lladdr "$(ip -n srv -br link show veth-srv | awk '{ print $3 }')" ||
+	fail "cannot set the neighbour entries"
 ip netns exec srv sh -c "echo $(printf '%x' $(((1 << (nsrv + 1)) - 2))) >/sys/class/net/veth-srv/queues/rx-0/rps_cpus" &&
 	ip netns exec cli sh -c "echo 1 >/sys/class/net/veth-cli/queues/rx-0/rps_cpus" ||
 	fail "cannot set RPS"
 fs_servers_prepare || fail "cannot prepare nginx's paths"
 fs_load || fail "the module does not load"
+# For bench/insn-profile.awk: the kernel's and the module's symbols.
+cat /proc/kallsyms >/fsout/kallsyms || fail "cannot read /proc/kallsyms"
 
 # configure SETUP: nginx's configuration for SETUP, nsrv workers.
 configure() {
@@ -57,7 +69,7 @@ configure() {
 
 # run SETUP REPEAT: one measurement, one result line.
 run() {
-	local setup=$1 preload='' before out
+	local setup=$1 preload='' before out xcpu
 	case $setup in
 	fastsocket) preload=$FS_LIB ;;
 	reuseport-cpu) preload=$cpuprog ;;
@@ -70,11 +82,15 @@ run() {
 	before=$(wc -l <"$marks")
 	out=$(ip netns exec cli "$loop" -a 10.77.0.1 -p 80 -n "$conns" -c "$conc" -m) ||
 		fail "$setup: $out"
+	xcpu_begin
+	out=$(ip netns exec cli "$loop" -a 10.77.0.1 -p 80 -n "$conns" -c "$conc") ||
+		fail "$setup: $out"
+	xcpu=$(xcpu_end nginx)
 	fs_servers_stop
 	[ "$(wc -l <"$marks")" = $((before + 2)) ] ||
 		fail "$setup: want 2 more readings in $marks, have $(($(wc -l <"$marks") - before))"
 	sed -n "$((before + 1)),$((before + 2))p" "$marks" |
-		awk -v s="$setup" -v r="$2" -v n="$conns" -v srv="$nsrv" '
+		awk -v s="$setup" -v r="$2" -v n="$conns" -v srv="$nsrv" -v x="$xcpu" '
 		NR == 1 { for (i = 3; i <= NF; i++) a[i] = $i; next }
 		{
 			for (v = 0; v <= srv; v++)
@@ -82,12 +98,21 @@ run() {
 					f = 3 + 3 * v + k
 					if (v > 0) sv[k] += $f - a[f]; else cl[k] = $f - a[f]
 				}
-			printf "insns,%s,%d,%d,%d,%d,%d,%d,%d,%d\n", s, r, n,
-				sv[0], sv[1], sv[2], cl[0], cl[1], cl[2]
+			gsub(/ /, ",", x)
+			printf "insns,%s,%d,%d,%d,%d,%d,%d,%d,%d,%s\n", s, r, n,
+				sv[0], sv[1], sv[2], cl[0], cl[1], cl[2], x
 		}'
 }
 
 echo "== nginx $(nginx -v 2>&1 | sed 's,.*/,,'), $nsrv server vCPUs and 1 client vCPU, $conns connections ($conc at a time), $repeats repeats: ${setups[*]}"
+# The kernel's caches grow over the first thousands of connections (slab
+# pages, hash chains): without this, the kernel count fell by about 1 %
+# from each repeat to the next, in every setup.
+ip netns exec srv nginx -c "$(configure plain)" || fail "warm-up: nginx did not start"
+fs_wait_up || fail "warm-up: nginx does not answer"
+ip netns exec cli "$loop" -a 10.77.0.1 -p 80 -n "${FSI_WARMUP:-5000}" -c 1 >/dev/null ||
+	fail "the warm-up failed"
+fs_servers_stop
 for r in $(seq "$repeats"); do
 	# Each repeat starts with the next setup, so none always runs first.
 	for i in "${!setups[@]}"; do

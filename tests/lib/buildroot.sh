@@ -24,19 +24,24 @@ buildroot_ready() {
 }
 
 buildroot_make_root() {
-	local mirror stamp=$FS_BUILDROOT/.fastsocket-packages
-	[ "$(cat "$stamp" 2>/dev/null)" = "$FS_BUILDROOT_PACKAGES" ] && return 0
+	trixie_root_make "$FS_BUILDROOT" "$FS_BUILDROOT_PACKAGES" "$FS_CACHE/root-trixie.log"
+}
+
+# trixie_root_make DIR PACKAGES LOG: a minimal Debian 13 with PACKAGES (a
+# comma-separated list) in DIR, made by debootstrap from the machine's
+# mirror unless DIR already has that list.
+trixie_root_make() {
+	local dir=$1 packages=$2 mirror stamp=$1/.fastsocket-packages
+	[ "$(cat "$stamp" 2>/dev/null)" = "$packages" ] && return 0
 	mirror=$(apt_mirror bookworm | head -n 1)
-	[ -n "$mirror" ] || { log "tests: no Debian mirror in /etc/apt for the build root"; return 1; }
+	[ -n "$mirror" ] || { log "tests: no Debian mirror in /etc/apt for a Debian 13 root"; return 1; }
 	# --one-file-system: never into a bind mount a killed build left.
-	rm -rf --one-file-system "$FS_BUILDROOT" "$FS_BUILDROOT.tmp" &&
-		mkdir -p "$FS_BUILDROOT.tmp"
-	run_logged "$FS_CACHE/root-trixie.log" debootstrap --variant=minbase \
-		--include="$FS_BUILDROOT_PACKAGES" trixie "$FS_BUILDROOT.tmp" "$mirror" ||
-		return 1
-	rm -f "$FS_BUILDROOT.tmp"/var/cache/apt/archives/*.deb
-	echo "$FS_BUILDROOT_PACKAGES" >"$FS_BUILDROOT.tmp/.fastsocket-packages"
-	mv "$FS_BUILDROOT.tmp" "$FS_BUILDROOT"
+	rm -rf --one-file-system "$dir" "$dir.tmp" && mkdir -p "$dir.tmp"
+	run_logged "$3" debootstrap --variant=minbase --include="$packages" \
+		trixie "$dir.tmp" "$mirror" || return 1
+	rm -f "$dir.tmp"/var/cache/apt/archives/*.deb
+	echo "$packages" >"$dir.tmp/.fastsocket-packages"
+	mv "$dir.tmp" "$dir"
 }
 
 # buildroot_run DIR... -- CMD ARGS...: CMD in the build root, with the

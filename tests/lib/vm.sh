@@ -14,8 +14,10 @@ FS_TCG_THREAD=${FASTSOCKET_TCG_THREAD:-multi}
 # (wild-memory-access in start_kernel; two boots in a row in CI). Three
 # boots without 5-level paging were clean.
 FS_CPU=${FASTSOCKET_CPU:-max,la57=off}
-# More of qemu's arguments and of the kernel's command line
-# (bench/insn-count: its TCG plugin, and idle without polling).
+# The qemu to run, more of its arguments and of the kernel's command line
+# (bench/insn-count: Debian 13's qemu, its TCG plugin, instruction
+# counting, and idle without polling).
+FS_QEMU=(qemu-system-x86_64)
 FS_QEMU_ARGS=()
 FS_KERNEL_APPEND=
 
@@ -28,7 +30,7 @@ vm_boot() {
 	# the legacy interrupt routes from the BIOS's table instead (the
 	# devices use MSI-X).
 	[ "$K_DEBUG" = 1 ] && append+=" pci=noacpi"
-	timeout -k 10 "$4" qemu-system-x86_64 \
+	timeout -k 10 "$4" "${FS_QEMU[@]}" \
 		-nodefaults -no-user-config -no-reboot -display none \
 		-accel tcg,thread="$FS_TCG_THREAD" -cpu "$FS_CPU" -smp "$FS_VCPUS" -m "$3" \
 		-kernel "$K_VMLINUZ" -initrd "$FS_BUILD/kernels/$1/initramfs.cpio.gz" \
