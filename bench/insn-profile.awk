@@ -2,8 +2,8 @@
 # the kernel instructions per connection of each function (the plugin's
 # blocks that ran on the server's vCPUs in the measured windows, placed
 # by the guest's /proc/kallsyms), and prints the functions where a setup
-# differs most from plain, and the total (the summary's kernel count,
-# spinning included).
+# differs most from plain (the haproxy setups: from plain haproxy), and
+# the total (the summary's kernel count, spinning included).
 #   LC_ALL=C sort KALLSYMS >SORTED
 #   awk [-v top=25] -f insn-profile.awk SORTED results.csv PROFILE
 # Addresses are compared as 16-digit hex strings (awk's numbers cannot
@@ -53,11 +53,13 @@ function lookup(a,    lo, hi, mid) {
 END {
 	if (!top) top = 25
 	if (!("plain" in conns)) { print "no plain run to compare with"; exit }
+	for (j = 1; j <= nsetup; j++)
+		base[setup[j]] = setup[j] ~ /^haproxy/ && ("haproxy" in conns) ? "haproxy" : "plain"
 	for (i = 1; i <= nf; i++) {
 		f = fn[i]; d = 0
 		for (j = 1; j <= nsetup; j++) {
-			t = setup[j]
-			v = per[t, f] / conns[t] - per["plain", f] / conns["plain"]
+			t = setup[j]; b = base[t]
+			v = per[t, f] / conns[t] - per[b, f] / conns[b]
 			if (v < 0) v = -v
 			if (v > d) d = v
 		}
@@ -71,20 +73,20 @@ END {
 		taken[best] = 1; order[k] = best
 	}
 	printf "%-40s", "kernel instructions per connection"
-	for (j = 1; j <= nsetup; j++) printf "%15s", setup[j]
+	for (j = 1; j <= nsetup; j++) printf "%19s", setup[j]
 	print ""
 	for (k = 1; k in order; k++) {
 		f = fn[order[k]]
 		printf "%-40s", substr(f, 1, 39)
 		for (j = 1; j <= nsetup; j++) {
-			t = setup[j]
+			t = setup[j]; b = base[t]
 			v = per[t, f] / conns[t]
-			if (t == "plain") printf "%15.0f", v
-			else printf "%15s", sprintf("%.0f (%+.0f)", v, v - per["plain", f] / conns["plain"])
+			if (t == b) printf "%19.0f", v
+			else printf "%19s", sprintf("%.0f (%+.0f)", v, v - per[b, f] / conns[b])
 		}
 		print ""
 	}
 	printf "%-40s", "all kernel blocks"
-	for (j = 1; j <= nsetup; j++) printf "%15.0f", total[setup[j]] / conns[setup[j]]
+	for (j = 1; j <= nsetup; j++) printf "%19.0f", total[setup[j]] / conns[setup[j]]
 	print ""
 }

@@ -1,11 +1,12 @@
 # Summarizes bench/insn-count's CSV: for each setup, the median over the
 # repeats of the server's instructions per connection (user, kernel and
 # both, spin-wait loops left out), the spread of each over the repeats
-# ((max - min) / median), the ratio of medians to plain, the server's
+# ((max - min) / median), the ratio of medians to plain (for the haproxy
+# setups, to plain haproxy), the server's
 # spinning per connection (shown, not added), the client's
 # instructions per connection (its own vCPU: the same work in every
 # setup), and from the second pass, IPIs, cross-CPU wakeups and those of
-# nginx per connection (medians; n/a where a run could not count them).
+# the server (nginx or haproxy) per connection (medians; n/a where a run could not count them).
 #   awk -F, -f median.awk -f insn-summary.awk results.csv             a table
 #   awk -F, -v csv=1 -f median.awk -f insn-summary.awk results.csv    the same as CSV
 
@@ -26,6 +27,7 @@ NR == 1 { next }
 
 function show(label, fmt, values,    i, s) {
 	s = sprintf("%-34s", label)
+	gsub(/%15/, "%19", fmt)
 	for (i = 1; i <= nsetup; i++) s = s sprintf(fmt, values[i])
 	print s
 }
@@ -43,7 +45,10 @@ END {
 		mt[s] = median(tot, t, n[t])
 		spread[s] = mt[s] ? 100 * (hi - lo) / mt[s] : 0
 		ms[s] = median(spin, t, n[t])
-		ratio[s] = base ? mt[s] / base : 0
+		b = base
+		if (t ~ /^haproxy/)
+			b = ("haproxy" in n) ? median(tot, "haproxy", n["haproxy"]) : 0
+		ratio[s] = b ? mt[s] / b : 0
 		mc[s] = median(cli, t, n[t])
 		mi[s] = median(ipi, t, n[t])
 		v = median(remote, t, n[t])
@@ -55,7 +60,7 @@ END {
 		reps[s] = n[t]
 	}
 	if (csv) {
-		print "setup,repeats,server_user_per_conn,user_spread_pct,server_kernel_per_conn,kernel_spread_pct,server_per_conn,spread_pct,ratio_to_plain,server_spin_per_conn,client_per_conn,ipis_per_conn,remote_wakeups_per_conn,remote_wakeups_ratio_to_plain,nginx_remote_wakeups_per_conn,nginx_remote_wakeups_ratio_to_plain"
+		print "setup,repeats,server_user_per_conn,user_spread_pct,server_kernel_per_conn,kernel_spread_pct,server_per_conn,spread_pct,ratio_to_plain,server_spin_per_conn,client_per_conn,ipis_per_conn,remote_wakeups_per_conn,remote_wakeups_ratio_to_plain,server_remote_wakeups_per_conn,server_remote_wakeups_ratio_to_plain"
 		for (s = 1; s <= nsetup; s++)
 			printf "%s,%d,%.0f,%.2f,%.0f,%.2f,%.0f,%.2f,%.3f,%.0f,%.0f,%.2f,%s,%s,%s,%s\n", setup[s], reps[s],
 				mu[s], su[s], mk[s], sk[s], mt[s], spread[s], ratio[s], ms[s], mc[s],
@@ -70,13 +75,13 @@ END {
 	show("  spread over repeats (%)", "%15.2f", sk)
 	show("server, both", "%15.0f", mt)
 	show("  spread over repeats (%)", "%15.2f", spread)
-	show("  ratio to plain", "%15.3f", ratio)
+	show("  ratio (haproxy's: to haproxy)", "%15.3f", ratio)
 	show("server, spin-waiting (not added)", "%15.0f", ms)
 	show("client's own vCPU (left out)", "%15.0f", mc)
 	print "second pass, per connection"
 	show("  IPIs (RES, CAL, TLB)", "%15.2f", mi)
 	show("  cross-CPU wakeups, all tasks", "%15s", mr)
 	show("    ratio to plain", "%15s", rr)
-	show("  cross-CPU wakeups of nginx", "%15s", mm)
+	show("  cross-CPU wakeups of the server", "%15s", mm)
 	show("    ratio to plain", "%15s", mr2)
 }

@@ -1,7 +1,8 @@
 # The instruction-count benchmark's guest side (run by tests/vm/runner for
 # bench/insn-count, in a VM whose qemu runs libinsncount.so): nginx, set
 # up each way, serves a fixed number of connections from connloop while
-# the plugin counts every vCPU's instructions, user and kernel apart.
+# the plugin counts every vCPU's instructions, user and kernel apart; so
+# does Debian's haproxy in its default threaded mode.
 # vCPU 0 is the client's: this script, connloop and the receive work of
 # namespace cli (its RPS) run there, and nothing of the server's; nginx
 # and the receive work of namespace srv run on the others. So the
@@ -10,13 +11,17 @@
 #   reuseport      a listener per worker, workers pinned
 #   reuseport-cpu  the same with libreuseportcpu.so (SKF_AD_CPU program)
 #   fastsocket     the plain configuration under libfsocket.so
+#   fastsocket-stalled  the same with one worker stopped (SIGSTOP) while
+#                  measured: its CPU's connections wait to be stolen
+#   haproxy        one process, a thread per server vCPU, one listener
+#   haproxy-fs     the same under libfsocket.so
 # One line per run, the counts between connloop's two marks (SPIN: in
 # spin-wait loops, kernel or user, apart from the rest), then xcpu.sh's
 # cross-CPU counts over a second pass of as many connections (apart, so
 # that its tracepoints add nothing to the instructions):
-#   insns,SETUP,REPEAT,CONNS,SERVER_USER,SERVER_KERNEL,SERVER_SPIN,CLIENT_USER,CLIENT_KERNEL,CLIENT_SPIN,IPIS,NET_RX,SWITCHES,WAKEUPS,REMOTE_WAKEUPS,MIGRATIONS,NGINX_REMOTE_WAKEUPS
+#   insns,SETUP,REPEAT,CONNS,SERVER_USER,SERVER_KERNEL,SERVER_SPIN,CLIENT_USER,CLIENT_KERNEL,CLIENT_SPIN,IPIS,NET_RX,SWITCHES,WAKEUPS,REMOTE_WAKEUPS,MIGRATIONS,SERVER_REMOTE_WAKEUPS
 # Settings: FSI_CONNS (1000), FSI_REPEATS (3), FSI_CONCURRENCY (1),
-# FSI_SETUPS (the four).
+# FSI_SETUPS (all seven), FSI_WARMUP (5000).
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 . "$FS_ROOT/tests/vm/servers.sh"
@@ -25,7 +30,7 @@
 conns=${FSI_CONNS:-1000}
 repeats=${FSI_REPEATS:-3}
 conc=${FSI_CONCURRENCY:-1}
-read -r -a setups <<<"${FSI_SETUPS:-plain reuseport reuseport-cpu fastsocket}"
+read -r -a setups <<<"${FSI_SETUPS:-plain reuseport reuseport-cpu fastsocket fastsocket-stalled haproxy haproxy-fs}"
 marks=/fsout/insncount.log
 loop=$FS_BUILD/bench/connloop
 cpuprog=$FS_BUILD/bench/libreuseportcpu.so
@@ -35,7 +40,8 @@ client=0
 [ "$nsrv" -ge 1 ] || fail "needs at least 2 vCPUs"
 [ -f "$marks" ] || fail "no $marks: qemu runs without libinsncount.so"
 [ -x "$loop" ] && [ -f "$cpuprog" ] || fail "no $loop or $cpuprog (make -C bench)"
-command -v nginx >/dev/null || fail "nginx is not installed (tests/lib/host-deps.sh installs it)"
+command -v nginx >/dev/null && command -v haproxy >/dev/null ||
+	fail "nginx or haproxy is not installed (tests/lib/host-deps.sh installs them)"
 taskset -pc "$client" $$ >/dev/null || fail "cannot move to the client's vCPU"
 trap 'fs_servers_stop; fs_netns_down' EXIT
 fs_netns_up || fail "cannot set up the namespaces"
@@ -69,23 +75,32 @@ configure() {
 
 # run SETUP REPEAT: one measurement, one result line.
 run() {
-	local setup=$1 preload='' before out xcpu
+	local setup=$1 preload='' before out xcpu server comm=nginx stopped=''
 	case $setup in
-	fastsocket) preload=$FS_LIB ;;
+	fastsocket | fastsocket-stalled | haproxy-fs) preload=$FS_LIB ;;
 	reuseport-cpu) preload=$cpuprog ;;
 	esac
+	server=(nginx -c "$(configure "$setup")")
+	case $setup in
+	haproxy*) server=(haproxy -D -f "$FS_ROOT/tests/servers/haproxy-threads.cfg") comm=haproxy ;;
+	esac
 	ip netns exec srv taskset -c "1-$nsrv" env LD_PRELOAD="$preload" \
-		nginx -c "$(configure "$setup")" || fail "$setup: nginx did not start"
-	fs_wait_up || fail "$setup: nginx does not answer"
+		"${server[@]}" || fail "$setup: $comm did not start"
+	fs_wait_up || fail "$setup: $comm does not answer"
 	ip netns exec cli "$loop" -a 10.77.0.1 -p 80 -n 100 -c "$conc" >/dev/null ||
 		fail "$setup: the warm-up failed"
+	if [ "$setup" = fastsocket-stalled ]; then
+		stopped=$(pgrep -f 'nginx: worker process' | head -n 1)
+		kill -STOP "$stopped" || fail "$setup: cannot stop a worker"
+	fi
 	before=$(wc -l <"$marks")
 	out=$(ip netns exec cli "$loop" -a 10.77.0.1 -p 80 -n "$conns" -c "$conc" -m) ||
 		fail "$setup: $out"
 	xcpu_begin
 	out=$(ip netns exec cli "$loop" -a 10.77.0.1 -p 80 -n "$conns" -c "$conc") ||
 		fail "$setup: $out"
-	xcpu=$(xcpu_end nginx)
+	xcpu=$(xcpu_end "$comm")
+	[ -n "$stopped" ] && kill -CONT "$stopped"
 	fs_servers_stop
 	[ "$(wc -l <"$marks")" = $((before + 2)) ] ||
 		fail "$setup: want 2 more readings in $marks, have $(($(wc -l <"$marks") - before))"

@@ -55,21 +55,25 @@ awk -F, -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/summarize.awk" "$tmp/r
 # bench/insn-count's summary: per-connection medians, spreads, ratio and
 # spinning, by hand (3 repeats of 100 connections, 2 of 200).
 cat >"$tmp/insns.csv" <<'CSV'
-setup,repeat,conns,server_user,server_kernel,server_spin,client_user,client_kernel,client_spin,ipis,net_rx,switches,wakeups,remote_wakeups,migrations,nginx_remote_wakeups
+setup,repeat,conns,server_user,server_kernel,server_spin,client_user,client_kernel,client_spin,ipis,net_rx,switches,wakeups,remote_wakeups,migrations,server_remote_wakeups
 plain,1,100,1000000,9000000,50000,200000,5000000,0,300,400,900,500,100,3,40
 fastsocket,1,200,2400000,17000000,0,400000,10000000,0,100,800,1800,1000,10,0,2
 plain,2,100,1020000,9300000,90000,200000,5100000,0,280,400,900,500,90,2,50
 fastsocket,2,200,2400000,17400000,20000,400000,10000000,0,120,800,1800,1000,14,1,0
 plain,3,100,1010000,9100000,70000,200000,5000000,0,320,400,900,500,110,2,60
 reuseport,1,100,1000000,9000000,0,200000,5000000,0,200,400,900,-1,-1,-1,-1
+haproxy,1,100,1200000,10000000,0,200000,5000000,0,200,400,900,500,20,1,10
+haproxy-fs,1,100,1300000,9000000,0,200000,5000000,0,200,400,900,500,5,1,0
 CSV
 cat >"$tmp/insns-want.csv" <<'CSV'
-setup,repeats,server_user_per_conn,user_spread_pct,server_kernel_per_conn,kernel_spread_pct,server_per_conn,spread_pct,ratio_to_plain,server_spin_per_conn,client_per_conn,ipis_per_conn,remote_wakeups_per_conn,remote_wakeups_ratio_to_plain,nginx_remote_wakeups_per_conn,nginx_remote_wakeups_ratio_to_plain
+setup,repeats,server_user_per_conn,user_spread_pct,server_kernel_per_conn,kernel_spread_pct,server_per_conn,spread_pct,ratio_to_plain,server_spin_per_conn,client_per_conn,ipis_per_conn,remote_wakeups_per_conn,remote_wakeups_ratio_to_plain,server_remote_wakeups_per_conn,server_remote_wakeups_ratio_to_plain
 plain,3,10100,1.98,91000,3.30,101100,3.17,1.000,700,52000,3.00,1.000,1.000,0.500,1.000
 fastsocket,2,12000,0.00,86000,2.33,98000,2.04,0.969,50,52000,0.55,0.060,0.060,0.005,0.010
 reuseport,1,10000,0.00,90000,0.00,100000,0.00,0.989,0,52000,2.00,n/a,n/a,n/a,n/a
+haproxy,1,12000,0.00,100000,0.00,112000,0.00,1.000,0,52000,2.00,0.200,0.200,0.100,0.200
+haproxy-fs,1,13000,0.00,90000,0.00,103000,0.00,0.920,0,52000,2.00,0.050,0.050,0.000,0.000
 CSV
 awk -F, -v csv=1 -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/insn-summary.awk" "$tmp/insns.csv" >"$tmp/insns-got.csv"
 diff -u "$tmp/insns-want.csv" "$tmp/insns-got.csv" || { echo "FAIL: insn-summary.awk"; exit 1; }
-echo "ok: insn-summary.awk: instructions per connection (medians, spreads, ratio to plain, spinning apart, the client's own), IPIs, cross-CPU wakeups and those of nginx per connection (n/a where not counted)"
+echo "ok: insn-summary.awk: instructions per connection (medians, spreads, ratio to plain or to plain haproxy, spinning apart, the client's own), IPIs, cross-CPU wakeups and those of the server per connection (n/a where not counted)"
 awk -F, -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/insn-summary.awk" "$tmp/insns.csv"
