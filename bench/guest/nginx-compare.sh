@@ -82,7 +82,7 @@ run() {
 	before=$(probe_totals)
 	xcpu_begin
 	load=$(fs_wrk "$secs")
-	xcpu=$(xcpu_end)
+	xcpu=$(xcpu_end "$(case $setup in haproxy*) echo haproxy ;; *) echo nginx ;; esac)")
 	after=$(probe_totals)
 	fs_servers_stop
 	set -- $load

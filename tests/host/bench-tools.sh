@@ -22,34 +22,34 @@ LD_PRELOAD=$probe "$echo" -n 10 || { echo "FAIL: tcp_echo fails under the probe 
 echo "ok: without ACCPROBE_FILE the probe passes calls through"
 
 cat >"$tmp/runs.csv" <<'CSV'
-cpus,setup,round,conn_per_s,requests,errors,accepts,accepts_local,reads,reads_local,ipis,net_rx,switches,wakeups,remote_wakeups,migrations
-2,plain,1,100,10,0,10,5,10,4,20,30,40,50,10,1
-2,fastsocket,1,150,10,0,10,10,10,10,5,30,20,25,1,0
-2,plain,2,300,10,1,10,3,10,2,40,30,40,50,30,3
-2,fastsocket,2,120,10,0,10,10,10,9,5,30,20,25,1,0
-2,plain,3,200,10,0,20,2,10,4,0,0,0,0,20,2
-2,fastsocket,3,130,10,0,10,10,10,10,5,30,20,25,1,0
+cpus,setup,round,conn_per_s,requests,errors,accepts,accepts_local,reads,reads_local,ipis,net_rx,switches,wakeups,remote_wakeups,migrations,server_remote_wakeups
+2,plain,1,100,10,0,10,5,10,4,20,30,40,50,10,1,8
+2,fastsocket,1,150,10,0,10,10,10,10,5,30,20,25,1,0,0
+2,plain,2,300,10,1,10,3,10,2,40,30,40,50,30,3,20
+2,fastsocket,2,120,10,0,10,10,10,9,5,30,20,25,1,0,1
+2,plain,3,200,10,0,20,2,10,4,0,0,0,0,20,2,12
+2,fastsocket,3,130,10,0,10,10,10,10,5,30,20,25,1,0,0
 4,plain,1,400,10,0,0,0,0,0
-4,fastsocket,1,500,10,0,8,6,4,1,1,1,1,-1,-1,-1
+4,fastsocket,1,500,10,0,8,6,4,1,1,1,1,-1,-1,-1,-1
 4,plain,2,600,10,0,0,0,0,0
-4,fastsocket,2,700,10,0,8,6,4,1,3,3,3,-1,-1,-1
-4,haproxy,1,300,10,0,10,3,0,0,10,10,10,10,4,0
-4,haproxy-fs,1,240,10,0,10,10,0,0,2,2,2,2,1,0
-4,haproxy,2,500,10,0,10,2,0,0,10,10,10,10,6,0
-4,haproxy-fs,2,260,10,0,10,10,0,0,2,2,2,2,1,0
+4,fastsocket,2,700,10,0,8,6,4,1,3,3,3,-1,-1,-1,-1
+4,haproxy,1,300,10,0,10,3,0,0,10,10,10,10,4,0,3
+4,haproxy-fs,1,240,10,0,10,10,0,0,2,2,2,2,1,0,0
+4,haproxy,2,500,10,0,10,2,0,0,10,10,10,10,6,0,5
+4,haproxy-fs,2,260,10,0,10,10,0,0,2,2,2,2,1,0,1
 CSV
 cat >"$tmp/want.csv" <<'CSV'
-cpus,setup,rounds,conn_per_s_median,conn_per_s_min,conn_per_s_max,ratio_to_plain,failed,accept_locality_pct,request_locality_pct,ipis_per_conn,net_rx_per_conn,switches_per_conn,wakeups_per_conn,remote_wakeups_per_conn,migrations_per_conn,remote_wakeups_ratio
-2,plain,3,200.0,100.0,300.0,1.000,1,25.0,33.3,2.00,2.00,2.67,3.33,2.00,0.20,1.000
-2,fastsocket,3,130.0,120.0,150.0,0.650,0,100.0,96.7,0.50,3.00,2.00,2.50,0.10,0.00,0.050
-4,plain,2,500.0,400.0,600.0,1.000,0,-1.0,-1.0,-1.00,-1.00,-1.00,-1.00,-1.00,-1.00,-1.000
-4,fastsocket,2,600.0,500.0,700.0,1.200,0,75.0,25.0,0.20,0.20,0.20,-1.00,-1.00,-1.00,-1.000
-4,haproxy,2,400.0,300.0,500.0,1.000,0,25.0,-1.0,1.00,1.00,1.00,1.00,0.50,0.00,1.000
-4,haproxy-fs,2,250.0,240.0,260.0,0.625,0,100.0,-1.0,0.20,0.20,0.20,0.20,0.10,0.00,0.200
+cpus,setup,rounds,conn_per_s_median,conn_per_s_min,conn_per_s_max,ratio_to_plain,failed,accept_locality_pct,request_locality_pct,ipis_per_conn,net_rx_per_conn,switches_per_conn,wakeups_per_conn,remote_wakeups_per_conn,migrations_per_conn,remote_wakeups_ratio,server_remote_wakeups_per_conn,server_remote_wakeups_ratio
+2,plain,3,200.0,100.0,300.0,1.000,1,25.0,33.3,2.00,2.00,2.67,3.33,2.00,0.20,1.000,1.333,1.000
+2,fastsocket,3,130.0,120.0,150.0,0.650,0,100.0,96.7,0.50,3.00,2.00,2.50,0.10,0.00,0.050,0.033,0.025
+4,plain,2,500.0,400.0,600.0,1.000,0,-1.0,-1.0,-1.00,-1.00,-1.00,-1.00,-1.00,-1.00,-1.000,-1.000,-1.000
+4,fastsocket,2,600.0,500.0,700.0,1.200,0,75.0,25.0,0.20,0.20,0.20,-1.00,-1.00,-1.00,-1.000,-1.000,-1.000
+4,haproxy,2,400.0,300.0,500.0,1.000,0,25.0,-1.0,1.00,1.00,1.00,1.00,0.50,0.00,1.000,0.400,1.000
+4,haproxy-fs,2,250.0,240.0,260.0,0.625,0,100.0,-1.0,0.20,0.20,0.20,0.20,0.10,0.00,0.200,0.050,0.125
 CSV
 awk -F, -v csv=1 -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/summarize.awk" "$tmp/runs.csv" >"$tmp/got.csv"
 diff -u "$tmp/want.csv" "$tmp/got.csv" || { echo "FAIL: summarize.awk"; exit 1; }
-echo "ok: summarize.awk: medians (odd and even rounds), ranges, ratios (haproxy's to plain haproxy), locality shares, cross-CPU work per connection (n/a where a run lacks it)"
+echo "ok: summarize.awk: medians (odd and even rounds), ranges, ratios (haproxy's to plain haproxy), locality shares, cross-CPU work per connection, the server's cross-CPU wakeups apart (n/a where a run lacks it)"
 awk -F, -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/summarize.awk" "$tmp/runs.csv"
 
 # bench/insn-count's summary: per-connection medians, spreads, ratio and
