@@ -1,5 +1,6 @@
-# Cross-CPU work, machine-wide, over one run of the benchmark's guest side
-# (sourced by nginx-compare.sh): what a connection costs besides its own
+# Cross-CPU work, machine-wide, over one run of a benchmark's guest side
+# (sourced by nginx-compare.sh and insn-count.sh): what a connection costs
+# besides its own
 # instructions. xcpu_begin before the load, xcpu_end [COMM] after it prints
 #   IPIS NET_RX SWITCHES WAKEUPS REMOTE_WAKEUPS MIGRATIONS [COMM_REMOTE_WAKEUPS]
 # IPIS: rescheduling, function-call and TLB-shootdown interrupts
@@ -14,8 +15,8 @@
 # /proc and read with shell builtins first thing at the end: the shell's
 # own pipelines would count otherwise (seen: sed, awk and bash made all
 # of a fastsocket run's cross-CPU wakeups). Pausing them instead cleared
-# them (6.1). The client (wrk, namespace cli)
-# is counted too: every setup carries the same share of it.
+# them (6.1). The client (wrk, namespace cli) is counted too: every setup
+# carries the same share of it.
 XCPU_TRACE=/sys/kernel/tracing
 XCPU_WAKE=events/sched/sched_wakeup/trigger
 XCPU_MIGRATE=events/sched/sched_migrate_task/trigger

@@ -45,7 +45,6 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +92,6 @@ static uint64_t marks, profile_vcpus = ~0ULL;
 /* Every kernel block translated (profile= only), for the dump at a mark. */
 static struct block **blocks;
 static size_t nblocks, blocks_cap;
-static pthread_mutex_t blocks_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static uint64_t reg_read(struct qemu_plugin_register *reg)
 {
@@ -153,7 +151,6 @@ static void tb_exec(unsigned int vcpu, void *udata)
 /* Appends the kernel blocks that ran since the last mark, and resets them. */
 static void profile_dump(void)
 {
-	pthread_mutex_lock(&blocks_lock);
 	fprintf(profile, "window %" PRIu64 "\n", marks);
 	for (size_t i = 0; i < nblocks; i++) {
 		struct block *b = blocks[i];
@@ -163,7 +160,6 @@ static void profile_dump(void)
 				b->execs * b->insns);
 		b->execs = 0;
 	}
-	pthread_mutex_unlock(&blocks_lock);
 	fflush(profile);
 }
 
@@ -189,24 +185,17 @@ static void mark_exec(unsigned int vcpu, void *udata)
 /* Keeps @b for profile_dump(); false when out of memory. */
 static bool block_keep(struct block *b)
 {
-	bool ok = true;
-
-	pthread_mutex_lock(&blocks_lock);
 	if (nblocks == blocks_cap) {
 		size_t cap = blocks_cap ? 2 * blocks_cap : 4096;
 		struct block **more = realloc(blocks, cap * sizeof(*more));
 
-		if (more) {
-			blocks = more;
-			blocks_cap = cap;
-		}
+		if (!more)
+			return false;
+		blocks = more;
+		blocks_cap = cap;
 	}
-	if (nblocks < blocks_cap)
-		blocks[nblocks++] = b;
-	else
-		ok = false;
-	pthread_mutex_unlock(&blocks_lock);
-	return ok;
+	blocks[nblocks++] = b;
+	return true;
 }
 
 static bool insn_is(const struct qemu_plugin_insn *insn,

@@ -56,9 +56,10 @@ struct socket *fsocket_lookup_listener(int fd)
 /*
  * The same for the length of one call, as accept(2) finds its listener:
  * fdget() takes no reference on the file while the caller's descriptor
- * table is not shared (a single-threaded worker, which nothing can close
- * it under), so a connection costs no atomic increment and decrement of
- * it. fdput(*@f) once done, after success only.
+ * table is not shared (a single-threaded worker: no other thread can
+ * close the descriptor meanwhile), so a connection costs no atomic
+ * increment and decrement of the file's count, which every worker's
+ * global listener shares. fdput(*@f) once done, after success only.
  */
 struct socket *fsocket_lookup_listener_light(int fd, struct fd *f)
 {
