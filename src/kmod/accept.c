@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ACCEPT: a worker accepts from its local listener first and from the
- * global listener when the local queue is empty; the global one holds
- * the connections whose CPU has no local listener, and those a closing
- * listener handed over. A blocking accept sleeps on both queues.
+ * A worker accepts from its local listener first and from the global
+ * listener when the local queue is empty; the global one holds the
+ * connections whose CPU has no local listener, those a closing listener
+ * handed over and those stolen from a stalled worker. A blocking accept
+ * sleeps on both queues. accept(2) on a local listener does this with the
+ * global listener it was spawned from (its proto_ops.accept), and so does
+ * ACCEPT with the one it is given, which must be of the same group.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,6 +22,7 @@
 
 #include <linux/fastsocket.h>
 
+#include "compat.h"
 #include "fastsocket.h"
 #include "log.h"
 
@@ -78,7 +82,11 @@ static int fsocket_try_accept(struct fsocket_client *client,
 	err = kernel_accept(sock, newsock, O_NONBLOCK);
 	if (err)
 		return err;
-	fsocket_local_ops_clear(*newsock);
+	/* A local listener's accept counted it (fsocket_local_accept_call). */
+	if (fsocket_local_ops_is(sock->sk)) {
+		fsocket_local_ops_clear(*newsock);
+		return 0;
+	}
 	fsocket_stat_inc(sock_net(sock->sk), stat);
 	fsocket_client_count(client, stat);
 	return 0;
@@ -113,6 +121,65 @@ static struct socket *fsocket_accept_either(struct fsocket_client *client,
 		err = fsocket_wait_either(local, global, &timeo);
 		if (err)
 			return ERR_PTR(err);
+	}
+}
+
+/*
+ * One connection from the local listener @sock or, once its queue is
+ * empty, from its @global, into @newsock without waiting: 0, -EAGAIN or
+ * the local listener's error. A global listener that stopped listening
+ * is left out (*@global NULL).
+ */
+static int fsocket_local_try(const struct proto_ops *ops, struct socket *sock,
+			     struct socket **global, struct socket *newsock,
+			     struct fsocket_accept_call *c,
+			     struct fsocket_client *client)
+{
+	enum fsocket_stat stat = FSOCKET_STAT_LOCAL_ACCEPT;
+	int err = -EAGAIN;
+
+	if (!fsocket_nothing_yet(sock))
+		err = fsocket_accept_call_ops(ops, sock, newsock, c, true);
+	if (err == -EAGAIN && *global && !fsocket_nothing_yet(*global)) {
+		stat = FSOCKET_STAT_GLOBAL_ACCEPT;
+		/* The family's accept, whatever ops @global has: no recursion. */
+		err = fsocket_accept_call_ops(ops, *global, newsock, c, true);
+		if (err == -EINVAL) {
+			*global = NULL;
+			err = -EAGAIN;
+		}
+	}
+	if (!err) {
+		fsocket_stat_inc(sock_net(sock->sk), stat);
+		fsocket_client_count(client, stat);
+	}
+	return err;
+}
+
+/*
+ * accept(2), io_uring or kernel_accept() on a local listener. Without a
+ * global listener noted (none is known), its family's accept alone.
+ */
+int fsocket_local_accept_call(struct socket *sock, struct socket *newsock,
+			      struct fsocket_accept_call *c)
+{
+	const struct proto_ops *ops = fsocket_local_accept_ops(sock, newsock);
+	struct fsocket_client *client;
+	struct socket *global;
+	long timeo;
+	int err;
+
+	global = fsocket_client_global_of(sock->sk, &client);
+	if (!global)
+		return fsocket_accept_call_ops(ops, sock, newsock, c, false);
+	timeo = sock_rcvtimeo(sock->sk, fsocket_accept_call_nonblock(c));
+	for (;;) {
+		err = fsocket_local_try(ops, sock, &global, newsock, c, client);
+		if (err != -EAGAIN)
+			return err;
+		err = fsocket_wait_either(sock, global, &timeo);
+		if (err)
+			return err;
 	}
 }
 

@@ -12,9 +12,12 @@
  * keeps it, or the device is closed first), so each holds a reference on
  * its maker, found by the socket in a table of owners rather than in the
  * socket itself: sk_user_data belongs to whoever else uses the socket
- * (a BPF sockmap, a reuseport array).
+ * (a BPF sockmap, a reuseport array). The same note holds the global
+ * listener it was spawned from open, for accept(2) on it (accept.c), as
+ * the library's own copy of that descriptor did.
  */
 #include <linux/atomic.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hashtable.h>
 #include <linux/kref.h>
@@ -46,6 +49,7 @@ struct fsocket_owner {
 	struct rcu_head rcu;
 	const struct sock *sk;		/* a local listener */
 	struct fsocket_client *client;	/* held */
+	struct file *global;		/* held: where @sk was spawned from */
 	u64 seq;			/* the client's */
 };
 
@@ -93,24 +97,24 @@ void fsocket_client_count(struct fsocket_client *client,
 	fsocket_stats_inc(client->count, stat, 1);
 }
 
-/*
- * @client made the local listener @sk. Without memory for the note, its
- * stolen connections are counted in its namespace only.
- */
-void fsocket_client_owns(struct fsocket_client *client, const struct sock *sk)
+/* @client made the local listener @sk from the listener @global. */
+int fsocket_client_owns(struct fsocket_client *client, const struct sock *sk,
+			struct file *global)
 {
 	struct fsocket_owner *owner;
 
 	owner = kmalloc(sizeof(*owner), GFP_KERNEL_ACCOUNT);
 	if (!owner)
-		return;
+		return -ENOMEM;
 	owner->sk = sk;
 	owner->client = client;
+	owner->global = get_file(global);
 	owner->seq = client->seq;
 	kref_get(&client->ref);
 	mutex_lock(&fsocket_owners_lock);
 	hash_add_rcu(fsocket_owners, &owner->node, (unsigned long)sk);
 	mutex_unlock(&fsocket_owners_lock);
+	return 0;
 }
 
 static struct fsocket_owner *fsocket_owner_find(const struct sock *sk)
@@ -135,8 +139,31 @@ void fsocket_client_disown(const struct sock *sk)
 	mutex_unlock(&fsocket_owners_lock);
 	if (!owner)
 		return;
+	fput(owner->global);
 	kref_put(&owner->client->ref, fsocket_client_free);
 	kfree_rcu(owner, rcu);
+}
+
+/*
+ * The global listener the local listener @sk was spawned from, and its
+ * maker in *@client; NULL when not noted. For accept(2) on @sk, which
+ * holds @sk open: the note goes only with @sk's release.
+ */
+struct socket *fsocket_client_global_of(const struct sock *sk,
+					struct fsocket_client **client)
+{
+	struct fsocket_owner *owner;
+	struct socket *global = NULL;
+
+	rcu_read_lock();
+	hash_for_each_possible_rcu(fsocket_owners, owner, node, (unsigned long)sk)
+		if (owner->sk == sk) {
+			*client = owner->client;
+			global = sock_from_file(owner->global);
+			break;
+		}
+	rcu_read_unlock();
+	return global;
 }
 
 /*

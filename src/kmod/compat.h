@@ -8,6 +8,7 @@
 #ifndef _FASTSOCKET_COMPAT_H
 #define _FASTSOCKET_COMPAT_H
 
+#include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/net.h>
 #include <linux/socket.h>
@@ -17,29 +18,80 @@
 #include "probed.h"
 
 /*
- * A local listener's proto_ops.accept: fsocket_local_accept_ops() readies
- * @newsock and names the ops to go on with; the rest of the arguments
- * pass through as the kernel spells them.
+ * One call of a proto_ops.accept, its arguments as the kernel spells them:
+ * the flags (the listener file's, with O_NONBLOCK where the caller asked
+ * for no wait) and the rest, carried through.
  */
-const struct proto_ops *fsocket_local_accept_ops(struct socket *sock,
-						 struct socket *newsock);
+struct fsocket_accept_call {
+#ifdef FSOCKET_HAVE_ACCEPT_ARG
+	struct proto_accept_arg *arg;
+#else
+	int flags;
+	bool kern;
+#endif
+};
+
+static inline bool fsocket_accept_call_nonblock(const struct fsocket_accept_call *c)
+{
+#ifdef FSOCKET_HAVE_ACCEPT_ARG
+	return c->arg->flags & O_NONBLOCK;
+#else
+	return c->flags & O_NONBLOCK;
+#endif
+}
+
+/* @ops->accept of @listener as called; @nowait: without waiting. */
+static inline int fsocket_accept_call_ops(const struct proto_ops *ops,
+					  struct socket *listener,
+					  struct socket *newsock,
+					  struct fsocket_accept_call *c,
+					  bool nowait)
+{
+#ifdef FSOCKET_HAVE_ACCEPT_ARG
+	int flags = c->arg->flags, err;
+
+	if (nowait)
+		c->arg->flags |= O_NONBLOCK;
+	err = ops->accept(listener, newsock, c->arg);
+	c->arg->flags = flags;
+	return err;
+#else
+	return ops->accept(listener, newsock, c->flags | (nowait ? O_NONBLOCK : 0),
+			   c->kern);
+#endif
+}
+
+/* A local listener's proto_ops.accept (accept.c). */
+int fsocket_local_accept_call(struct socket *sock, struct socket *newsock,
+			      struct fsocket_accept_call *c);
 
 #ifdef FSOCKET_HAVE_ACCEPT_ARG
 static inline int fsocket_local_accept(struct socket *sock,
 				       struct socket *newsock,
 				       struct proto_accept_arg *arg)
 {
-	return fsocket_local_accept_ops(sock, newsock)->accept(sock, newsock, arg);
+	struct fsocket_accept_call c = { .arg = arg };
+
+	return fsocket_local_accept_call(sock, newsock, &c);
 }
 #else
 static inline int fsocket_local_accept(struct socket *sock,
 				       struct socket *newsock,
 				       int flags, bool kern)
 {
-	return fsocket_local_accept_ops(sock, newsock)->accept(sock, newsock,
-							       flags, kern);
+	struct fsocket_accept_call c = { .flags = flags, .kern = kern };
+
+	return fsocket_local_accept_call(sock, newsock, &c);
 }
 #endif
+
+/*
+ * Before a local listener accepts: accept(2) and io_uring hand @newsock
+ * this listener's ops, with a module reference, before they call it;
+ * fsocket_local_accept_ops() gives it its family's and names them.
+ */
+const struct proto_ops *fsocket_local_accept_ops(struct socket *sock,
+						 struct socket *newsock);
 
 /*
  * Does @sk's reuseport group choose its member by the CPU that receives

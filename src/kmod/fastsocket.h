@@ -71,7 +71,7 @@ void fsocket_net_adopt(struct net *net);
 
 /* local_ops.c: how local listeners close */
 void fsocket_local_ops_init(void);
-void fsocket_local_ops_set(struct socket *sock);
+int fsocket_local_ops_set(struct socket *sock);
 void fsocket_local_ops_clear(struct socket *sock);
 bool fsocket_local_ops_is(const struct sock *sk);
 int fsocket_listener_stop(struct socket *sock, enum sock_shutdown_cmd how);
@@ -144,7 +144,10 @@ int fsocket_client_release(struct inode *inode, struct file *filp);
 void fsocket_client_show_fdinfo(struct seq_file *m, struct file *filp);
 void fsocket_client_count(struct fsocket_client *client,
 			  enum fsocket_stat stat);
-void fsocket_client_owns(struct fsocket_client *client, const struct sock *sk);
+int fsocket_client_owns(struct fsocket_client *client, const struct sock *sk,
+			struct file *global);
+struct socket *fsocket_client_global_of(const struct sock *sk,
+					struct fsocket_client **client);
 void fsocket_client_disown(const struct sock *sk);
 void fsocket_client_stolen(const struct sock *sk, unsigned int n);
 u64 fsocket_client_seq_of(const struct sock *sk);

@@ -63,6 +63,7 @@ static long fsocket_version(struct fsocket_client *client,
 		if (c->maker || c->handler != fsocket_not_implemented)
 			v->commands |= FSOCKET_CMD_BIT(_IOC_NR(c->cmd));
 	}
+	v->commands |= FSOCKET_FEATURE_LOCAL_ACCEPT;
 	strscpy(v->release, FASTSOCKET_VERSION, sizeof(v->release));
 	return 0;
 }

@@ -149,20 +149,22 @@ void __init fsocket_local_ops_init(void)
 
 /*
  * @sock, a new local listener not yet visible to anyone, closes through
- * fsocket_local_release(), unless its ops are not its family's usual ones
- * (none are known) or its family has no copy.
+ * fsocket_local_release() and accepts through fsocket_local_accept().
+ * -EOPNOTSUPP where its family has no copy, or its ops are not its
+ * family's usual ones (none are known): such a listener would do neither.
  */
-void fsocket_local_ops_set(struct socket *sock)
+int fsocket_local_ops_set(struct socket *sock)
 {
 	int i = sock->sk->sk_family == AF_INET6 ?
 		FSOCKET_OPS_INET6 : FSOCKET_OPS_INET;
 	const struct proto_ops *family = sock->ops;
 
 	if (!fsocket_family_ops[i] || fsocket_family_ops[i] != family)
-		return;
+		return -EOPNOTSUPP;
 	__module_get(THIS_MODULE);
 	sock->ops = &fsocket_local_ops[i];
 	module_put(family->owner);
+	return 0;
 }
 
 /*

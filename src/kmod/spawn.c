@@ -52,8 +52,9 @@ static struct socket *fsocket_clone_listener(struct socket *global, int cpu)
 			    IPPROTO_TCP, &sock, 0);
 	if (err)
 		goto out;
-	fsocket_local_ops_set(sock);
-	err = fsocket_copy_options(sock, sk);
+	err = fsocket_local_ops_set(sock);
+	if (!err)
+		err = fsocket_copy_options(sock, sk);
 	if (!err)
 		err = fsocket_set_int(sock, SOL_SOCKET, SO_REUSEPORT, 1);
 	if (!err)
@@ -161,12 +162,14 @@ static int fsocket_spawn_cpu(struct sock *sk, int want)
  * The number comes first: a caller whose table is full gets EMFILE before
  * a listener is made that would have to stop again.
  */
-static int fsocket_spawn_fd(struct socket *global, int cpu,
+static int fsocket_spawn_fd(struct fsocket_client *client,
+			    struct socket *global, int cpu,
 			    struct fsocket_new_fd *nfd)
 {
 	int flags = O_CLOEXEC | (global->file->f_flags & O_NONBLOCK);
 	struct socket *local;
 	int fd = fsocket_reserve_fd(flags, nfd);
+	int err;
 
 	if (fd < 0)
 		return fd;
@@ -174,6 +177,13 @@ static int fsocket_spawn_fd(struct socket *global, int cpu,
 	if (IS_ERR(local)) {
 		fsocket_abort_fd(nfd);
 		return PTR_ERR(local);
+	}
+	/* Noted before anyone can accept from it: accept(2) needs @global. */
+	err = fsocket_client_owns(client, local->sk, global->file);
+	if (err) {
+		sock_release(local);
+		fsocket_abort_fd(nfd);
+		return err;
 	}
 	return fsocket_attach_fd(local, flags, nfd);
 }
@@ -214,9 +224,6 @@ int fsocket_pending_commit(struct fsocket_pending *p)
 		struct socket *sock = sock_from_file(p->fds[i].file);
 
 		fsocket_stat_inc(sock_net(sock->sk), FSOCKET_STAT_SPAWN);
-		/* Noted where its close comes through the module, to forget it. */
-		if (fsocket_local_ops_is(sock->sk))
-			fsocket_client_owns(p->client, sock->sk);
 		fsocket_commit_fd(&p->fds[i]);
 	}
 	fsocket_pending_release(p);
@@ -288,7 +295,7 @@ long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg,
 
 	mutex_lock(&fsocket_spawn_lock);
 	cpu = fsocket_spawn_cpu(global->sk, arg->op.spawn_op.cpu);
-	ret = cpu < 0 ? cpu : fsocket_spawn_fd(global, cpu, &p->one);
+	ret = cpu < 0 ? cpu : fsocket_spawn_fd(p->client, global, cpu, &p->one);
 	mutex_unlock(&fsocket_spawn_lock);
 	if (ret >= 0) {
 		p->fds = &p->one;
@@ -416,7 +423,8 @@ long fsocket_spawn_all_listen(struct fsocket_ioctl_arg *arg,
 		else if (n == op->count)
 			ret = -ENOSPC;
 		else
-			ret = fsocket_spawn_fd(global, cpu, &p->fds[n]);
+			ret = fsocket_spawn_fd(p->client, global, cpu,
+					       &p->fds[n]);
 		if (ret >= 0) {
 			pairs[n].global_fd = from - 1;
 			pairs[n].local_fd = ret;

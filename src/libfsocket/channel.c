@@ -35,20 +35,28 @@ static const char *device_path(void)
 	return p && *p ? p : FSOCKET_DEVICE_PATH;
 }
 
-/* The module's ABI version behind @fd, or -1 (errno) where it answers none. */
-static long abi_of(int fd)
+/* accept(2) on a local listener takes from its global one too. */
+atomic_bool fsock_local_accept_native;
+
+/*
+ * The module's ABI version behind @fd, or -1 (errno) where it answers
+ * none; its commands bits in *@commands.
+ */
+static long abi_of(int fd, unsigned int *commands)
 {
 	struct fsocket_ioctl_arg arg;
 
 	memset(&arg, 0, sizeof(arg));
 	if (ioctl(fd, FSOCKET_IOC_VERSION, &arg) < 0)
 		return -1;
+	*commands = arg.op.version_op.commands;
 	return arg.op.version_op.abi_version;
 }
 
 static int version_ok(int fd, const char *path)
 {
-	long abi = abi_of(fd);
+	unsigned int commands = 0;
+	long abi = abi_of(fd, &commands);
 
 	if (abi < 0) {
 		fsock_fallback(FSOCK_ONCE_BAD_ABI,
@@ -63,6 +71,8 @@ static int version_ok(int fd, const char *path)
 			       FSOCKET_ABI_VERSION);
 		return 0;
 	}
+	atomic_store(&fsock_local_accept_native,
+		     !!(commands & FSOCKET_FEATURE_LOCAL_ACCEPT));
 	return 1;
 }
 
@@ -92,10 +102,11 @@ static int channel_open(void)
 static void channel_own(int fd)
 {
 	int own = fsock_real()->open(device_path(), O_RDWR | O_CLOEXEC);
+	unsigned int commands;
 
 	if (own < 0)
 		return;
-	if (abi_of(own) == FSOCKET_ABI_VERSION &&
+	if (abi_of(own, &commands) == FSOCKET_ABI_VERSION &&
 	    atomic_load(&fsock_channel_fd) == fd)
 		fsock_real()->dup3(own, fd, O_CLOEXEC);
 	fsock_real()->close(own);

@@ -99,6 +99,7 @@ int fsock_channel(void);
 void fsock_channel_forget_open(unsigned int first, unsigned int last);
 extern atomic_int fsock_channel_fd;
 extern atomic_bool fsock_channel_inherited;
+extern atomic_bool fsock_local_accept_native;
 
 /*
  * The application closes @first..@last: was our channel among them? The

@@ -205,15 +205,20 @@ static int accept_either(int fd, int gfd, struct sockaddr *addr,
 /*
  * ACCEPT on @fd, a local listener, and @gfd, the shared one. The
  * application's descriptor is @fd in a worker; in a thread (@thread) it
- * is @gfd, whose own error (paused, shut down) is then the answer.
+ * is @gfd, whose own error (paused, shut down) is then the answer. A
+ * worker's accept4() on its local listener does the same where the module
+ * says so, at the cost of accept4() alone.
  */
 static int accept_local(int fd, int gfd, struct sockaddr *addr,
 			socklen_t *len, int flags, bool thread)
 {
 	struct fsocket_ioctl_arg arg;
-	int channel = fsock_channel();
-	int ret, refused;
+	int channel, ret, refused;
 
+	if (!thread && atomic_load_explicit(&fsock_local_accept_native,
+					    memory_order_relaxed))
+		return fsock_real()->accept4(fd, addr, len, flags);
+	channel = fsock_channel();
 	if (channel < 0)
 		return fsock_real()->accept4(thread ? gfd : fd, addr, len, flags);
 	memset(&arg, 0, sizeof(arg));

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * acceptcheck: ACCEPT of /dev/fastsocket, checked from user space. Prints
- * one line per check; exit status 0 when all hold.
+ * acceptcheck: ACCEPT of /dev/fastsocket, and accept4(2) on a local
+ * listener, which must serve it the same way, checked from user space.
+ * Prints one line per check; exit status 0 when all hold.
  *
  * Setup, on 127.0.0.1 (loopback handles a SYN on the connecting CPU): a
  * global listener that itself takes the connections made on CPU 1
@@ -30,12 +31,16 @@
 #include "check.h"
 
 static int dev;
+/* This round accepts with accept4(2) on the local listener, not ACCEPT. */
+static int plain_accept;
 
 static int fs_accept(int fd, int global_fd, int flags, struct sockaddr *addr,
 		     socklen_t *len)
 {
 	struct fsocket_ioctl_arg arg;
 
+	if (plain_accept)
+		return accept4(fd, addr, len, flags);
 	memset(&arg, 0, sizeof(arg));
 	arg.fd = fd;
 	arg.op.accept_op.global_fd = global_fd;
@@ -183,6 +188,52 @@ static void queues(int port, int local, int global)
 	close(from_local);
 }
 
+/* A connection reset by its client (SO_LINGER 0) while it waits on @fd. */
+static int reset_then_accept(int fd, int port, int global)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct sockaddr_in peer;
+	socklen_t len = sizeof(peer);
+	int c = dial_now(port, 0);
+
+	if (c < 0)
+		return -2;
+	setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(c);
+	usleep(20000);
+	if (fd == global)
+		return accept4(fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK);
+	return fs_accept(fd, global, SOCK_NONBLOCK, (struct sockaddr *)&peer,
+			 &len);
+}
+
+/*
+ * A connection reset while queued is answered as a plain listener's
+ * accept4(2) answers it, side by side: handed over, with its peer's
+ * address.
+ */
+static void reset_while_queued(int port, int local, int global)
+{
+	int plain = listener(0), want, got, want_err, got_err;
+	char detail[96];
+
+	want = reset_then_accept(plain, port_of(plain, 0), plain);
+	want_err = want < 0 ? errno : 0;
+	got = reset_then_accept(local, port, global);
+	got_err = got < 0 ? errno : 0;
+	snprintf(detail, sizeof(detail), "plain %s, here %s",
+		 want >= 0 ? "accepted" : strerrorname_np(want_err),
+		 got >= 0 ? "accepted" : strerrorname_np(got_err));
+	check("a connection reset while queued, as on a plain listener",
+	      want != -2 && got != -2 && (want >= 0) == (got >= 0) &&
+	      want_err == got_err, detail);
+	if (want >= 0)
+		close(want);
+	if (got >= 0)
+		close(got);
+	close(plain);
+}
+
 /* A blocking accept wakes for a connection on either queue. */
 static void blocking(int port, int local, int global)
 {
@@ -258,9 +309,54 @@ static void shut_while_waiting(int local, int global)
 	pthread_join(tid, NULL);
 }
 
-int main(void)
+/* A local listener for CPU 0 of @global, or -1. */
+static int spawn(int global)
 {
 	struct fsocket_ioctl_arg arg;
+	int local;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = global;
+	arg.op.spawn_op.cpu = 0;
+	local = ioctl(dev, FSOCKET_IOC_SPAWN_LISTEN, &arg);
+	check("SPAWN_LISTEN for CPU 0", local >= 0, NULL);
+	return local;
+}
+
+/*
+ * The application closes its global listener: the local one keeps it,
+ * and its queue, until the local one closes too; then nothing listens.
+ */
+static void global_closed(int port, int global)
+{
+	int local = spawn(global), fd, got;
+
+	close(global);
+	fd = dial_now(port, 1);
+	got = accept4(local, NULL, NULL, SOCK_NONBLOCK);
+	check("global queue served after the application closed it",
+	      fd >= 0 && got >= 0 && port_of(got, 1) == port_of(fd, 0), NULL);
+	close(got);
+	close(fd);
+	close(local);
+	fd = dial_now(port, 1);
+	check("nothing listens once the local listener closed too", fd < 0, NULL);
+	if (fd >= 0)
+		close(fd);
+}
+
+static int version_commands(void)
+{
+	struct fsocket_ioctl_arg arg;
+
+	memset(&arg, 0, sizeof(arg));
+	if (ioctl(dev, FSOCKET_IOC_VERSION, &arg))
+		return 0;
+	return arg.op.version_op.commands;
+}
+
+int main(void)
+{
 	int global, local, port, one = 1;
 
 	dev = open(FSOCKET_DEVICE_PATH, O_RDWR | O_CLOEXEC);
@@ -275,17 +371,23 @@ int main(void)
 		perror("SO_INCOMING_CPU");
 		return 1;
 	}
-	memset(&arg, 0, sizeof(arg));
-	arg.fd = global;
-	arg.op.spawn_op.cpu = 0;
-	local = ioctl(dev, FSOCKET_IOC_SPAWN_LISTEN, &arg);
-	check("SPAWN_LISTEN for CPU 0", local >= 0, NULL);
-	if (local < 0)
-		return 1;
-	bad_input(local, global);
-	queues(port, local, global);
-	blocking(port, local, global);
-	descriptors_full(port, local, global);
-	shut_while_waiting(local, global);
+	check("VERSION says accept(2) on a local listener takes the global's",
+	      version_commands() & FSOCKET_FEATURE_LOCAL_ACCEPT, NULL);
+	for (plain_accept = 0; plain_accept < 2; plain_accept++) {
+		printf("-- %s\n", plain_accept ? "accept4(2) on the local listener" :
+						 "ACCEPT");
+		local = spawn(global);
+		if (local < 0)
+			return 1;
+		if (!plain_accept)
+			bad_input(local, global);
+		queues(port, local, global);
+		reset_while_queued(port, local, global);
+		blocking(port, local, global);
+		descriptors_full(port, local, global);
+		shut_while_waiting(local, global);
+		close(local);
+	}
+	global_closed(port, global);
 	return failures != 0;
 }

@@ -10,8 +10,9 @@
  * /dev/fastsocket for a local listener on a free CPU (SPAWN_LISTEN in
  * mode 2: the module picks the CPU and pins the worker there), puts the
  * local listener over its listening descriptor, watches both in its epoll
- * and accepts with ACCEPT (local queue first, then the global one), as
- * libfsocket will.
+ * and accepts from the local queue first, then the global one: with
+ * ACCEPT, or in odd-numbered workers with accept4() on the local
+ * listener, which the module serves the same way (as libfsocket does).
  *
  * With -k, every MS milliseconds the master kills one worker with SIGKILL
  * and forks a new one. The worker is first asked to stop accepting and is
@@ -39,6 +40,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +203,17 @@ static void park(struct shared *sh, int id)
 		pause();
 }
 
+/* One connection from the local queue or the global one, or -1. */
+static int accept_one(int lfd, struct fsocket_ioctl_arg *arg,
+		      struct sockaddr_storage *peer, socklen_t *peerlen,
+		      bool plain)
+{
+	*peerlen = sizeof(*peer);
+	if (plain)
+		return accept4(lfd, (struct sockaddr *)peer, peerlen, 0);
+	return fs_ioctl(FSOCKET_IOC_ACCEPT, arg);
+}
+
 static void worker(int lfd, int id, struct shared *sh)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = lfd };
@@ -225,8 +238,8 @@ static void worker(int lfd, int id, struct shared *sh)
 		if (epoll_wait(ep, &ev, 1, 100) <= 0)
 			continue;
 		while (!atomic_load(&sh->park[id]) &&
-		       (peerlen = sizeof(peer),
-			fd = fs_ioctl(FSOCKET_IOC_ACCEPT, &arg)) >= 0) {
+		       (fd = accept_one(lfd, &arg, &peer, &peerlen,
+					id % 2)) >= 0) {
 			serve_one(fd, port_in(&peer), sh);
 			if (recycle_every && ++served % recycle_every == 0)
 				churn_local(lfd, gfd, ep, served / recycle_every);

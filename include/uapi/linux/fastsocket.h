@@ -27,7 +27,9 @@
 /*
  * FSOCKET_IOC_ACCEPT: accept from the listener @fd (a worker's local
  * listener) and, when its queue is empty, from @global_fd (the listener
- * it was spawned from; -1 for none). Returns the new descriptor.
+ * it was spawned from; -1 for none) and, as accept(2) on a local listener
+ * does (FSOCKET_FEATURE_LOCAL_ACCEPT), from the one it was spawned from.
+ * Returns the new descriptor.
  */
 struct fsocket_accept_op {
 	__aligned_u64 addr;	/* struct sockaddr __user *, or 0 */
@@ -74,6 +76,12 @@ struct fsocket_shutdown_op {
 
 /* Bits of fsocket_version_op.commands: which commands do real work. */
 #define FSOCKET_CMD_BIT(nr)	(1U << (nr))
+/*
+ * Not a command: accept(2) on a local listener serves it as ACCEPT does,
+ * its own queue first and then the global listener it was spawned from,
+ * which the local listener keeps open; a blocking one sleeps on both.
+ */
+#define FSOCKET_FEATURE_LOCAL_ACCEPT	(1U << 31)
 
 struct fsocket_version_op {
 	__u32 abi_version;	/* FSOCKET_ABI_VERSION of the module */
