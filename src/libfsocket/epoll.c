@@ -72,20 +72,16 @@ static void thread_serves(int epfd, int op, int fd, struct epoll_event *ev)
 		fsock_thread_epoll(epfd, op, fd, ev);
 }
 
-FSOCK_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+/* epoll_ctl() of a descriptor the table describes (@kind). */
+static __attribute__((noinline)) int
+epoll_ctl_ours(int epfd, int op, int fd, struct epoll_event *ev,
+	       enum fsock_kind kind)
 {
-	enum fsock_kind kind;
-	int ret, saved_errno;
-	bool local = false;
+	bool local = op == EPOLL_CTL_ADD ? fsock_want_local(fd, false) :
+		     kind == FSOCK_LOCAL;
+	int ret = fsock_real()->epoll_ctl(epfd, op, fd, ev), saved_errno;
 
-	/* A connection's descriptor (none of ours) costs one lookup. */
-	kind = fsock_kind(fd);
-	if (kind != FSOCK_UNKNOWN)
-		local = op == EPOLL_CTL_ADD ? fsock_want_local(fd, false) :
-		       kind == FSOCK_LOCAL;
-
-	ret = fsock_real()->epoll_ctl(epfd, op, fd, ev);
-	if (ret == 0 && kind != FSOCK_UNKNOWN) {
+	if (ret == 0) {
 		saved_errno = errno;
 		if (local)
 			mirror(epfd, op, fd, ev);
@@ -94,4 +90,14 @@ FSOCK_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		errno = saved_errno;
 	}
 	return ret;
+}
+
+/* A connection's descriptor (none of ours) costs one lookup. */
+FSOCK_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	enum fsock_kind kind = fsock_kind(fd);
+
+	if (kind == FSOCK_UNKNOWN)
+		return fsock_real()->epoll_ctl(epfd, op, fd, ev);
+	return epoll_ctl_ours(epfd, op, fd, ev, kind);
 }

@@ -194,7 +194,19 @@ void fsock_reg_drop(int fd);
 /* state.c: keeping that view true as descriptors come and go. */
 void fsock_forget(int fd);
 void fsock_copy(int from, int to);
-int fsock_fresh(int fd);
+void fsock_fresh_known(int fd);
+
+/*
+ * A number the kernel just handed out (-1: none): anything the table
+ * said of it was about a descriptor closed behind our back. Inline: for
+ * every accept() and open() the answer is that it said nothing.
+ */
+static inline int fsock_fresh(int fd)
+{
+	if (fsock_kind(fd) != FSOCK_UNKNOWN)
+		fsock_fresh_known(fd);
+	return fd;
+}
 
 /* localize.c: a worker's own local listener, put over its descriptor. */
 bool fsock_want_local(int fd, bool from_accept);

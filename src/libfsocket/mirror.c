@@ -59,8 +59,9 @@ static bool served_by_threads(int fd)
 	return fsock_threads_any() && fsock_kind(fd) == FSOCK_GLOBAL;
 }
 
-FSOCK_EXPORT int setsockopt(int fd, int level, int name, const void *val,
-			    socklen_t len)
+/* setsockopt() on a descriptor the table describes. */
+static __attribute__((noinline)) int
+setsockopt_ours(int fd, int level, int name, const void *val, socklen_t len)
 {
 	struct option o = { level, name, val, len };
 	int gfd = shared_of(fd), saved, ret;
@@ -79,6 +80,15 @@ FSOCK_EXPORT int setsockopt(int fd, int level, int name, const void *val,
 		errno = saved;
 	}
 	return ret;
+}
+
+/* A connection's descriptor (none of ours) costs one lookup. */
+FSOCK_EXPORT int setsockopt(int fd, int level, int name, const void *val,
+			    socklen_t len)
+{
+	if (fsock_kind(fd) == FSOCK_UNKNOWN)
+		return fsock_real()->setsockopt(fd, level, name, val, len);
+	return setsockopt_ours(fd, level, name, val, len);
 }
 
 /* After the local listener's connect(@addr) succeeded: @addr is readable. */

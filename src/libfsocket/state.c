@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Keeping the table true as descriptors go away or are copied. Every
- * function here but fsock_fresh() runs under fsock_lock().
+ * function here but fsock_fresh_known() runs under fsock_lock().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,19 +74,17 @@ void fsock_forget(int fd)
 }
 
 /*
- * A number the kernel just handed out cannot carry anything we knew: it
- * was closed behind our back (a raw system call, io_uring, fclose) and
- * reused. Takes the lock itself; returns @fd.
+ * A number the kernel just handed out, which the table describes, cannot
+ * carry anything we knew: it was closed behind our back (a raw system
+ * call, io_uring, fclose) and reused. Takes the lock itself.
  */
-int fsock_fresh(int fd)
+void fsock_fresh_known(int fd)
 {
-	if (fsock_kind(fd) != FSOCK_UNKNOWN &&
-	    fsock_table_ours()) {
+	if (fsock_table_ours()) {
 		fsock_lock();
 		fsock_forget(fd);
 		fsock_unlock();
 	}
-	return fd;
 }
 
 /* @to is a new copy of @from (dup, dup2, dup3, F_DUPFD): same role. */

@@ -291,21 +291,42 @@ static int accept_shared(int fd, struct sockaddr *addr, socklen_t *len,
 	return ret;
 }
 
-FSOCK_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,
-			 int flags)
+/*
+ * A worker's local listener that the module serves as ACCEPT would: every
+ * accept of a worker after its first, so it costs one lookup.
+ */
+static bool accept_is_native(int fd)
+{
+	return fsock_kind(fd) == FSOCK_LOCAL &&
+	       atomic_load_explicit(&fsock_local_accept_native,
+				    memory_order_relaxed);
+}
+
+/* accept4() but a worker's on its local listener (accept_is_native()). */
+static __attribute__((noinline)) int
+accept4_other(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
 	int lfd, gfd;
 
 	if (accept_is_local(fd, &lfd, &gfd))
-		return fsock_fresh(accept_local(lfd, gfd, addr, len, flags,
-						lfd != fd));
-	return fsock_fresh(accept_shared(fd, addr, len, flags));
+		return accept_local(lfd, gfd, addr, len, flags, lfd != fd);
+	return accept_shared(fd, addr, len, flags);
+}
+
+FSOCK_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,
+			 int flags)
+{
+	if (accept_is_native(fd))
+		return fsock_fresh(fsock_real()->accept4(fd, addr, len, flags));
+	return fsock_fresh(accept4_other(fd, addr, len, flags));
 }
 
 FSOCK_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	int lfd, gfd;
 
+	if (accept_is_native(fd))
+		return fsock_fresh(fsock_real()->accept(fd, addr, len));
 	if (accept_is_local(fd, &lfd, &gfd))
 		return fsock_fresh(accept_local(lfd, gfd, addr, len, 0,
 						lfd != fd));
