@@ -43,7 +43,7 @@ static const enum fsocket_stat fsocket_client_stats[] = {
 	FSOCKET_STAT_STEAL,
 };
 
-/* Found under the mutex, or under RCU for its seq alone (spawn's choice). */
+/* Found under the mutex, or under RCU for what it holds (spawn, accept). */
 struct fsocket_owner {
 	struct hlist_node node;
 	struct rcu_head rcu;
@@ -144,6 +144,17 @@ void fsocket_client_disown(const struct sock *sk)
 	kfree_rcu(owner, rcu);
 }
 
+/* Under rcu_read_lock(). */
+static struct fsocket_owner *fsocket_owner_find_rcu(const struct sock *sk)
+{
+	struct fsocket_owner *owner;
+
+	hash_for_each_possible_rcu(fsocket_owners, owner, node, (unsigned long)sk)
+		if (owner->sk == sk)
+			return owner;
+	return NULL;
+}
+
 /*
  * The global listener the local listener @sk was spawned from, and its
  * maker in *@client; NULL when not noted. For accept(2) on @sk, which
@@ -156,12 +167,11 @@ struct socket *fsocket_client_global_of(const struct sock *sk,
 	struct socket *global = NULL;
 
 	rcu_read_lock();
-	hash_for_each_possible_rcu(fsocket_owners, owner, node, (unsigned long)sk)
-		if (owner->sk == sk) {
-			*client = owner->client;
-			global = sock_from_file(owner->global);
-			break;
-		}
+	owner = fsocket_owner_find_rcu(sk);
+	if (owner) {
+		*client = owner->client;
+		global = sock_from_file(owner->global);
+	}
 	rcu_read_unlock();
 	return global;
 }
@@ -172,12 +182,9 @@ struct socket *fsocket_client_global_of(const struct sock *sk,
  */
 u64 fsocket_client_seq_of(const struct sock *sk)
 {
-	struct fsocket_owner *owner;
+	const struct fsocket_owner *owner = fsocket_owner_find_rcu(sk);
 
-	hash_for_each_possible_rcu(fsocket_owners, owner, node, (unsigned long)sk)
-		if (owner->sk == sk)
-			return owner->seq;
-	return 0;
+	return owner ? owner->seq : 0;
 }
 
 /* @n connections were stolen from the local listener @sk. */
