@@ -117,14 +117,27 @@ int fsocket_client_owns(struct fsocket_client *client, const struct sock *sk,
 	return 0;
 }
 
+/* Under rcu_read_lock(). */
+static struct fsocket_owner *fsocket_owner_find_rcu(const struct sock *sk)
+{
+	struct fsocket_owner *owner;
+
+	hash_for_each_possible_rcu(fsocket_owners, owner, node, (unsigned long)sk)
+		if (owner->sk == sk)
+			return owner;
+	return NULL;
+}
+
+/* Under the mutex, which keeps the note found after the RCU walk. */
 static struct fsocket_owner *fsocket_owner_find(const struct sock *sk)
 {
 	struct fsocket_owner *owner;
 
-	hash_for_each_possible(fsocket_owners, owner, node, (unsigned long)sk)
-		if (owner->sk == sk)
-			return owner;
-	return NULL;
+	lockdep_assert_held(&fsocket_owners_lock);
+	rcu_read_lock();
+	owner = fsocket_owner_find_rcu(sk);
+	rcu_read_unlock();
+	return owner;
 }
 
 /* The local listener @sk is closing: its maker is no longer its owner. */
@@ -142,17 +155,6 @@ void fsocket_client_disown(const struct sock *sk)
 	fput(owner->global);
 	kref_put(&owner->client->ref, fsocket_client_free);
 	kfree_rcu(owner, rcu);
-}
-
-/* Under rcu_read_lock(). */
-static struct fsocket_owner *fsocket_owner_find_rcu(const struct sock *sk)
-{
-	struct fsocket_owner *owner;
-
-	hash_for_each_possible_rcu(fsocket_owners, owner, node, (unsigned long)sk)
-		if (owner->sk == sk)
-			return owner;
-	return NULL;
 }
 
 /*
