@@ -106,6 +106,11 @@ loaded_version() { [ "$(cat /sys/module/fastsocket/version 2>/dev/null)" = "$1" 
 # Debian 13's systemd resets the terminal as the unit starts: its escape
 # sequence goes on a line of its own, not before the host's first "@@".
 echo
+# The kernel booted on one CPU (maxcpus=1, tests/e2e/run): bring the
+# others online now that boot's static keys have flipped.
+for online in /sys/devices/system/cpu/cpu[0-9]*/online; do
+	[ "$(cat "$online")" = 1 ] || echo 1 >"$online" || say "cannot bring ${online%/online} online"
+done
 say "guest up: $(uname -r), $(nproc) CPUs, mode $mode"
 : >"$out/steps.log"
 # A NIC with 4 queues for RPS and XPS to act on (the virtio-net NIC has one).
