@@ -73,16 +73,20 @@ vm_run() {
 	for v in ${FS_GUEST_VARS:-}; do
 		printf 'export %s=%q\n' "$v" "${!v-}"
 	done >>"$out/config"
+	local rc boots=1 began=$SECONDS
 	vm_boot "$rel" "$out" "$mem" "$limit"
-	local rc=$?
+	rc=$?
 	# A kernel that dies, or reports a splat, before the runner starts its
-	# tests has not met the module yet: boot once more, and keep the first
-	# console log.
-	if ! grep -q '^@@ booted' "$out/console.log"; then
-		mv "$out/console.log" "$out/console.boot-failed.log"
-		echo "    the VM died or reported a splat before the tests started (console.boot-failed.log); booting again"
+	# tests has not met the module yet: boot again, up to 3 boots in all
+	# when each failed one ended within 5 minutes (a crash, not a hang),
+	# and keep their console logs.
+	while ! grep -q '^@@ booted' "$out/console.log" && [ $boots -lt 3 ] &&
+		{ [ $boots = 1 ] || [ $((SECONDS - began)) -lt 300 ]; }; do
+		mv "$out/console.log" "$out/console.boot-failed.$boots.log"
+		echo "    the VM died or reported a splat before the tests started (console.boot-failed.$boots.log); booting again"
+		boots=$((boots + 1)) began=$SECONDS
 		vm_boot "$rel" "$out" "$mem" "$limit"
 		rc=$?
-	fi
+	done
 	return $rc
 }
