@@ -21,7 +21,8 @@
 # that its tracepoints add nothing to the instructions):
 #   insns,SETUP,REPEAT,CONNS,SERVER_USER,SERVER_KERNEL,SERVER_SPIN,CLIENT_USER,CLIENT_KERNEL,CLIENT_SPIN,IPIS,NET_RX,SWITCHES,WAKEUPS,REMOTE_WAKEUPS,MIGRATIONS,SERVER_REMOTE_WAKEUPS
 # Settings: FSI_CONNS (1000), FSI_REPEATS (3), FSI_CONCURRENCY (1),
-# FSI_SETUPS (all seven), FSI_WARMUP (5000).
+# FSI_SETUPS (all seven), FSI_WARMUP (5000), FSI_LISTEN (nginx's listen
+# parameters added in every setup, none by default).
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 . "$FS_ROOT/tests/vm/servers.sh"
@@ -68,7 +69,7 @@ configure() {
 		affinity="worker_cpu_affinity auto ${ones}0;" reuseport=reuseport
 	fi
 	sed -e "s/^worker_processes auto;/worker_processes $nsrv;/" \
-		-e "s/@AFFINITY@/$affinity/" -e "s/@REUSEPORT@/$reuseport/" \
+		-e "s/@AFFINITY@/$affinity/" -e "s/@REUSEPORT@/$reuseport ${FSI_LISTEN:-}/" \
 		"$FS_ROOT/bench/nginx.conf" >"/tmp/nginx-$1.conf"
 	echo "/tmp/nginx-$1.conf"
 }
@@ -99,7 +100,7 @@ run() {
 	xcpu_begin
 	out=$(ip netns exec cli "$loop" -a 10.77.0.1 -p 80 -n "$conns" -c "$conc") ||
 		fail "$setup: $out"
-	xcpu=$(xcpu_end "$comm")
+	xcpu=$(XCPU_WAKEUPS_TO=/fsout/wakeups.$setup.$2 xcpu_end "$comm")
 	[ -n "$stopped" ] && kill -CONT "$stopped"
 	fs_servers_stop
 	[ "$(wc -l <"$marks")" = $((before + 2)) ] ||
@@ -119,7 +120,7 @@ run() {
 		}'
 }
 
-echo "== nginx $(nginx -v 2>&1 | sed 's,.*/,,'), $nsrv server vCPUs and 1 client vCPU, $conns connections ($conc at a time), $repeats repeats: ${setups[*]}"
+echo "== nginx $(nginx -v 2>&1 | sed 's,.*/,,'), $nsrv server vCPUs and 1 client vCPU, $conns connections ($conc at a time), $repeats repeats${FSI_LISTEN:+, listen parameters: $FSI_LISTEN}: ${setups[*]}"
 # The kernel's caches grow over the first thousands of connections (slab
 # pages, hash chains): without this, the kernel count fell by about 1 %
 # from each repeat to the next, in every setup.

@@ -16,7 +16,9 @@
 # own pipelines would count otherwise (seen: sed, awk and bash made all
 # of a fastsocket run's cross-CPU wakeups). Pausing them instead cleared
 # them (6.1). The client (wrk, namespace cli) is counted too: every setup
-# carries the same share of it.
+# carries the same share of it. With XCPU_WAKEUPS_TO set, xcpu_end also
+# writes there one "WAKING_CPU TARGET_CPU COMM COUNT" line per histogram
+# entry (bench/insn-wakeups.awk: wakeups by woken task).
 XCPU_TRACE=/sys/kernel/tracing
 XCPU_WAKE=events/sched/sched_wakeup/trigger
 XCPU_MIGRATE=events/sched/sched_migrate_task/trigger
@@ -59,6 +61,9 @@ xcpu_end() {
 			awk -F '\t' -v c="${1:-}" '
 			{ n += $4; if ($1 != $2) { r += $4; if ($3 == c) m += $4 } }
 			END { print n + 0, r + 0, m + 0 }')
+		[ -z "${XCPU_WAKEUPS_TO:-}" ] || printf '%s\n' "${wakes[@]}" |
+			sed -n 's/^{ common_cpu: *\([0-9]*\), target_cpu: *\([0-9]*\), comm: *\(.*[^ ]\) *} hitcount: *\([0-9]*\)$/\1 \2 \3 \4/p' \
+				>"$XCPU_WAKEUPS_TO"
 		migrate=$(printf '%s\n' "${migrates[@]}" |
 			sed -n 's/^{ common_cpu: *[0-9]* } hitcount: *\([0-9]*\)$/\1/p' |
 			awk '{ n += $1 } END { print n + 0 }')

@@ -77,3 +77,27 @@ awk -F, -v csv=1 -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/insn-summary.
 diff -u "$tmp/insns-want.csv" "$tmp/insns-got.csv" || { echo "FAIL: insn-summary.awk"; exit 1; }
 echo "ok: insn-summary.awk: instructions per connection (medians, spreads, ratio to plain or to plain haproxy, spinning apart, the client's own), IPIs, cross-CPU wakeups and those of the server per connection (n/a where not counted)"
 awk -F, -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/insn-summary.awk" "$tmp/insns.csv"
+
+# bench/insn-count's wakeups by woken task, by hand, on the runs above
+# (reuseport has no histogram file: n/a).
+mkdir -p "$tmp/wake"
+printf '%s\n' '1 1 nginx 100' '1 2 ksoftirqd/1 30' '0 0 connloop 400' >"$tmp/wake/wakeups.plain.1"
+printf '%s\n' '1 1 nginx 100' '2 2 ksoftirqd/2 30' '0 0 connloop 400' >"$tmp/wake/wakeups.plain.2"
+printf '%s\n' '1 1 nginx 100' '0 0 connloop 400' >"$tmp/wake/wakeups.plain.3"
+printf '%s\n' '1 1 nginx 200' '1 1 ksoftirqd/1 200' '3 3 kworker/3:1 4' '0 0 connloop 800' \
+	>"$tmp/wake/wakeups.fastsocket.1"
+printf '%s\n' '2 2 nginx 200' '2 2 ksoftirqd/2 200' '0 0 connloop 800' >"$tmp/wake/wakeups.fastsocket.2"
+printf '%s\n' '1 1 haproxy 300' '0 0 connloop 400' >"$tmp/wake/wakeups.haproxy.1"
+printf '%s\n' '1 1 haproxy 100' '0 0 connloop 400' >"$tmp/wake/wakeups.haproxy-fs.1"
+cat >"$tmp/wake-want.txt" <<'TXT'
+wakeups per connection, by woken task plain fastsocket reuseport haproxy haproxy-fs
+haproxy 0.000 0.000 (+0.000) n/a 3.000 1.000 (-2.000)
+ksoftirqd 0.200 1.000 (+0.800) n/a 0.000 0.000 (+0.000)
+kworker 0.000 0.010 (+0.010) n/a 0.000 0.000 (+0.000)
+nginx 1.000 1.000 (+0.000) n/a 0.000 0.000 (+0.000)
+(any, on the client's vCPU) 4.000 4.000 (+0.000) n/a 4.000 4.000 (+0.000)
+all wakeups 5.200 6.010 n/a 7.000 5.000
+TXT
+awk -f "$FS_ROOT/bench/insn-wakeups.awk" "$tmp/insns.csv" "$tmp/wake"/wakeups.* | tr -s ' ' >"$tmp/wake-got.txt"
+diff -u "$tmp/wake-want.txt" "$tmp/wake-got.txt" || { echo "FAIL: insn-wakeups.awk"; exit 1; }
+echo "ok: insn-wakeups.awk: wakeups per connection by woken task (instance left off, the client's vCPU in one row), difference from plain or plain haproxy, largest first, n/a without a histogram"
