@@ -47,7 +47,7 @@ xcpu_begin() {
 }
 
 xcpu_end() {
-	local now wake=-1 remote=-1 migrate=-1 mine=-1 wakes=() migrates=()
+	local now wake=-1 remote=-1 migrate=-1 mine=-1 wakes=() migrates=() bytask
 	if [ $xcpu_traced = 1 ]; then
 		mapfile -t wakes <"$XCPU_TRACE/events/sched/sched_wakeup/hist"
 		mapfile -t migrates <"$XCPU_TRACE/events/sched/sched_migrate_task/hist"
@@ -56,14 +56,13 @@ xcpu_end() {
 	fi
 	now=$(xcpu_procfs)
 	if [ $xcpu_traced = 1 ]; then
-		read -r wake remote mine < <(printf '%s\n' "${wakes[@]}" |
-			sed -n 's/^{ common_cpu: *\([0-9]*\), target_cpu: *\([0-9]*\), comm: *\(.*[^ ]\) *} hitcount: *\([0-9]*\)$/\1\t\2\t\3\t\4/p' |
-			awk -F '\t' -v c="${1:-}" '
+		# WAKING_CPU TARGET_CPU COMM COUNT, tab-separated: a name may hold spaces.
+		bytask=$(printf '%s\n' "${wakes[@]}" |
+			sed -n 's/^{ common_cpu: *\([0-9]*\), target_cpu: *\([0-9]*\), comm: *\(.*[^ ]\) *} hitcount: *\([0-9]*\)$/\1\t\2\t\3\t\4/p')
+		read -r wake remote mine < <(printf '%s\n' "$bytask" | awk -F '\t' -v c="${1:-}" '
 			{ n += $4; if ($1 != $2) { r += $4; if ($3 == c) m += $4 } }
 			END { print n + 0, r + 0, m + 0 }')
-		[ -z "${XCPU_WAKEUPS_TO:-}" ] || printf '%s\n' "${wakes[@]}" |
-			sed -n 's/^{ common_cpu: *\([0-9]*\), target_cpu: *\([0-9]*\), comm: *\(.*[^ ]\) *} hitcount: *\([0-9]*\)$/\1 \2 \3 \4/p' \
-				>"$XCPU_WAKEUPS_TO"
+		[ -z "${XCPU_WAKEUPS_TO:-}" ] || printf '%s\n' "$bytask" | tr '\t' ' ' >"$XCPU_WAKEUPS_TO"
 		migrate=$(printf '%s\n' "${migrates[@]}" |
 			sed -n 's/^{ common_cpu: *[0-9]* } hitcount: *\([0-9]*\)$/\1/p' |
 			awk '{ n += $1 } END { print n + 0 }')
