@@ -30,7 +30,8 @@ $1 == "window" {
 	}
 	next
 }
-cur {
+# The user blocks are bench/insn-user.awk's.
+cur && $1 >= "8000000000000000" {
 	a = sprintf("%16s", $1)
 	gsub(/ /, "0", a)
 	f = lookup(a)

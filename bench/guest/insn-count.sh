@@ -15,7 +15,9 @@
 #                  measured: its CPU's connections wait to be stolen
 #   haproxy        one process, a thread per server vCPU, one listener
 #   haproxy-fs     the same under libfsocket.so
-# One line per run, the counts between connloop's two marks (SPIN: in
+# Each run also leaves /fsout/maps.SETUP.REPEAT, a server process's
+# /proc/PID/maps (bench/insn-user.awk). One line per run, the counts
+# between connloop's two marks (SPIN: in
 # spin-wait loops, kernel or user, apart from the rest), then xcpu.sh's
 # cross-CPU counts over a second pass of as many connections (apart, so
 # that its tracepoints add nothing to the instructions):
@@ -76,7 +78,7 @@ configure() {
 
 # run SETUP REPEAT: one measurement, one result line.
 run() {
-	local setup=$1 preload='' before out xcpu server comm=nginx stopped=''
+	local setup=$1 preload='' before out xcpu server comm=nginx stopped='' pid
 	case $setup in
 	fastsocket | fastsocket-stalled | haproxy-fs) preload=$FS_LIB ;;
 	reuseport-cpu) preload=$cpuprog ;;
@@ -90,6 +92,10 @@ run() {
 	fs_wait_up || fail "$setup: $comm does not answer"
 	ip netns exec cli "$loop" -a 10.77.0.1 -p 80 -n 100 -c "$conc" >/dev/null ||
 		fail "$setup: the warm-up failed"
+	# For bench/insn-user.awk: where the server's objects lie (a worker's
+	# mappings; haproxy's threads share its one process's).
+	pid=$(if [ $comm = nginx ]; then pgrep -f 'nginx: worker process'; else pgrep -x haproxy; fi | head -n 1)
+	cat "/proc/$pid/maps" >"/fsout/maps.$setup.$2" || fail "$setup: cannot read the mappings of $comm"
 	if [ "$setup" = fastsocket-stalled ]; then
 		stopped=$(pgrep -f 'nginx: worker process' | head -n 1)
 		kill -STOP "$stopped" || fail "$setup: cannot stop a worker"

@@ -37,10 +37,16 @@
  * count is a deterministic measure, not an exact one.
  *
  * With profile=FILE, each mark also appends to FILE the instructions each
- * kernel block executed since the mark before (a block's address and
- * count per line, after "window SEQ"), for bench/insn-profile.awk to add
- * up by function with the guest's /proc/kallsyms; profile_vcpus=MASK
- * (hex) keeps to those vCPUs (default: all).
+ * block executed since the mark before (a block's address and count per
+ * line, after "window SEQ"), for bench/insn-profile.awk to add up the
+ * kernel's by function with the guest's /proc/kallsyms, and
+ * bench/insn-user.awk the user blocks by object with a server process's
+ * /proc/PID/maps; profile_vcpus=MASK (hex) keeps to those vCPUs
+ * (default: all). A user block is counted at the address it ran at, read
+ * from RIP: qemu shares a translated block among the processes that map
+ * its page, whatever the address each maps it at, and the block's own
+ * address is the first translator's (seen: nginx's blocks counted at the
+ * addresses of the nginx started before it).
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -84,7 +90,7 @@ static struct vcpu_counts vcpus[MAX_VCPUS];
 static int nvcpus, last_vcpu;
 /* rank[i]: the number of vcpus[i], by the order of the bases. */
 static int rank[MAX_VCPUS];
-static struct qemu_plugin_register *gs_base, *kernel_gs_base;
+static struct qemu_plugin_register *gs_base, *kernel_gs_base, *rip;
 static GByteArray *reg_buf;
 static FILE *out, *profile;
 static uint64_t marks, profile_vcpus = ~0ULL;
@@ -92,6 +98,8 @@ static uint64_t marks, profile_vcpus = ~0ULL;
 /* Every kernel block translated (profile= only), for the dump at a mark. */
 static struct block **blocks;
 static size_t nblocks, blocks_cap;
+/* Instructions of user blocks by the address they ran at (profile= only). */
+static GHashTable *user_execs;
 
 static uint64_t reg_read(struct qemu_plugin_register *reg)
 {
@@ -144,13 +152,24 @@ static void tb_exec(unsigned int vcpu, void *udata)
 	if (!c)
 		return;
 	c->n[b->kind] += b->insns;
-	if (profile_vcpus >> rank[c - vcpus] & 1)
+	if (!profile || !(profile_vcpus >> rank[c - vcpus] & 1))
+		return;
+	if (b->vaddr & KERNEL_HALF) {
 		b->execs++;
+	} else {
+		gpointer at = GSIZE_TO_POINTER(reg_read(rip));
+		gsize n = GPOINTER_TO_SIZE(g_hash_table_lookup(user_execs, at));
+
+		g_hash_table_insert(user_execs, at, GSIZE_TO_POINTER(n + b->insns));
+	}
 }
 
-/* Appends the kernel blocks that ran since the last mark, and resets them. */
+/* Appends the blocks that ran since the last mark, and resets them. */
 static void profile_dump(void)
 {
+	GHashTableIter it;
+	gpointer at, n;
+
 	fprintf(profile, "window %" PRIu64 "\n", marks);
 	for (size_t i = 0; i < nblocks; i++) {
 		struct block *b = blocks[i];
@@ -160,6 +179,11 @@ static void profile_dump(void)
 				b->execs * b->insns);
 		b->execs = 0;
 	}
+	g_hash_table_iter_init(&it, user_execs);
+	while (g_hash_table_iter_next(&it, &at, &n))
+		fprintf(profile, "%016" PRIx64 " %" PRIu64 "\n",
+			(uint64_t)GPOINTER_TO_SIZE(at), (uint64_t)GPOINTER_TO_SIZE(n));
+	g_hash_table_remove_all(user_execs);
 	fflush(profile);
 }
 
@@ -250,7 +274,7 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu)
 
 	(void)id;
 	(void)vcpu;
-	if (gs_base && kernel_gs_base)
+	if (gs_base && kernel_gs_base && rip)
 		return;
 	regs = qemu_plugin_get_registers();
 	for (guint i = 0; i < regs->len; i++) {
@@ -261,10 +285,12 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu)
 			gs_base = d->handle;
 		else if (!strcmp(d->name, "k_gs_base"))
 			kernel_gs_base = d->handle;
+		else if (!strcmp(d->name, "rip"))
+			rip = d->handle;
 	}
 	g_array_free(regs, TRUE);
-	if (!gs_base || !kernel_gs_base) {
-		fprintf(stderr, "libinsncount: no gs_base and k_gs_base registers (x86-64 only)\n");
+	if (!gs_base || !kernel_gs_base || !rip) {
+		fprintf(stderr, "libinsncount: no gs_base, k_gs_base and rip registers (x86-64 only)\n");
 		abort();
 	}
 }
@@ -301,6 +327,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 		}
 	}
 	reg_buf = g_byte_array_new();
+	if (profile)
+		user_execs = g_hash_table_new(g_direct_hash, g_direct_equal);
 	qemu_plugin_register_vcpu_init_cb(id, vcpu_init);
 	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
 	return 0;

@@ -101,3 +101,80 @@ TXT
 awk -f "$FS_ROOT/bench/insn-wakeups.awk" "$tmp/insns.csv" "$tmp/wake"/wakeups.* | tr -s ' ' >"$tmp/wake-got.txt"
 diff -u "$tmp/wake-want.txt" "$tmp/wake-got.txt" || { echo "FAIL: insn-wakeups.awk"; exit 1; }
 echo "ok: insn-wakeups.awk: wakeups per connection by woken task (instance left off, the client's vCPU in one row), difference from plain or plain haproxy, largest first, n/a without a histogram"
+
+# bench/insn-count's user mode by object, by hand: run 1 (plain, 100
+# connections) is window 2, run 2 (fastsocket, 200) window 4; odd
+# windows and kernel blocks are left out.
+printf '%s\n' setup,repeat,conns plain,1,100 fastsocket,1,200 >"$tmp/user.csv"
+cat >"$tmp/wake/maps.plain.1" <<'MAPS'
+555555554000-555555600000 r-xp 00000000 08:01 123 /usr/sbin/nginx
+7ffff7a00000-7ffff7b00000 r-xp 00000000 08:01 456 /usr/lib/x86_64-linux-gnu/libc.so.6
+7ffff7ff0000-7ffff7ff2000 r-xp 00000000 00:00 0 [vdso]
+MAPS
+cat >"$tmp/wake/maps.fastsocket.1" <<'MAPS'
+555555554000-555555600000 r-xp 00000000 08:01 123 /usr/sbin/nginx
+7ffff7900000-7ffff7910000 r-xp 00000000 08:01 789 /src/libfsocket/libfsocket.so
+7ffff7a00000-7ffff7b00000 r-xp 00000000 08:01 456 /usr/lib/x86_64-linux-gnu/libc.so.6
+7ffff7c00000-7ffff7c01000 rw-p 00000000 00:00 0
+MAPS
+cat >"$tmp/user.profile" <<'PROFILE'
+window 1
+0000555555560000 999
+window 2
+0000555555560000 1000000
+00007ffff7a10000 300000
+00007ffff7ff0100 10000
+ffffffff81000000 5000
+window 3
+0000555555560000 999
+window 4
+0000555555560000 2000000
+00007ffff7900100 40000
+00007ffff7a10000 620000
+00007ffff7c00010 2000
+00007fffffff0000 200
+ffffffff81000000 7000
+PROFILE
+cat >"$tmp/user-want.txt" <<'TXT'
+user instructions per connection plain fastsocket
+libfsocket.so 0 200 (+200)
+libc.so.6 3000 3100 (+100)
+[vdso] 100 0 (-100)
+(anonymous) 0 10 (+10)
+(not mapped) 0 1 (+1)
+nginx 10000 10000 (+0)
+all user blocks 13100 13311
+TXT
+awk -f "$FS_ROOT/bench/insn-user.awk" "$tmp/user.csv" "$tmp/wake"/maps.* "$tmp/user.profile" | tr -s ' ' >"$tmp/user-got.txt"
+diff -u "$tmp/user-want.txt" "$tmp/user-got.txt" || { echo "FAIL: insn-user.awk"; exit 1; }
+echo "ok: insn-user.awk: user instructions per connection by object (program, libraries, vDSO, anonymous, unmapped), each run placed by its own mappings, kernel blocks and odd windows left out"
+
+# bench/insn-count's kernel profile by function, by hand, on the same
+# runs: module symbols keep their [module]; user blocks are not the
+# kernel's.
+printf '%s\n' 'ffffffff81000000 T func_a' 'ffffffff81000100 T func_b' \
+	'ffffffffc0000000 t mod_f [fastsocket]' >"$tmp/kallsyms.sorted"
+cat >"$tmp/kernel.profile" <<'PROFILE'
+window 1
+ffffffff81000010 77
+window 2
+ffffffff81000010 1000
+ffffffff81000110 500
+0000555555560000 99999
+window 4
+ffffffff81000010 2000
+ffffffffc0000010 400
+ffffffff81000120 1000
+00007ffff7a10000 620000
+PROFILE
+cat >"$tmp/kernel-want.txt" <<'TXT'
+kernel instructions per connection plain fastsocket
+mod_f [fastsocket] 0 2 (+2)
+func_a 10 10 (+0)
+func_b 5 5 (+0)
+all kernel blocks 15 17
+TXT
+awk -f "$FS_ROOT/bench/insn-profile.awk" "$tmp/kallsyms.sorted" "$tmp/user.csv" "$tmp/kernel.profile" |
+	tr -s ' ' >"$tmp/kernel-got.txt"
+diff -u "$tmp/kernel-want.txt" "$tmp/kernel-got.txt" || { echo "FAIL: insn-profile.awk"; exit 1; }
+echo "ok: insn-profile.awk: kernel instructions per connection by function (module symbols named with their module), largest difference first, user blocks left out"
