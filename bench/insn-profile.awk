@@ -5,7 +5,7 @@
 # differs most from plain (the haproxy setups: from plain haproxy), and
 # the total (the summary's kernel count, spinning included).
 #   LC_ALL=C sort KALLSYMS >SORTED
-#   awk [-v top=25] -f insn-profile.awk SORTED results.csv PROFILE
+#   awk [-v top=25] -f diff-table.awk -f insn-profile.awk SORTED results.csv PROFILE
 # Addresses are compared as 16-digit hex strings (awk's numbers cannot
 # hold 64 bits). Run K's marks are 2K-1 and 2K: window 2K is its
 # connections, odd windows are what came between runs.
@@ -35,7 +35,7 @@ cur && $1 >= "8000000000000000" {
 	a = sprintf("%16s", $1)
 	gsub(/ /, "0", a)
 	f = lookup(a)
-	if (!(f in seen)) { seen[f] = 1; fn[++nf] = f }
+	if (!(f in seen)) { seen[f] = 1; row[++nrow] = f }
 	per[s, f] += $2
 	total[s] += $2
 }
@@ -52,42 +52,5 @@ function lookup(a,    lo, hi, mid) {
 }
 
 END {
-	if (!top) top = 25
-	if (!("plain" in conns)) { print "no plain run to compare with"; exit }
-	for (j = 1; j <= nsetup; j++)
-		base[setup[j]] = setup[j] ~ /^haproxy/ && ("haproxy" in conns) ? "haproxy" : "plain"
-	for (i = 1; i <= nf; i++) {
-		f = fn[i]; d = 0
-		for (j = 1; j <= nsetup; j++) {
-			t = setup[j]; b = base[t]
-			v = per[t, f] / conns[t] - per[b, f] / conns[b]
-			if (v < 0) v = -v
-			if (v > d) d = v
-		}
-		diff[i] = d
-	}
-	# Selection of the TOP largest differences (nf is some thousands).
-	for (k = 1; k <= top && k <= nf; k++) {
-		best = 0
-		for (i = 1; i <= nf; i++)
-			if (!(i in taken) && (!best || diff[i] > diff[best])) best = i
-		taken[best] = 1; order[k] = best
-	}
-	printf "%-40s", "kernel instructions per connection"
-	for (j = 1; j <= nsetup; j++) printf "%19s", setup[j]
-	print ""
-	for (k = 1; k in order; k++) {
-		f = fn[order[k]]
-		printf "%-40s", substr(f, 1, 39)
-		for (j = 1; j <= nsetup; j++) {
-			t = setup[j]; b = base[t]
-			v = per[t, f] / conns[t]
-			if (t == b) printf "%19.0f", v
-			else printf "%19s", sprintf("%.0f (%+.0f)", v, v - per[b, f] / conns[b])
-		}
-		print ""
-	}
-	printf "%-40s", "all kernel blocks"
-	for (j = 1; j <= nsetup; j++) printf "%19.0f", total[setup[j]] / conns[setup[j]]
-	print ""
+	diff_table("kernel instructions per connection", "all kernel blocks", "%.0f", top ? top : 25)
 }

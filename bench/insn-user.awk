@@ -8,7 +8,7 @@
 # plain haproxy) in brackets: under fastsocket, libfsocket.so's row is
 # the library's own cost inside the server, the other rows what it
 # changes there.
-#   awk -f insn-user.awk results.csv maps.SETUP.REPEAT... PROFILE
+#   awk -f diff-table.awk -f insn-user.awk results.csv maps.SETUP.REPEAT... PROFILE
 # Addresses are compared as 16-digit hex strings (awk's numbers cannot
 # hold 64 bits). Run K's connections are window 2K (insn-profile.awk).
 
@@ -59,46 +59,11 @@ cur != "" && $1 < "8000000000000000" {
 	s = cur
 	sub(/\.[^.]*$/, "", s)
 	o = place(cur, $1)
-	if (!(o in seen)) { seen[o] = 1; objs[++no] = o }
+	if (!(o in seen)) { seen[o] = 1; row[++nrow] = o }
 	per[s, o] += $2
 	total[s] += $2
 }
 
 END {
-	if (!("plain" in conns)) { print "no plain run to compare with"; exit }
-	for (j = 1; j <= nsetup; j++)
-		base[setup[j]] = setup[j] ~ /^haproxy/ && ("haproxy" in conns) ? "haproxy" : "plain"
-	for (i = 1; i <= no; i++) {
-		d = 0
-		for (j = 1; j <= nsetup; j++) {
-			t = setup[j]; b = base[t]
-			v = per[t, objs[i]] / conns[t] - per[b, objs[i]] / conns[b]
-			if (v < 0) v = -v
-			if (v > d) d = v
-		}
-		diff[i] = d
-	}
-	for (k = 1; k <= no; k++) {
-		best = 0
-		for (i = 1; i <= no; i++)
-			if (!(i in taken) && (!best || diff[i] > diff[best])) best = i
-		taken[best] = 1; order[k] = best
-	}
-	printf "%-40s", "user instructions per connection"
-	for (j = 1; j <= nsetup; j++) printf "%19s", setup[j]
-	print ""
-	for (k = 1; k <= no; k++) {
-		o = objs[order[k]]
-		printf "%-40s", substr(o, 1, 39)
-		for (j = 1; j <= nsetup; j++) {
-			t = setup[j]; b = base[t]
-			v = per[t, o] / conns[t]
-			if (t == b) printf "%19.0f", v
-			else printf "%19s", sprintf("%.0f (%+.0f)", v, v - per[b, o] / conns[b])
-		}
-		print ""
-	}
-	printf "%-40s", "all user blocks"
-	for (j = 1; j <= nsetup; j++) printf "%19.0f", total[setup[j]] / conns[setup[j]]
-	print ""
+	diff_table("user instructions per connection", "all user blocks", "%.0f", 0)
 }

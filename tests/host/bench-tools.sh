@@ -98,7 +98,7 @@ nginx 1.000 1.000 (+0.000) n/a 0.000 0.000 (+0.000)
 (any, on the client's vCPU) 4.000 4.000 (+0.000) n/a 4.000 4.000 (+0.000)
 all wakeups 5.200 6.010 n/a 7.000 5.000
 TXT
-awk -f "$FS_ROOT/bench/insn-wakeups.awk" "$tmp/insns.csv" "$tmp/wake"/wakeups.* | tr -s ' ' >"$tmp/wake-got.txt"
+awk -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-wakeups.awk" "$tmp/insns.csv" "$tmp/wake"/wakeups.* | tr -s ' ' >"$tmp/wake-got.txt"
 diff -u "$tmp/wake-want.txt" "$tmp/wake-got.txt" || { echo "FAIL: insn-wakeups.awk"; exit 1; }
 echo "ok: insn-wakeups.awk: wakeups per connection by woken task (instance left off, the client's vCPU in one row), difference from plain or plain haproxy, largest first, n/a without a histogram"
 
@@ -145,7 +145,7 @@ libc.so.6 3000 3100 (+100)
 nginx 10000 10000 (+0)
 all user blocks 13100 13311
 TXT
-awk -f "$FS_ROOT/bench/insn-user.awk" "$tmp/user.csv" "$tmp/wake"/maps.* "$tmp/user.profile" | tr -s ' ' >"$tmp/user-got.txt"
+awk -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-user.awk" "$tmp/user.csv" "$tmp/wake"/maps.* "$tmp/user.profile" | tr -s ' ' >"$tmp/user-got.txt"
 diff -u "$tmp/user-want.txt" "$tmp/user-got.txt" || { echo "FAIL: insn-user.awk"; exit 1; }
 echo "ok: insn-user.awk: user instructions per connection by object (program, libraries, vDSO, anonymous, unmapped), each run placed by its own mappings, kernel blocks and odd windows left out"
 
@@ -174,7 +174,7 @@ func_a 10 10 (+0)
 func_b 5 5 (+0)
 all kernel blocks 15 17
 TXT
-awk -f "$FS_ROOT/bench/insn-profile.awk" "$tmp/kallsyms.sorted" "$tmp/user.csv" "$tmp/kernel.profile" |
+awk -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-profile.awk" "$tmp/kallsyms.sorted" "$tmp/user.csv" "$tmp/kernel.profile" |
 	tr -s ' ' >"$tmp/kernel-got.txt"
 diff -u "$tmp/kernel-want.txt" "$tmp/kernel-got.txt" || { echo "FAIL: insn-profile.awk"; exit 1; }
 echo "ok: insn-profile.awk: kernel instructions per connection by function (module symbols named with their module), largest difference first, user blocks left out"
