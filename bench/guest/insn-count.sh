@@ -16,7 +16,9 @@
 #   haproxy        one process, a thread per server vCPU, one listener
 #   haproxy-fs     the same under libfsocket.so
 # Each run also leaves /fsout/maps.SETUP.REPEAT, a server process's
-# /proc/PID/maps (bench/insn-user.awk). One line per run, the counts
+# /proc/PID/maps (bench/insn-user.awk), and from the second pass
+# /fsout/wakeups.SETUP.REPEAT and /fsout/softirq.SETUP.REPEAT (xcpu.sh;
+# bench/insn-wakeups.awk, bench/insn-softirq.awk). One line per run, the counts
 # between connloop's two marks (SPIN: in
 # spin-wait loops, kernel or user, apart from the rest), then xcpu.sh's
 # cross-CPU counts over a second pass of as many connections (apart, so
@@ -103,10 +105,10 @@ run() {
 	before=$(wc -l <"$marks")
 	out=$(ip netns exec cli "$loop" -a 10.77.0.1 -p 80 -n "$conns" -c "$conc" -m) ||
 		fail "$setup: $out"
-	xcpu_begin
+	XCPU_SOFTIRQ_TO=/fsout/softirq.$setup.$2 xcpu_begin
 	out=$(ip netns exec cli "$loop" -a 10.77.0.1 -p 80 -n "$conns" -c "$conc") ||
 		fail "$setup: $out"
-	xcpu=$(XCPU_WAKEUPS_TO=/fsout/wakeups.$setup.$2 xcpu_end "$comm")
+	xcpu=$(XCPU_WAKEUPS_TO=/fsout/wakeups.$setup.$2 XCPU_SOFTIRQ_TO=/fsout/softirq.$setup.$2 xcpu_end "$comm")
 	[ -n "$stopped" ] && kill -CONT "$stopped"
 	fs_servers_stop
 	[ "$(wc -l <"$marks")" = $((before + 2)) ] ||

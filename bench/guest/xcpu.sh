@@ -18,13 +18,20 @@
 # them (6.1). The client (wrk, namespace cli) is counted too: every setup
 # carries the same share of it. With XCPU_WAKEUPS_TO set, xcpu_end also
 # writes there one "WAKING_CPU TARGET_CPU COMM COUNT" line per histogram
-# entry (bench/insn-wakeups.awk: wakeups by woken task).
+# entry (bench/insn-wakeups.awk: wakeups by woken task). With
+# XCPU_SOFTIRQ_TO set, two more histograms, by kernel stack: ksoftirqd's
+# wakeups and the raises of NET_RX, written there under "== ksoftirqd
+# woken" and "== NET_RX raised" (bench/insn-softirq.awk: why ksoftirqd
+# runs). A kernel without stack keys leaves both parts empty.
 XCPU_TRACE=/sys/kernel/tracing
 XCPU_WAKE=events/sched/sched_wakeup/trigger
 XCPU_MIGRATE=events/sched/sched_migrate_task/trigger
 XCPU_WAKE_HIST='hist:keys=common_cpu,target_cpu,comm:vals=hitcount'
 XCPU_MIGRATE_HIST='hist:keys=common_cpu:vals=hitcount'
-xcpu_traced=0 xcpu_said=0
+XCPU_KSOFTIRQD_HIST='hist:keys=stacktrace:vals=hitcount if comm ~ "ksoftirqd*"'
+XCPU_RAISE=events/irq/softirq_raise/trigger
+XCPU_RAISE_HIST='hist:keys=stacktrace:vals=hitcount if vec == 3'
+xcpu_traced=0 xcpu_said=0 xcpu_stacks=0
 
 xcpu_procfs() {
 	awk '$1 ~ /^(RES|CAL|TLB):$/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i }
@@ -40,6 +47,13 @@ xcpu_begin() {
 		echo "$XCPU_WAKE_HIST" >"$XCPU_TRACE/$XCPU_WAKE" 2>/dev/null &&
 		echo "$XCPU_MIGRATE_HIST" >"$XCPU_TRACE/$XCPU_MIGRATE" 2>/dev/null &&
 		xcpu_traced=1
+	xcpu_stacks=0
+	if [ $xcpu_traced = 1 ] && [ -n "${XCPU_SOFTIRQ_TO:-}" ]; then
+		# Appended: a trigger file opened with O_TRUNC drops its triggers.
+		echo "$XCPU_KSOFTIRQD_HIST" >>"$XCPU_TRACE/$XCPU_WAKE" 2>/dev/null &&
+			echo "$XCPU_RAISE_HIST" >>"$XCPU_TRACE/$XCPU_RAISE" 2>/dev/null &&
+			xcpu_stacks=1
+	fi
 	if [ $xcpu_traced = 0 ] && [ $xcpu_said = 0 ]; then
 		echo "note: no tracefs histogram triggers on $(uname -r): wakeups and migrations are not counted" >&2
 		xcpu_said=1
@@ -47,10 +61,15 @@ xcpu_begin() {
 }
 
 xcpu_end() {
-	local now wake=-1 remote=-1 migrate=-1 mine=-1 wakes=() migrates=() bytask
+	local now wake=-1 remote=-1 migrate=-1 mine=-1 wakes=() migrates=() raises=() bytask
 	if [ $xcpu_traced = 1 ]; then
 		mapfile -t wakes <"$XCPU_TRACE/events/sched/sched_wakeup/hist"
 		mapfile -t migrates <"$XCPU_TRACE/events/sched/sched_migrate_task/hist"
+		if [ "$xcpu_stacks" = 1 ]; then
+			mapfile -t raises <"$XCPU_TRACE/events/irq/softirq_raise/hist"
+			echo "!$XCPU_KSOFTIRQD_HIST" >>"$XCPU_TRACE/$XCPU_WAKE"
+			echo "!$XCPU_RAISE_HIST" >>"$XCPU_TRACE/$XCPU_RAISE"
+		fi
 		echo "!$XCPU_WAKE_HIST" >"$XCPU_TRACE/$XCPU_WAKE"
 		echo "!$XCPU_MIGRATE_HIST" >"$XCPU_TRACE/$XCPU_MIGRATE"
 	fi
@@ -63,6 +82,9 @@ xcpu_end() {
 			{ n += $4; if ($1 != $2) { r += $4; if ($3 == c) m += $4 } }
 			END { print n + 0, r + 0, m + 0 }')
 		[ -z "${XCPU_WAKEUPS_TO:-}" ] || printf '%s\n' "$bytask" | tr '\t' ' ' >"$XCPU_WAKEUPS_TO"
+		# The wakeup histogram file holds both of its triggers' tables.
+		[ -z "${XCPU_SOFTIRQ_TO:-}" ] ||
+			printf '%s\n' "== ksoftirqd woken" "${wakes[@]}" "== NET_RX raised" "${raises[@]}" >"$XCPU_SOFTIRQ_TO"
 		migrate=$(printf '%s\n' "${migrates[@]}" |
 			sed -n 's/^{ common_cpu: *[0-9]* } hitcount: *\([0-9]*\)$/\1/p' |
 			awk '{ n += $1 } END { print n + 0 }')

@@ -102,6 +102,100 @@ awk -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-wakeups.awk" "$tm
 diff -u "$tmp/wake-want.txt" "$tmp/wake-got.txt" || { echo "FAIL: insn-wakeups.awk"; exit 1; }
 echo "ok: insn-wakeups.awk: wakeups per connection by woken task (instance left off, the client's vCPU in one row), difference from plain or plain haproxy, largest first, n/a without a histogram"
 
+# bench/insn-count's ksoftirqd and NET_RX by origin, by hand: 6.1's
+# stack key (plain), 6.12's (fastsocket), a kernel without stack keys
+# (haproxy: both parts empty), no file (reuseport), and haproxy-fs whose
+# base has no figures.
+printf '%s\n' setup,repeat,conns plain,1,100 fastsocket,1,200 reuseport,1,100 haproxy,1,100 haproxy-fs,1,100 \
+	>"$tmp/softirq.csv"
+mkdir -p "$tmp/softirq"
+cat >"$tmp/softirq/softirq.plain.1" <<'HIST'
+== ksoftirqd woken
+# event histogram
+#
+{ stacktrace:
+         ttwu_do_wakeup+0x96/0x170
+         try_to_wake_up+0x258/0x540
+         handle_softirqs+0x264/0x280
+         __irq_exit_rcu+0xac/0xe0
+} hitcount:         30
+{ stacktrace:
+         try_to_wake_up+0x258/0x540
+         raise_softirq+0x10/0x20
+         rcu_core+0x1/0x2
+} hitcount:          6
+{ common_cpu:          1, target_cpu:          1, comm: nginx } hitcount:         99
+Totals:
+    Hits: 135
+== NET_RX raised
+{ stacktrace:
+         rps_trigger_softirq+0x83/0x90
+         __flush_smp_call_function_queue+0xcd/0x1a0
+} hitcount:        300
+{ stacktrace:
+         enqueue_to_backlog+0x210/0x2d0
+         veth_xmit+0x20f/0x270 [veth]
+         __tcp_transmit_skb+0xac1/0xc30
+         tcp_v4_do_rcv+0x151/0x280
+         tcp_v4_rcv+0xdb6/0xee0
+} hitcount:        150
+{ stacktrace:
+         enqueue_to_backlog+0x210/0x2d0
+         tcp_rcv_state_process+0xf4f/0xfc0
+         tcp_v4_do_rcv+0xd3/0x2b0
+         __release_sock+0xd4/0xe0
+         release_sock+0x2f/0xa0
+} hitcount:         60
+{ stacktrace:
+         enqueue_to_backlog+0x210/0x2d0
+         net_tx_action+0x1/0x2
+} hitcount:          3
+HIST
+cat >"$tmp/softirq/softirq.fastsocket.1" <<'HIST'
+== ksoftirqd woken
+{ common_stacktrace:
+         ttwu_do_wakeup+0x96/0x170
+         try_to_wake_up+0x258/0x540
+         __do_softirq+0x264/0x280
+} hitcount:        200
+{ common_stacktrace:
+         try_to_wake_up+0x258/0x540
+         kthread_unpark+0x1/0x2
+} hitcount:          2
+== NET_RX raised
+{ common_stacktrace:
+         rps_trigger_softirq+0x89/0xc0
+} hitcount:        600
+{ common_stacktrace:
+         enqueue_to_backlog+0x23c/0x3d0
+         tcp_v4_send_synack+0xb6/0x1e0
+         tcp_conn_request+0xb6c/0xed0
+         tcp_v4_rcv+0xe16/0xee0
+} hitcount:        300
+{ common_stacktrace:
+         enqueue_to_backlog+0x23c/0x3d0
+         tcp_connect+0xbb9/0xf20
+         tcp_v4_connect+0x45d/0x520
+         __x64_sys_connect+0x18/0x20
+} hitcount:        100
+HIST
+printf '%s\n' '== ksoftirqd woken' '== NET_RX raised' >"$tmp/softirq/softirq.haproxy.1"
+cp "$tmp/softirq/softirq.fastsocket.1" "$tmp/softirq/softirq.haproxy-fs.1"
+cat >"$tmp/softirq-want.txt" <<'TXT'
+ksoftirqd and NET_RX per connection plain fastsocket reuseport haproxy haproxy-fs
+ksoftirqd: at a softirq run's end 0.300 1.000 (+0.700) n/a n/a n/a
+NET_RX: a packet sent by a task 0.600 0.500 (-0.100) n/a n/a n/a
+ksoftirqd: by a raise in a task 0.060 0.000 (-0.060) n/a n/a n/a
+NET_RX: raised elsewhere 0.030 0.000 (-0.030) n/a n/a n/a
+ksoftirqd: woken elsewhere 0.000 0.010 (+0.010) n/a n/a n/a
+NET_RX: raised by an RPS IPI 3.000 3.000 (+0.000) n/a n/a n/a
+NET_RX: a packet sent in softirq 1.500 1.500 (+0.000) n/a n/a n/a
+ksoftirqd woken, in all 0.360 1.010 n/a n/a 2.020
+TXT
+awk -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-softirq.awk" "$tmp/softirq.csv" "$tmp/softirq"/softirq.* | tr -s ' ' >"$tmp/softirq-got.txt"
+diff -u "$tmp/softirq-want.txt" "$tmp/softirq-got.txt" || { echo "FAIL: insn-softirq.awk"; exit 1; }
+echo "ok: insn-softirq.awk: ksoftirqd's wakeups and NET_RX's raises per connection by origin (either kernel's stack key, other histograms' lines left out), difference from plain, n/a without stack keys or a file"
+
 # bench/insn-count's user mode by object, by hand: run 1 (plain, 100
 # connections) is window 2, run 2 (fastsocket, 200) window 4; odd
 # windows and kernel blocks are left out.
