@@ -20,13 +20,13 @@ NR == 1 { next }
 END {
 	print "cores,setup,rounds,conn_per_s_median,conn_per_s_min,conn_per_s_max,ratio_to_plain,errors,cpu_busy_pct_median"
 	for (c = 1; c <= ncores; c++) {
-		base = (cores[c] SUBSEP "plain" in n) ? median(rate, cores[c] SUBSEP "plain", n[cores[c] SUBSEP "plain"]) : 0
+		base = (cores[c] SUBSEP "plain" in n) ? median(rate, n, cores[c] SUBSEP "plain") : 0
 		for (s = 1; s <= nsetup; s++) {
 			key = cores[c] SUBSEP setup[s]
 			if (!(key in n))
 				continue
-			b = median(busy, key, n[key])
-			m = median(rate, key, n[key])
+			b = median(busy, n, key)
+			m = median(rate, n, key)
 			printf "%s,%s,%d,%.1f,%.1f,%.1f,%.3f,%d,%.1f\n", cores[c], setup[s],
 				n[key], m, lo, hi, base ? m / base : 0, errors[key], b
 		}

@@ -33,28 +33,28 @@ function show(label, fmt, values,    i, s) {
 }
 
 END {
-	base = ("plain" in n) ? median(tot, "plain", n["plain"]) : 0
-	rbase = ("plain" in n) && !("plain" in nocount) ? median(remote, "plain", n["plain"]) : 0
-	mbase = ("plain" in n) && !("plain" in nocount) ? median(mine, "plain", n["plain"]) : 0
+	base = ("plain" in n) ? median(tot, n, "plain") : 0
+	rbase = ("plain" in n) && !("plain" in nocount) ? median(remote, n, "plain") : 0
+	mbase = ("plain" in n) && !("plain" in nocount) ? median(mine, n, "plain") : 0
 	for (s = 1; s <= nsetup; s++) {
 		t = setup[s]
-		mu[s] = median(user, t, n[t])
+		mu[s] = median(user, n, t)
 		su[s] = mu[s] ? 100 * (hi - lo) / mu[s] : 0
-		mk[s] = median(kern, t, n[t])
+		mk[s] = median(kern, n, t)
 		sk[s] = mk[s] ? 100 * (hi - lo) / mk[s] : 0
-		mt[s] = median(tot, t, n[t])
+		mt[s] = median(tot, n, t)
 		spread[s] = mt[s] ? 100 * (hi - lo) / mt[s] : 0
-		ms[s] = median(spin, t, n[t])
+		ms[s] = median(spin, n, t)
 		b = base
 		if (t ~ /^haproxy/)
-			b = ("haproxy" in n) ? median(tot, "haproxy", n["haproxy"]) : 0
+			b = ("haproxy" in n) ? median(tot, n, "haproxy") : 0
 		ratio[s] = b ? mt[s] / b : 0
-		mc[s] = median(cli, t, n[t])
-		mi[s] = median(ipi, t, n[t])
-		v = median(remote, t, n[t])
+		mc[s] = median(cli, n, t)
+		mi[s] = median(ipi, n, t)
+		v = median(remote, n, t)
 		mr[s] = t in nocount ? "n/a" : sprintf("%.3f", v)
 		rr[s] = t in nocount || !rbase ? "n/a" : sprintf("%.3f", v / rbase)
-		v = median(mine, t, n[t])
+		v = median(mine, n, t)
 		mm[s] = t in nocount ? "n/a" : sprintf("%.3f", v)
 		mr2[s] = t in nocount || !mbase ? "n/a" : sprintf("%.3f", v / mbase)
 		reps[s] = n[t]

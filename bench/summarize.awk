@@ -56,21 +56,21 @@ END {
 	if (csv)
 		print "cpus,setup,rounds,conn_per_s_median,conn_per_s_min,conn_per_s_max,ratio_to_plain,failed,accept_locality_pct,request_locality_pct,ipis_per_conn,net_rx_per_conn,switches_per_conn,wakeups_per_conn,remote_wakeups_per_conn,migrations_per_conn,remote_wakeups_ratio,server_remote_wakeups_per_conn,server_remote_wakeups_ratio"
 	for (c = 1; c <= ncpus; c++) {
-		base = ("plain" in seen_setup) ? median(rate, cpus[c] SUBSEP "plain", n[cpus[c] SUBSEP "plain"]) : 0
+		base = ("plain" in seen_setup) ? median(rate, n, cpus[c] SUBSEP "plain") : 0
 		for (s = 1; s <= nsetup; s++) {
 			key = cpus[c] SUBSEP setup[s]
 			b = base	# median() sets lo and hi: first the base
 			bkey = cpus[c] SUBSEP "plain"
 			if (setup[s] ~ /^haproxy/) {	# against haproxy plain
 				bkey = cpus[c] SUBSEP "haproxy"
-				b = ("haproxy" in seen_setup) ? median(rate, bkey, n[bkey]) : 0
+				b = ("haproxy" in seen_setup) ? median(rate, n, bkey) : 0
 			}
 			for (x = 1; x <= NXCPU; x++) xc[x, s] = per_conn(key, x)
 			rb = (bkey in n) ? per_conn(bkey, REMOTE) : -1
 			xratio[s] = (rb > 0 && xc[REMOTE, s] >= 0) ? xc[REMOTE, s] / rb : -1
 			rb = (bkey in n) ? per_conn(bkey, SERVER_REMOTE) : -1
 			sratio[s] = (rb > 0 && xc[SERVER_REMOTE, s] >= 0) ? xc[SERVER_REMOTE, s] / rb : -1
-			med[s] = median(rate, key, n[key])
+			med[s] = median(rate, n, key)
 			range[s] = sprintf("%.0f-%.0f", lo, hi)
 			ratio[s] = b ? med[s] / b : 0
 			fails[s] = err[key]

@@ -3,7 +3,11 @@
 # through when it has no file), and summarize.awk computes medians, ranges,
 # ratios, locality shares and cross-CPU work per connection that are
 # checked by hand below.
+# The tables run under the system's awk, then again under gawk where it
+# is installed (FS_AWK): Debian's default awk is mawk, Fedora's gawk, and
+# gawk 5.2.1 once crashed where mawk did not.
 . "$(dirname "$0")/../lib/common.sh"
+awk=${FS_AWK:-awk}
 probe=$FS_BUILD/bench/libaccprobe.so echo=$FS_BUILD/tests/tcp_echo
 tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
 [ -x "$echo" ] && [ -f "$probe" ] || { echo "FAIL: build the test programs and bench/ first"; exit 1; }
@@ -47,10 +51,10 @@ cpus,setup,rounds,conn_per_s_median,conn_per_s_min,conn_per_s_max,ratio_to_plain
 4,haproxy,2,400.0,300.0,500.0,1.000,0,25.0,-1.0,1.00,1.00,1.00,1.00,0.50,0.00,1.000,0.400,1.000
 4,haproxy-fs,2,250.0,240.0,260.0,0.625,0,100.0,-1.0,0.20,0.20,0.20,0.20,0.10,0.00,0.200,0.050,0.125
 CSV
-awk -F, -v csv=1 -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/summarize.awk" "$tmp/runs.csv" >"$tmp/got.csv"
+"$awk" -F, -v csv=1 -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/summarize.awk" "$tmp/runs.csv" >"$tmp/got.csv"
 diff -u "$tmp/want.csv" "$tmp/got.csv" || { echo "FAIL: summarize.awk"; exit 1; }
 echo "ok: summarize.awk: medians (odd and even rounds), ranges, ratios (haproxy's to plain haproxy), locality shares, cross-CPU work per connection, the server's cross-CPU wakeups apart (n/a where a run lacks it)"
-awk -F, -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/summarize.awk" "$tmp/runs.csv"
+"$awk" -F, -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/summarize.awk" "$tmp/runs.csv"
 
 # bench/insn-count's summary: per-connection medians, spreads, ratio and
 # spinning, by hand (3 repeats of 100 connections, 2 of 200).
@@ -73,10 +77,10 @@ reuseport,1,10000,0.00,90000,0.00,100000,0.00,0.989,0,52000,2.00,n/a,n/a,n/a,n/a
 haproxy,1,12000,0.00,100000,0.00,112000,0.00,1.000,0,52000,2.00,0.200,0.200,0.100,0.200
 haproxy-fs,1,13000,0.00,90000,0.00,103000,0.00,0.920,0,52000,2.00,0.050,0.050,0.000,0.000
 CSV
-awk -F, -v csv=1 -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/insn-summary.awk" "$tmp/insns.csv" >"$tmp/insns-got.csv"
+"$awk" -F, -v csv=1 -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/insn-summary.awk" "$tmp/insns.csv" >"$tmp/insns-got.csv"
 diff -u "$tmp/insns-want.csv" "$tmp/insns-got.csv" || { echo "FAIL: insn-summary.awk"; exit 1; }
 echo "ok: insn-summary.awk: instructions per connection (medians, spreads, ratio to plain or to plain haproxy, spinning apart, the client's own), IPIs, cross-CPU wakeups and those of the server per connection (n/a where not counted)"
-awk -F, -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/insn-summary.awk" "$tmp/insns.csv"
+"$awk" -F, -f "$FS_ROOT/bench/median.awk" -f "$FS_ROOT/bench/insn-summary.awk" "$tmp/insns.csv"
 
 # bench/insn-count's wakeups by woken task, by hand, on the runs above
 # (reuseport has no histogram file: n/a).
@@ -98,7 +102,7 @@ nginx 1.000 1.000 (+0.000) n/a 0.000 0.000 (+0.000)
 (any, on the client's vCPU) 4.000 4.000 (+0.000) n/a 4.000 4.000 (+0.000)
 all wakeups 5.200 6.010 n/a 7.000 5.000
 TXT
-awk -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-wakeups.awk" "$tmp/insns.csv" "$tmp/wake"/wakeups.* | tr -s ' ' >"$tmp/wake-got.txt"
+"$awk" -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-wakeups.awk" "$tmp/insns.csv" "$tmp/wake"/wakeups.* | tr -s ' ' >"$tmp/wake-got.txt"
 diff -u "$tmp/wake-want.txt" "$tmp/wake-got.txt" || { echo "FAIL: insn-wakeups.awk"; exit 1; }
 echo "ok: insn-wakeups.awk: wakeups per connection by woken task (instance left off, the client's vCPU in one row), difference from plain or plain haproxy, largest first, n/a without a histogram"
 
@@ -192,7 +196,7 @@ NET_RX: raised by an RPS IPI 3.000 3.000 (+0.000) n/a n/a n/a
 NET_RX: a packet sent in softirq 1.500 1.500 (+0.000) n/a n/a n/a
 ksoftirqd woken, in all 0.360 1.010 n/a n/a 2.020
 TXT
-awk -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-softirq.awk" "$tmp/softirq.csv" "$tmp/softirq"/softirq.* | tr -s ' ' >"$tmp/softirq-got.txt"
+"$awk" -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-softirq.awk" "$tmp/softirq.csv" "$tmp/softirq"/softirq.* | tr -s ' ' >"$tmp/softirq-got.txt"
 diff -u "$tmp/softirq-want.txt" "$tmp/softirq-got.txt" || { echo "FAIL: insn-softirq.awk"; exit 1; }
 echo "ok: insn-softirq.awk: ksoftirqd's wakeups and NET_RX's raises per connection by origin (either kernel's stack key, other histograms' lines left out), difference from plain, n/a without stack keys or a file"
 
@@ -239,7 +243,7 @@ libc.so.6 3000 3100 (+100)
 nginx 10000 10000 (+0)
 all user blocks 13100 13311
 TXT
-awk -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-user.awk" "$tmp/user.csv" "$tmp/wake"/maps.* "$tmp/user.profile" | tr -s ' ' >"$tmp/user-got.txt"
+"$awk" -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-user.awk" "$tmp/user.csv" "$tmp/wake"/maps.* "$tmp/user.profile" | tr -s ' ' >"$tmp/user-got.txt"
 diff -u "$tmp/user-want.txt" "$tmp/user-got.txt" || { echo "FAIL: insn-user.awk"; exit 1; }
 echo "ok: insn-user.awk: user instructions per connection by object (program, libraries, vDSO, anonymous, unmapped), each run placed by its own mappings, kernel blocks and odd windows left out"
 
@@ -268,7 +272,16 @@ func_a 10 10 (+0)
 func_b 5 5 (+0)
 all kernel blocks 15 17
 TXT
-awk -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-profile.awk" "$tmp/kallsyms.sorted" "$tmp/user.csv" "$tmp/kernel.profile" |
+"$awk" -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-profile.awk" "$tmp/kallsyms.sorted" "$tmp/user.csv" "$tmp/kernel.profile" |
 	tr -s ' ' >"$tmp/kernel-got.txt"
 diff -u "$tmp/kernel-want.txt" "$tmp/kernel-got.txt" || { echo "FAIL: insn-profile.awk"; exit 1; }
 echo "ok: insn-profile.awk: kernel instructions per connection by function (module symbols named with their module), largest difference first, user blocks left out"
+
+if [ -z "${FS_AWK:-}" ]; then
+	if command -v gawk >/dev/null && [ "$(readlink -f "$(command -v awk)")" != "$(readlink -f "$(command -v gawk)")" ]; then
+		echo "== the same tables under gawk"
+		FS_AWK=gawk bash "$0" || exit 1
+	elif ! command -v gawk >/dev/null; then
+		echo "note: gawk is not installed: the tables were checked under $(readlink -f "$(command -v awk)") alone"
+	fi
+fi
