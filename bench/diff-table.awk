@@ -12,7 +12,21 @@
 #   partial, counted[SETUP]  partial set when only the setups in
 #                     counted have figures; the others show n/a
 # diff_table(TITLE, TOTAL_LABEL, FMT, TOP) prints the TOP rows (0: all),
-# each figure in FMT ("%.0f", "%.3f").
+# each figure in FMT ("%.0f", "%.3f"). add_run(), on each line of
+# results.csv, fills setup, nsetup and conns from it; file_setup() names
+# the setup of a file whose name ends in .SETUP.REPEAT.
+
+function add_run(    col) {
+	if (FNR == 1) return
+	split($0, col, ",")
+	if (!(col[1] in conns)) setup[++nsetup] = col[1]
+	conns[col[1]] += col[3]
+}
+
+function file_setup(    part, n) {
+	n = split(FILENAME, part, ".")
+	return part[n - 1]
+}
 
 function has(s) {
 	return !partial || (s in counted)

@@ -18,17 +18,9 @@
 # Setup names hold no dot: a file's name ends in .SETUP.REPEAT.
 
 FNR == 1 { file++ }
-file == 1 {
-	if (FNR > 1) {
-		split($0, col, ",")
-		if (!(col[1] in conns)) setup[++nsetup] = col[1]
-		conns[col[1]] += col[3]
-	}
-	next
-}
+file == 1 { add_run(); next }
 FNR == 1 {
-	n = split(FILENAME, part, ".")
-	s = part[n - 1]
+	s = file_setup()
 	part_of = ""
 	stack = ""
 }

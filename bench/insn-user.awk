@@ -18,6 +18,12 @@ function pad(h) {
 	return h
 }
 
+# col_run(LINE): "SETUP.REPEAT" of a line of results.csv.
+function col_run(line,    col) {
+	split(line, col, ",")
+	return col[1] "." col[2]
+}
+
 # place(RUN, A): the object mapped at A in RUN's server process.
 function place(r, a,    i) {
 	if (!((r, "n") in maps)) return "(no maps of the run)"
@@ -28,12 +34,8 @@ function place(r, a,    i) {
 
 FNR == 1 { file++ }
 file == 1 {
-	if (FNR > 1) {
-		split($0, col, ",")
-		run[FNR - 1] = col[1] "." col[2]
-		if (!(col[1] in conns)) setup[++nsetup] = col[1]
-		conns[col[1]] += col[3]
-	}
+	add_run()
+	if (FNR > 1) run[FNR - 1] = col_run($0)
 	next
 }
 FILENAME ~ /(^|\/)maps\.[^\/]+$/ {
