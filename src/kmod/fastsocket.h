@@ -88,11 +88,15 @@ struct fsocket_head_watch {
 	const struct request_sock *head;
 	u32 isn;
 	unsigned long since;	/* jiffies: first seen at the head */
+	u64 seen_us;		/* the last look, and its CPU's idle time */
+	u64 idle_us;
 	bool moved;		/* the head left through a steal */
 };
 
 /* A worker that is behind, not stopped, loses what waited this many bounds. */
 #define FSOCKET_STEAL_BEHIND 8
+/* The shortest wait in which an idle CPU tells a stalled worker. */
+#define FSOCKET_STEAL_IDLE_MS 2
 
 unsigned long fsocket_steal_after(void);
 unsigned long fsocket_steal_bound(struct fsocket_head_watch *w,

@@ -70,16 +70,20 @@ static DECLARE_DELAYED_WORK(fsocket_sweep_work, fsocket_sweep);
  * While stealing is on: four times per steal bound, so that a stall is
  * seen soon after the bound, and at least every FSOCKET_STEAL_SWEEP_MS,
  * so that a stalled worker's new connections wait no longer than that.
+ * Every FSOCKET_STEAL_IDLE_MS while a local queue held something at the
+ * last sweep (@queued): a stall on an idle CPU is told by two sweeps that
+ * see the same head (steal.c), and an idle server keeps the slower pace.
  */
 #define FSOCKET_STEAL_SWEEP_MS 10
 
-static void fsocket_sweep_schedule(void)
+static void fsocket_sweep_schedule(bool queued)
 {
 	unsigned long delay = msecs_to_jiffies(FSOCKET_SWEEP_MS);
 	unsigned long steal = fsocket_steal_after();
 
 	if (steal)
-		delay = clamp(min(steal / 4,
+		delay = queued ? msecs_to_jiffies(FSOCKET_STEAL_IDLE_MS) :
+			clamp(min(steal / 4,
 				  msecs_to_jiffies(FSOCKET_STEAL_SWEEP_MS)),
 			      1UL, delay);
 	schedule_delayed_work(&fsocket_sweep_work, delay);
@@ -155,7 +159,7 @@ int fsocket_group_add(struct sock *sk)
 	g->uid = sk->sk_uid;
 	list_add(&g->node, &fsocket_groups);
 	if (fsocket_nr_groups++ == 0)
-		fsocket_sweep_schedule();
+		fsocket_sweep_schedule(false);
 	fsocket_net_adopt(sock_net(sk));
 unlock:
 	mutex_unlock(&fsocket_groups_lock);
@@ -375,8 +379,11 @@ static unsigned int fsocket_group_hold_locals(struct fsocket_group *g,
 	return held;
 }
 
-/* Hands @g's local connections that waited long enough to the global. */
-static void fsocket_group_steal(struct fsocket_group *g, unsigned long bound)
+/*
+ * Hands @g's local connections that waited long enough to the global;
+ * returns whether a local queue held any.
+ */
+static bool fsocket_group_steal(struct fsocket_group *g, unsigned long bound)
 {
 	unsigned int i, held = fsocket_group_hold_locals(g, bound);
 
@@ -387,6 +394,7 @@ static void fsocket_group_steal(struct fsocket_group *g, unsigned long bound)
 		sock_put(g->seen[i].held);
 		g->seen[i].held = NULL;
 	}
+	return held;
 }
 
 static void fsocket_sweep(struct work_struct *work)
@@ -396,6 +404,7 @@ static void fsocket_sweep(struct work_struct *work)
 	struct fsocket_group *g, *next;
 	bool wake = all || time_after_eq(jiffies, fsocket_next_wake);
 	unsigned int foreign = 0;
+	bool queued = false;
 
 	if (wake)
 		fsocket_next_wake = jiffies + msecs_to_jiffies(FSOCKET_SWEEP_MS);
@@ -409,15 +418,15 @@ static void fsocket_sweep(struct work_struct *work)
 			foreign += fsocket_group_foreign(g);
 		else
 			foreign += g->foreign;
-		if (steal)
-			fsocket_group_steal(g, steal);
+		if (steal && fsocket_group_steal(g, steal))
+			queued = true;
 		if (wake)
 			fsocket_group_sweep(g, all);
 		cond_resched();
 	}
 	WRITE_ONCE(fsocket_nr_foreign, foreign);
 	if (fsocket_nr_groups)
-		fsocket_sweep_schedule();
+		fsocket_sweep_schedule(queued);
 	mutex_unlock(&fsocket_groups_lock);
 }
 

@@ -104,7 +104,7 @@ MODULE_PARM_DESC(enable_receive_cpu_selection,
 struct fsocket_param steal_after_ms = FSOCKET_RANGE(FSOCKET_STEAL_AFTER_MS, 0, 60000);
 module_param_cb(steal_after_ms, &fsocket_param_ops, &steal_after_ms, 0644);
 MODULE_PARM_DESC(steal_after_ms,
-		 "Connection stealing: a connection that waited this many ms on a stalled worker's local listener goes to an idle worker (0 = never)");
+		 "Connection stealing: a connection that waited this many ms on a stalled worker's local listener goes to an idle worker, sooner if that worker's CPU sat idle (0 = never)");
 
 /*
  * Writable: each LISTEN reads them. Listeners already watched stay so

@@ -18,6 +18,12 @@
  * burst, a loaded machine) is not stalled: it loses only those that
  * waited FSOCKET_STEAL_BEHIND times the bound, and keeps its locality for
  * the rest.
+ * Sooner where the worker's CPU sat idle (or in iowait) for most of the
+ * time between two sweeps that saw the same head: a worker that was woken
+ * for it would have been running there (it is pinned to that CPU), so it
+ * sleeps on something else or is stopped, and a plain shared listener
+ * would have had an idle worker serve the connection by then. A busy CPU
+ * (the worker at work, or behind) keeps the bound above.
  * Only while somebody watches the global listener, though: a server that
  * made its local listeners itself and accepts from them alone would never
  * see a connection moved there, so its queues are left as they are.
@@ -26,9 +32,13 @@
  * has sent no data since, so its lsndtime (jiffies) is the time it was
  * queued. A connection that tcp_migrate_req moved keeps its age.
  */
+#include <linux/cpumask.h>
 #include <linux/jiffies.h>
+#include <linux/kernel_stat.h>
+#include <linux/ktime.h>
 #include <linux/net.h>
 #include <linux/spinlock.h>
+#include <linux/tick.h>
 #include <net/inet_connection_sock.h>
 #include <net/request_sock.h>
 #include <net/sock.h>
@@ -48,6 +58,38 @@ unsigned long fsocket_steal_after(void)
 }
 
 /*
+ * Microseconds @cpu has spent idle or in iowait since boot, or U64_MAX
+ * where the kernel does not count them (no NOHZ, a CPU out of range).
+ */
+static u64 fsocket_cpu_idle_us(int cpu)
+{
+	u64 idle, iowait;
+
+	if (cpu < 0 || cpu >= nr_cpu_ids || !cpu_online(cpu))
+		return U64_MAX;
+	idle = get_cpu_idle_time_us(cpu, NULL);
+	iowait = get_cpu_iowait_time_us(cpu, NULL);
+	if (idle == U64_MAX || iowait == U64_MAX)
+		return U64_MAX;
+	return idle + iowait;
+}
+
+/*
+ * Did the head's CPU sit idle for 3/4 or more of the time since @w's last
+ * look (FSOCKET_STEAL_IDLE_MS or more), while the same head waited?
+ */
+static bool fsocket_cpu_sat_idle(const struct fsocket_head_watch *w,
+				 u64 now_us, u64 idle_us)
+{
+	u64 span = now_us - w->seen_us;
+
+	if (idle_us == U64_MAX || w->idle_us == U64_MAX ||
+	    idle_us < w->idle_us || span < FSOCKET_STEAL_IDLE_MS * USEC_PER_MSEC)
+		return false;
+	return (idle_us - w->idle_us) * 4 >= span * 3;
+}
+
+/*
  * The bound for @sk's queue, in jiffies (see above; 0: all of it), from
  * what @w saw of its head at earlier sweeps. Under the RCU read lock: the head is only
  * read, and request socks are SLAB_TYPESAFE_BY_RCU, so one freed meanwhile
@@ -59,6 +101,8 @@ unsigned long fsocket_steal_bound(struct fsocket_head_watch *w,
 	const struct request_sock *head =
 		READ_ONCE(inet_csk(sk)->icsk_accept_queue.rskq_accept_head);
 	u32 isn = head ? READ_ONCE(tcp_rsk(head)->rcv_isn) : 0;
+	u64 idle_us = fsocket_cpu_idle_us(READ_ONCE(sk->sk_incoming_cpu));
+	u64 now_us = ktime_to_us(ktime_get());
 
 	if (w->sk != sk || w->head != head || w->isn != isn) {
 		/* A head we moved away was no sign of life from the worker. */
@@ -68,7 +112,12 @@ unsigned long fsocket_steal_bound(struct fsocket_head_watch *w,
 		w->head = head;
 		w->isn = isn;
 		w->moved = false;
+	} else if (head && fsocket_cpu_sat_idle(w, now_us, idle_us)) {
+		/* Stalled now, as if it had taken nothing for the bound. */
+		w->since = jiffies - bound;
 	}
+	w->seen_us = now_us;
+	w->idle_us = idle_us;
 	if (time_after_eq(jiffies, w->since + bound))
 		return 0;
 	return bound * FSOCKET_STEAL_BEHIND;
