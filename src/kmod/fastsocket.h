@@ -103,6 +103,7 @@ unsigned long fsocket_steal_bound(struct fsocket_head_watch *w,
 				  const struct sock *sk, unsigned long bound);
 unsigned int fsocket_steal(struct sock *src, struct sock *global,
 			   unsigned long bound);
+void fsocket_hand_on_closing(struct sock *sk);
 
 /* options.c: what a local listener takes from its global listener */
 int fsocket_set_int(struct socket *sock, int level, int name, int val);

@@ -24,6 +24,7 @@
 #include <linux/module.h>
 #include <linux/net.h>
 #include <linux/netdevice.h>
+#include <linux/rcupdate.h>
 #include <net/inet_connection_sock.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
@@ -54,7 +55,13 @@ static int fsocket_ops_index(const struct socket *sock)
  *  - it leaves the group's listening members (unhash: with tcp_migrate_req
  *    it stays in the group's closed part, so its queue can still move), so
  *    new SYNs and other listeners' queues go elsewhere;
- *  - softirqs that chose it before run under RCU: a grace period ends them;
+ *  - what it has queued goes to its global listener at once (steal.c), so
+ *    that none of it waits for the rest;
+ *  - softirqs that chose it before run under RCU: a grace period ends them,
+ *    an expedited one, since the closing thread waits for it, and so may
+ *    its process's other threads (libfsocket closes a thread's local
+ *    listeners under its table lock): a normal one waits for every CPU to
+ *    pass a quiescent state, ticks of them;
  *  - its own half-open connections complete into its queue, for at most
  *    FSOCKET_DRAIN_MS, since a slow or vanished client may never answer.
  * Its queue then moves to a member that is not stopping.
@@ -73,7 +80,8 @@ static void fsocket_listener_quiesce(struct sock *sk)
 	release_sock(sk);
 	if (!listening)
 		return;
-	synchronize_net();
+	fsocket_hand_on_closing(sk);
+	synchronize_rcu_expedited();
 	while (inet_csk_reqsk_queue_len(sk) && time_before(jiffies, end))
 		usleep_range(500, 1000);
 }

@@ -191,14 +191,13 @@ static bool fsocket_watched(struct sock *sk)
 }
 
 /*
- * Steals from the local listener @src for @global, its group's global
- * listener; returns how many it moved. Sleeps (the socket lock).
+ * Moves what waited @bound on the local listener @src to @global and
+ * wakes it; returns how many. Sleeps (the socket lock).
  */
-unsigned int fsocket_steal(struct sock *src, struct sock *global,
-			   unsigned long bound)
+static unsigned int fsocket_hand_on(struct sock *src, struct sock *global,
+				    unsigned long bound)
 {
 	unsigned int n = 0;
-	int cpu;
 
 	if (reqsk_queue_empty(&inet_csk(src)->icsk_accept_queue) ||
 	    !fsocket_watched(global))
@@ -207,13 +206,43 @@ unsigned int fsocket_steal(struct sock *src, struct sock *global,
 	if (src->sk_state == TCP_LISTEN)
 		n = fsocket_move_aged(src, global, bound);
 	release_sock(src);
-	if (!n)
-		return 0;
-	cpu = READ_ONCE(src->sk_incoming_cpu);
-	fsocket_stat_add_cpu(sock_net(src), FSOCKET_STAT_STEAL, cpu, n);
-	fsocket_client_stolen(src, n);
-	local_bh_disable();
-	global->sk_data_ready(global);
-	local_bh_enable();
+	if (n) {
+		local_bh_disable();
+		global->sk_data_ready(global);
+		local_bh_enable();
+	}
 	return n;
+}
+
+/*
+ * Steals from the local listener @src for @global, its group's global
+ * listener; returns how many it moved. Sleeps (the socket lock).
+ */
+unsigned int fsocket_steal(struct sock *src, struct sock *global,
+			   unsigned long bound)
+{
+	unsigned int n = fsocket_hand_on(src, global, bound);
+
+	if (n) {
+		fsocket_stat_add_cpu(sock_net(src), FSOCKET_STAT_STEAL,
+				     READ_ONCE(src->sk_incoming_cpu), n);
+		fsocket_client_stolen(src, n);
+	}
+	return n;
+}
+
+/*
+ * The local listener @sk stops, out of its group's listening members:
+ * what it has queued goes to its global listener now. tcp_migrate_req
+ * would move it only once @sk has quiesced (local_ops.c), after an RCU
+ * grace period, while a plain listener's other workers would have taken
+ * it meanwhile. Not counted as stolen: its worker let it go.
+ */
+void fsocket_hand_on_closing(struct sock *sk)
+{
+	struct fsocket_client *client;
+	struct socket *global = fsocket_client_global_of(sk, &client);
+
+	if (global)
+		fsocket_hand_on(sk, global->sk, 0);
 }
