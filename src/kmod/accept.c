@@ -169,7 +169,7 @@ int fsocket_local_accept_call(struct socket *sock, struct socket *newsock,
 	long timeo;
 	int err;
 
-	global = fsocket_client_global_of(sock->sk, &client);
+	global = fsocket_client_accepting(sock->sk, &client);
 	if (!global)
 		return fsocket_accept_call_ops(ops, sock, newsock, c, false);
 	timeo = sock_rcvtimeo(sock->sk, fsocket_accept_call_nonblock(c));

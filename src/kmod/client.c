@@ -51,6 +51,7 @@ struct fsocket_owner {
 	struct fsocket_client *client;	/* held */
 	struct file *global;		/* held: where @sk was spawned from */
 	u64 seq;			/* the client's */
+	unsigned long accepts;		/* accepts on @sk: signs of life */
 };
 
 static DEFINE_HASHTABLE(fsocket_owners, 8);
@@ -160,10 +161,12 @@ void fsocket_client_disown(const struct sock *sk)
 /*
  * The global listener the local listener @sk was spawned from, and its
  * maker in *@client; NULL when not noted. For accept(2) on @sk, which
- * holds @sk open: the note goes only with @sk's release.
+ * holds @sk open: the note goes only with @sk's release. @accepting:
+ * counted as a sign of life of @sk's worker, for the sweep (steal.c).
  */
-struct socket *fsocket_client_global_of(const struct sock *sk,
-					struct fsocket_client **client)
+static struct socket *fsocket_client_note_of(const struct sock *sk,
+					     struct fsocket_client **client,
+					     bool accepting)
 {
 	struct fsocket_owner *owner;
 	struct socket *global = NULL;
@@ -173,9 +176,32 @@ struct socket *fsocket_client_global_of(const struct sock *sk,
 	if (owner) {
 		*client = owner->client;
 		global = sock_from_file(owner->global);
+		if (accepting)
+			WRITE_ONCE(owner->accepts, owner->accepts + 1);
 	}
 	rcu_read_unlock();
 	return global;
+}
+
+struct socket *fsocket_client_global_of(const struct sock *sk,
+					struct fsocket_client **client)
+{
+	return fsocket_client_note_of(sk, client, false);
+}
+
+/* The same for an accept on @sk, which its worker is alive to make. */
+struct socket *fsocket_client_accepting(const struct sock *sk,
+					struct fsocket_client **client)
+{
+	return fsocket_client_note_of(sk, client, true);
+}
+
+/* How many accepts @sk has had (0 when not noted). Under rcu_read_lock(). */
+unsigned long fsocket_client_accepts(const struct sock *sk)
+{
+	const struct fsocket_owner *owner = fsocket_owner_find_rcu(sk);
+
+	return owner ? READ_ONCE(owner->accepts) : 0;
 }
 
 /*

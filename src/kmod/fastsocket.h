@@ -90,6 +90,7 @@ struct fsocket_head_watch {
 	unsigned long since;	/* jiffies: first seen at the head */
 	u64 seen_us;		/* the last look, and its CPU's idle time */
 	u64 idle_us;
+	unsigned long accepts;	/* the listener's, at the last look */
 	bool moved;		/* the head left through a steal */
 };
 
@@ -153,6 +154,9 @@ int fsocket_client_owns(struct fsocket_client *client, const struct sock *sk,
 			struct file *global);
 struct socket *fsocket_client_global_of(const struct sock *sk,
 					struct fsocket_client **client);
+struct socket *fsocket_client_accepting(const struct sock *sk,
+					struct fsocket_client **client);
+unsigned long fsocket_client_accepts(const struct sock *sk);
 void fsocket_client_disown(const struct sock *sk);
 void fsocket_client_stolen(const struct sock *sk, unsigned int n);
 u64 fsocket_client_seq_of(const struct sock *sk);

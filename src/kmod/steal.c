@@ -103,19 +103,23 @@ unsigned long fsocket_steal_bound(struct fsocket_head_watch *w,
 	u32 isn = head ? READ_ONCE(tcp_rsk(head)->rcv_isn) : 0;
 	u64 idle_us = fsocket_cpu_idle_us(READ_ONCE(sk->sk_incoming_cpu));
 	u64 now_us = ktime_to_us(ktime_get());
+	unsigned long accepts = fsocket_client_accepts(sk);
+	bool alive = w->sk == sk && w->accepts != accepts;
 
 	if (w->sk != sk || w->head != head || w->isn != isn) {
-		/* A head we moved away was no sign of life from the worker. */
-		if (!w->moved || w->sk != sk)
+		/* A head we moved away was no sign of life: an accept is. */
+		if (!w->moved || w->sk != sk || alive)
 			w->since = jiffies;
 		w->sk = sk;
 		w->head = head;
 		w->isn = isn;
 		w->moved = false;
-	} else if (head && fsocket_cpu_sat_idle(w, now_us, idle_us)) {
+	} else if (head && !alive &&
+		   fsocket_cpu_sat_idle(w, now_us, idle_us)) {
 		/* Stalled now, as if it had taken nothing for the bound. */
 		w->since = jiffies - bound;
 	}
+	w->accepts = accepts;
 	w->seen_us = now_us;
 	w->idle_us = idle_us;
 	if (time_after_eq(jiffies, w->since + bound))
