@@ -128,6 +128,36 @@ awk -v m="$max" -v b=$slowest 'BEGIN { exit !(m < b) }' ||
 	fail "idle CPU: the slowest connection took $max ms (bound ${slowest} ms)"
 echo "ok: a stopped worker told by its idle CPU: $n of $n answered, $stolen stolen, slowest $max ms"
 
+# A worker stopped, then continued: once it accepts again it keeps its
+# connections (a stall ends at the worker's next accept(), which the
+# module notes), where a sweep that saw it stalled would otherwise go on
+# taking whatever it finds queued there.
+clients() { ip netns exec cli "$FS_BIN/prefork" client -a 10.77.0.1 -p 8113 -n "$1" -c 8 -b 2000; }
+out=$(mktemp)
+ip netns exec srv env "${FS_PRELOAD[@]}" "$FS_BIN/stall" -a 10.77.0.1 -p 8113 \
+	-w "$(nproc)" -m epoll >"$out" &
+server=$!
+wait_for_line "$out" ready || { cat "$out"; fail "stop and continue: the server did not start"; }
+clients 100 >/dev/null
+worker=$(pgrep -P $server | head -n 1)
+kill -STOP "$worker"
+s0=$(fs_stat stolen)
+r=$(clients $((n / 2)))
+s1=$(fs_stat stolen)
+kill -CONT "$worker"
+clients 100 >/dev/null
+s2=$(fs_stat stolen)
+r2=$(clients "$n")
+s3=$(fs_stat stolen)
+kill -TERM $server; wait $server
+note "stopped: $(echo "$r" | tr '\n' ' ') stolen $((s1 - s0)); continued: $(echo "$r2" | tr '\n' ' ') stolen $((s3 - s2)); $(tail -n 1 "$out")"
+fs_losses_ok "$(fs_field "$r" failed)" $((n / 2)) || fail "stop and continue: connections failed while stopped: $r"
+fs_losses_ok "$(fs_field "$r2" failed)" "$n" || fail "stop and continue: connections failed once continued: $r2"
+[ $((s1 - s0)) -gt 0 ] || fail "stop and continue: nothing stolen from the stopped worker"
+[ $(((s3 - s2) * 100)) -le "$n" ] ||
+	fail "stop and continue: $((s3 - s2)) of $n connections stolen after the worker was continued (at most 1 %)"
+echo "ok: a stopped worker continued keeps its connections: $((s1 - s0)) stolen while stopped, $((s3 - s2)) of $n after"
+
 # No worker stopped: stealing leaves the healthy workers their locality.
 r=$(fs_stall_run 8110 $n "fastsocket, epoll, healthy" "${FS_PRELOAD[@]}" -- -w "$(nproc)" -m epoll)
 note "$r"
