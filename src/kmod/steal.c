@@ -201,7 +201,7 @@ static bool fsocket_watched(struct sock *sk)
 static unsigned int fsocket_hand_on(struct sock *src, struct sock *global,
 				    unsigned long bound)
 {
-	unsigned int n = 0;
+	unsigned int n = 0, i;
 
 	if (reqsk_queue_empty(&inet_csk(src)->icsk_accept_queue) ||
 	    !fsocket_watched(global))
@@ -210,11 +210,16 @@ static unsigned int fsocket_hand_on(struct sock *src, struct sock *global,
 	if (src->sk_state == TCP_LISTEN)
 		n = fsocket_move_aged(src, global, bound);
 	release_sock(src);
-	if (n) {
-		local_bh_disable();
+	/*
+	 * A wake-up per connection, as the kernel gives one per connection
+	 * it queues: each wakes one waiter of EPOLLEXCLUSIVE or of a blocking
+	 * accept, so the idle workers take them side by side, not one worker
+	 * each in turn.
+	 */
+	local_bh_disable();
+	for (i = 0; i < n; i++)
 		global->sk_data_ready(global);
-		local_bh_enable();
-	}
+	local_bh_enable();
 	return n;
 }
 
