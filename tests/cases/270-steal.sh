@@ -131,7 +131,30 @@ echo "ok: a stopped worker told by its idle CPU: $n of $n answered, $stolen stol
 # A worker stopped, then continued: once it accepts again it keeps its
 # connections (a stall ends at the worker's next accept(), which the
 # module notes), where a sweep that saw it stalled would otherwise go on
-# taking whatever it finds queued there.
+# taking whatever it finds queued there. The bound is out of reach here,
+# as above, so every steal is the idle rule's. Its peers lose one now
+# and then too, rightly: each reads its request with a blocking read()
+# and sits on an idle CPU meanwhile, as would a plain worker, whose
+# connection an idle peer would take. So the continued worker may lose
+# no more than the most any peer lost, and 3 (with the stall told only
+# by a head that left on its own, it lost 7-18 of 600).
+#
+# stolen_of PID: how many connections were moved from PID's queues.
+stolen_of() {
+	local fd
+	for fd in /proc/"$1"/fd/*; do
+		[ "$(readlink "$fd")" = /dev/fastsocket ] || continue
+		awk '$1 == "stolen:" { print $2 }' "/proc/$1/fdinfo/${fd##*/}"
+		return
+	done
+	echo 0
+}
+# stolen_each PID...: "PID:STOLEN" for each.
+stolen_each() {
+	local p
+	for p in "$@"; do echo "$p:$(stolen_of "$p")"; done
+}
+echo 60000 >/sys/module/fastsocket/parameters/steal_after_ms
 clients() { ip netns exec cli "$FS_BIN/prefork" client -a 10.77.0.1 -p 8113 -n "$1" -c 8 -b 2000; }
 out=$(mktemp)
 ip netns exec srv env "${FS_PRELOAD[@]}" "$FS_BIN/stall" -a 10.77.0.1 -p 8113 \
@@ -139,7 +162,8 @@ ip netns exec srv env "${FS_PRELOAD[@]}" "$FS_BIN/stall" -a 10.77.0.1 -p 8113 \
 server=$!
 wait_for_line "$out" ready || { cat "$out"; fail "stop and continue: the server did not start"; }
 clients 100 >/dev/null
-worker=$(pgrep -P $server | head -n 1)
+workers=$(pgrep -P $server | tr '\n' ' ')
+worker=${workers%% *}
 kill -STOP "$worker"
 s0=$(fs_stat stolen)
 r=$(clients $((n / 2)))
@@ -147,16 +171,27 @@ s1=$(fs_stat stolen)
 kill -CONT "$worker"
 clients 100 >/dev/null
 s2=$(fs_stat stolen)
+# shellcheck disable=SC2086 # the pids, one word each
+before=$(stolen_each $workers)
 r2=$(clients "$n")
 s3=$(fs_stat stolen)
+# shellcheck disable=SC2086
+after=$(stolen_each $workers)
 kill -TERM $server; wait $server
-note "stopped: $(echo "$r" | tr '\n' ' ') stolen $((s1 - s0)); continued: $(echo "$r2" | tr '\n' ' ') stolen $((s3 - s2)); $(tail -n 1 "$out")"
+echo "$bound" >/sys/module/fastsocket/parameters/steal_after_ms
+# "CONTINUED PEERS-MOST": connections moved from each once continued.
+read -r mine peers <<<"$(printf '%s\n' "$before" "--" "$after" | awk -F: -v w="$worker" '
+	$0 == "--" { late = 1; next }
+	!late { b[$1] = $2; next }
+	{ d = $2 - b[$1]; if ($1 == w) m = d; else if (d > p) p = d }
+	END { print m + 0, p + 0 }')"
+note "stopped: $(echo "$r" | tr '\n' ' ') stolen $((s1 - s0)); continued: $(echo "$r2" | tr '\n' ' ') stolen $((s3 - s2)) ($mine from the continued worker, at most $peers from a peer); $(tail -n 1 "$out")"
 fs_losses_ok "$(fs_field "$r" failed)" $((n / 2)) || fail "stop and continue: connections failed while stopped: $r"
 fs_losses_ok "$(fs_field "$r2" failed)" "$n" || fail "stop and continue: connections failed once continued: $r2"
 [ $((s1 - s0)) -gt 0 ] || fail "stop and continue: nothing stolen from the stopped worker"
-[ $(((s3 - s2) * 100)) -le "$n" ] ||
-	fail "stop and continue: $((s3 - s2)) of $n connections stolen after the worker was continued (at most 1 %)"
-echo "ok: a stopped worker continued keeps its connections: $((s1 - s0)) stolen while stopped, $((s3 - s2)) of $n after"
+[ $((mine - peers)) -le 3 ] ||
+	fail "stop and continue: the continued worker lost $mine of $n connections, a peer at most $peers (at most 3 more)"
+echo "ok: a stopped worker continued keeps its connections: $((s1 - s0)) stolen while stopped; of $n after, $mine from it, at most $peers from a peer"
 
 # No worker stopped: stealing leaves the healthy workers their locality.
 r=$(fs_stall_run 8110 $n "fastsocket, epoll, healthy" "${FS_PRELOAD[@]}" -- -w "$(nproc)" -m epoll)
