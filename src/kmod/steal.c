@@ -210,6 +210,8 @@ static unsigned int fsocket_hand_on(struct sock *src, struct sock *global,
 	if (src->sk_state == TCP_LISTEN)
 		n = fsocket_move_aged(src, global, bound);
 	release_sock(src);
+	if (!n)
+		return 0;
 	/*
 	 * A wake-up per connection, as the kernel gives one per connection
 	 * it queues: each wakes one waiter of EPOLLEXCLUSIVE or of a blocking
