@@ -358,6 +358,12 @@ static void run_close(int n)
 	start(&p, epoll_thread);
 	connect_many(port, 20);
 	all_accepted(&p, 20);
+	/*
+	 * Until each thread is back in epoll_wait(): one still in accept4()
+	 * holds the listener's file, which then closes only as that call
+	 * returns, and a connection made meanwhile is queued, plain or not.
+	 */
+	usleep(100000);
 	close(p.lfd);
 	fd = connect_port(port);
 	expect_errno("close() by the main thread while threads wait: a connection is refused",
