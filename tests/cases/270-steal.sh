@@ -8,10 +8,10 @@
 # steal_after_ms, or sooner when the stopped worker's CPU sat idle
 # meanwhile (then also with the bound out of reach). Epoll workers,
 # blocking-accept workers and workers that poll() before accept(); none
-# may fail,
-# and the slowest must stay under a bound. With no worker stopped, the
-# same server keeps >= 99 % accept locality. Plain figures are measured in
-# the same run and printed beside. The module's counts add up three ways:
+# may fail, and the slowest must stay under a bound. With no worker
+# stopped, the same server keeps >= 99 % accept locality (95 % on the
+# sanitizer kernels, below). Plain figures are measured in the same run
+# and printed beside. The module's counts add up three ways:
 # each worker's open /dev/fastsocket (its /proc/PID/fdinfo), the server's
 # namespace (srv's /proc/net/fastsocket) and the host's (the initial
 # namespace's, which counts every namespace); a new namespace starts at 0.
@@ -194,11 +194,17 @@ fs_losses_ok "$(fs_field "$r2" failed)" "$n" || fail "stop and continue: connect
 echo "ok: a stopped worker continued keeps its connections: $((s1 - s0)) stolen while stopped; of $n after, $mine from it, at most $peers from a peer"
 
 # No worker stopped: stealing leaves the healthy workers their locality.
+# On the sanitizer kernels 95 %: each worker reads its request with a
+# blocking read(), ten times longer there, and a connection queued behind
+# it on an idle CPU is rightly handed to an idle worker (4 of 150 in one
+# run on 6.1's).
+min=99
+[ "$FS_DEBUG_KERNEL" = 1 ] && min=95
 r=$(fs_stall_run 8110 $n "fastsocket, epoll, healthy" "${FS_PRELOAD[@]}" -- -w "$(nproc)" -m epoll)
 note "$r"
 pct=$(fs_field "$r" pct)
 [ "$(fs_field "$r" failed)" = 0 ] || fail "healthy: connections failed: $r"
-awk -v p="$pct" 'BEGIN { exit !(p >= 99.0) }' || fail "healthy: locality $pct% < 99%"
+awk -v p="$pct" -v m=$min 'BEGIN { exit !(p >= m) }' || fail "healthy: locality $pct% < $min%"
 echo "ok: healthy workers: locality $pct%, $(fs_field "$r" stolen) stolen"
 
 # Stealing off: the module leaves the queues alone (a short run; a
