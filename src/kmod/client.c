@@ -15,6 +15,12 @@
  * (a BPF sockmap, a reuseport array). The same note holds the global
  * listener it was spawned from open, for accept(2) on it (accept.c), as
  * the library's own copy of that descriptor did.
+ *
+ * While its worker is stalled, a local listener may lend its CPU's
+ * connections to its global listener (fsocket_client_lend()). The note
+ * holds what that needs: the local listener's socket, which it outlives
+ * only under the mutex (release disowns it first), and its CPU, which
+ * its SO_INCOMING_CPU then no longer says.
  */
 #include <linux/atomic.h>
 #include <linux/file.h>
@@ -25,6 +31,7 @@
 #include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <net/sock.h>
 
 #include "fastsocket.h"
 
@@ -48,10 +55,13 @@ struct fsocket_owner {
 	struct hlist_node node;
 	struct rcu_head rcu;
 	const struct sock *sk;		/* a local listener */
+	struct socket *sock;		/* @sk's, while the note is listed */
 	struct fsocket_client *client;	/* held */
 	struct file *global;		/* held: where @sk was spawned from */
 	u64 seq;			/* the client's */
 	unsigned long accepts;		/* accepts on @sk: signs of life */
+	int cpu;			/* @sk's CPU */
+	bool lent;			/* @global has @cpu's connections */
 };
 
 static DEFINE_HASHTABLE(fsocket_owners, 8);
@@ -98,22 +108,24 @@ void fsocket_client_count(struct fsocket_client *client,
 	fsocket_stats_inc(client->count, stat, 1);
 }
 
-/* @client made the local listener @sk from the listener @global. */
-int fsocket_client_owns(struct fsocket_client *client, const struct sock *sk,
-			struct file *global)
+/* @client made the local listener @local for @cpu from the listener @global. */
+int fsocket_client_owns(struct fsocket_client *client, struct socket *local,
+			int cpu, struct file *global)
 {
 	struct fsocket_owner *owner;
 
-	owner = kmalloc(sizeof(*owner), GFP_KERNEL_ACCOUNT);
+	owner = kzalloc(sizeof(*owner), GFP_KERNEL_ACCOUNT);
 	if (!owner)
 		return -ENOMEM;
-	owner->sk = sk;
+	owner->sk = local->sk;
+	owner->sock = local;
+	owner->cpu = cpu;
 	owner->client = client;
 	owner->global = get_file(global);
 	owner->seq = client->seq;
 	kref_get(&client->ref);
 	mutex_lock(&fsocket_owners_lock);
-	hash_add_rcu(fsocket_owners, &owner->node, (unsigned long)sk);
+	hash_add_rcu(fsocket_owners, &owner->node, (unsigned long)owner->sk);
 	mutex_unlock(&fsocket_owners_lock);
 	return 0;
 }
@@ -141,6 +153,8 @@ static struct fsocket_owner *fsocket_owner_find(const struct sock *sk)
 	return owner;
 }
 
+static void fsocket_owner_give_back(struct fsocket_owner *owner, bool closing);
+
 /* The local listener @sk is closing: its maker is no longer its owner. */
 void fsocket_client_disown(const struct sock *sk)
 {
@@ -148,8 +162,10 @@ void fsocket_client_disown(const struct sock *sk)
 
 	mutex_lock(&fsocket_owners_lock);
 	owner = fsocket_owner_find(sk);
-	if (owner)
+	if (owner) {
+		fsocket_owner_give_back(owner, true);
 		hash_del_rcu(&owner->node);
+	}
 	mutex_unlock(&fsocket_owners_lock);
 	if (!owner)
 		return;
@@ -213,6 +229,94 @@ u64 fsocket_client_seq_of(const struct sock *sk)
 	const struct fsocket_owner *owner = fsocket_owner_find_rcu(sk);
 
 	return owner ? owner->seq : 0;
+}
+
+/*
+ * The CPU the local listener @sk was made for, or else its SO_INCOMING_CPU
+ * (a member the module did not make). Under rcu_read_lock().
+ */
+int fsocket_client_cpu_of(const struct sock *sk)
+{
+	const struct fsocket_owner *owner = fsocket_owner_find_rcu(sk);
+
+	return owner ? owner->cpu : READ_ONCE(sk->sk_incoming_cpu);
+}
+
+/*
+ * Lending. The kernel hands a connection to the member of the group whose
+ * SO_INCOMING_CPU is the CPU that processed its SYN. Moved from a stalled
+ * worker's local listener to its global listener, that mark sends the
+ * CPU's new connections where every worker looks, as a plain shared
+ * listener would have, instead of to a queue that the sweep empties a
+ * tick later. The global listener takes it first and the local listener
+ * gives it up second, and back in the other order, so that the group
+ * never looks unsteered (its count of marked members stays above 0).
+ * Only a global listener without a mark of its own is lent to: the
+ * application may have set one (the library passes SO_INCOMING_CPU on
+ * to it), and it is not reset unless it is still ours.
+ */
+static int fsocket_owner_mark(struct socket *sock, int cpu)
+{
+	return fsocket_set_int(sock, SOL_SOCKET, SO_INCOMING_CPU, cpu);
+}
+
+/* Under the mutex. @closing: the local listener keeps no mark. */
+static void fsocket_owner_give_back(struct fsocket_owner *owner, bool closing)
+{
+	struct socket *global = sock_from_file(owner->global);
+
+	if (!owner->lent)
+		return;
+	if (!closing)
+		fsocket_owner_mark(owner->sock, owner->cpu);
+	if (READ_ONCE(global->sk->sk_incoming_cpu) == owner->cpu)
+		fsocket_owner_mark(global, -1);
+	owner->lent = false;
+}
+
+/*
+ * The global listener takes the local listener @sk's CPU's connections;
+ * returns 0, -ENOENT (not noted), -EALREADY, or -EBUSY (the global has a
+ * mark).
+ */
+int fsocket_client_lend(const struct sock *sk)
+{
+	struct fsocket_owner *owner;
+	struct socket *global;
+	int err = -ENOENT;
+
+	mutex_lock(&fsocket_owners_lock);
+	owner = fsocket_owner_find(sk);
+	if (!owner)
+		goto unlock;
+	global = sock_from_file(owner->global);
+	err = owner->lent ? -EALREADY : 0;
+	if (!err && READ_ONCE(global->sk->sk_incoming_cpu) >= 0)
+		err = -EBUSY;
+	if (!err)
+		err = fsocket_owner_mark(global, owner->cpu);
+	if (err)
+		goto unlock;
+	err = fsocket_owner_mark(owner->sock, -1);
+	if (err)
+		fsocket_owner_mark(global, -1);
+	else
+		owner->lent = true;
+unlock:
+	mutex_unlock(&fsocket_owners_lock);
+	return err;
+}
+
+/* The local listener @sk takes its CPU's connections again, if lent. */
+void fsocket_client_give_back(const struct sock *sk)
+{
+	struct fsocket_owner *owner;
+
+	mutex_lock(&fsocket_owners_lock);
+	owner = fsocket_owner_find(sk);
+	if (owner)
+		fsocket_owner_give_back(owner, false);
+	mutex_unlock(&fsocket_owners_lock);
 }
 
 /* @n connections were stolen from the local listener @sk. */

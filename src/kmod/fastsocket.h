@@ -150,8 +150,8 @@ int fsocket_client_release(struct inode *inode, struct file *filp);
 void fsocket_client_show_fdinfo(struct seq_file *m, struct file *filp);
 void fsocket_client_count(struct fsocket_client *client,
 			  enum fsocket_stat stat);
-int fsocket_client_owns(struct fsocket_client *client, const struct sock *sk,
-			struct file *global);
+int fsocket_client_owns(struct fsocket_client *client, struct socket *local,
+			int cpu, struct file *global);
 struct socket *fsocket_client_global_of(const struct sock *sk,
 					struct fsocket_client **client);
 struct socket *fsocket_client_accepting(const struct sock *sk,
@@ -160,6 +160,9 @@ unsigned long fsocket_client_accepts(const struct sock *sk);
 void fsocket_client_disown(const struct sock *sk);
 void fsocket_client_stolen(const struct sock *sk, unsigned int n);
 u64 fsocket_client_seq_of(const struct sock *sk);
+int fsocket_client_cpu_of(const struct sock *sk);
+int fsocket_client_lend(const struct sock *sk);
+void fsocket_client_give_back(const struct sock *sk);
 
 /* steering.c: does the kernel steer by SO_INCOMING_CPU? */
 void fsocket_steering_check(void);

@@ -40,6 +40,13 @@ struct fsocket_group {
 	kuid_t uid;			/* its owner, for the caps */
 	unsigned int foreign;		/* members the module did not make */
 	/*
+	 * The local listener (held) whose stalled worker's CPU the global
+	 * listener serves meanwhile, since when, and its accepts then.
+	 */
+	struct sock *lent;
+	unsigned long lent_at;
+	unsigned long lent_accepts;
+	/*
 	 * Member listeners and their queue heads at the previous sweep, what
 	 * stealing watches of them, and the local listeners a steal holds
 	 * meanwhile with the bound for each.
@@ -166,8 +173,19 @@ unlock:
 	return err;
 }
 
+/* @g's lent CPU goes back to its local listener. */
+static void fsocket_group_give_back(struct fsocket_group *g)
+{
+	if (!g->lent)
+		return;
+	fsocket_client_give_back(g->lent);
+	sock_put(g->lent);
+	g->lent = NULL;
+}
+
 static void fsocket_group_free(struct fsocket_group *g)
 {
+	fsocket_group_give_back(g);
 	list_del(&g->node);
 	fsocket_nr_groups--;
 	sock_put(g->global);
@@ -271,7 +289,7 @@ void fsocket_locals_count(struct sock *sk, unsigned int *count, u64 *newest)
 	n = fsocket_members(sk, &reuse);
 	for (i = 0; i < n; i++) {
 		member = reuse->socks[i];
-		cpu = READ_ONCE(member->sk_incoming_cpu);
+		cpu = fsocket_client_cpu_of(member);
 		if (member == sk || cpu < 0 || cpu >= nr_cpu_ids)
 			continue;
 		count[cpu]++;
@@ -379,19 +397,69 @@ static unsigned int fsocket_group_hold_locals(struct fsocket_group *g,
 	return held;
 }
 
+static unsigned long fsocket_group_accepts(const struct sock *sk)
+{
+	unsigned long accepts;
+
+	rcu_read_lock();
+	accepts = fsocket_client_accepts(sk);
+	rcu_read_unlock();
+	return accepts;
+}
+
+/*
+ * The stalled worker of the local listener @sk lost its whole queue: its
+ * CPU's new connections go to the global listener, one CPU per group
+ * (the global listener has one SO_INCOMING_CPU).
+ */
+static void fsocket_group_lend(struct fsocket_group *g, struct sock *sk)
+{
+	if (g->lent || fsocket_client_lend(sk))
+		return;
+	sock_hold(sk);
+	g->lent = sk;
+	g->lent_at = jiffies;
+	g->lent_accepts = fsocket_group_accepts(sk);
+}
+
+/*
+ * Back once its worker accepts again, or its listener stops, or after
+ * @bound (0: stealing was turned off): a worker that was continued but
+ * finds the global listener's connections taken by others does not
+ * accept, and its CPU's connections would stay away from it. If it is
+ * still stalled, the next one to arrive is stolen at the next sweep and
+ * the CPU lent again.
+ */
+static void fsocket_group_return(struct fsocket_group *g, unsigned long bound)
+{
+	struct sock *sk = g->lent;
+
+	if (sk && (!bound || time_after_eq(jiffies, g->lent_at + bound) ||
+		   READ_ONCE(sk->sk_state) != TCP_LISTEN ||
+		   fsocket_group_accepts(sk) != g->lent_accepts))
+		fsocket_group_give_back(g);
+}
+
 /*
  * Hands @g's local connections that waited long enough to the global;
  * returns whether a local queue held any.
  */
 static bool fsocket_group_steal(struct fsocket_group *g, unsigned long bound)
 {
-	unsigned int i, held = fsocket_group_hold_locals(g, bound);
+	unsigned int i, held;
 
+	fsocket_group_return(g, bound);
+	held = fsocket_group_hold_locals(g, bound);
 	for (i = 0; i < held; i++) {
-		if (fsocket_steal(g->seen[i].held, g->global,
-				  g->seen[i].held_bound) && g->seen[i].held_watch)
-			g->seen[i].held_watch->moved = true;
-		sock_put(g->seen[i].held);
+		struct sock *sk = g->seen[i].held;
+
+		if (fsocket_steal(sk, g->global, g->seen[i].held_bound)) {
+			if (g->seen[i].held_watch)
+				g->seen[i].held_watch->moved = true;
+			if (!g->seen[i].held_bound)
+				fsocket_group_lend(g, sk);
+		}
+		sock_put(sk);
 		g->seen[i].held = NULL;
 	}
 	return held;
@@ -420,6 +488,8 @@ static void fsocket_sweep(struct work_struct *work)
 			foreign += g->foreign;
 		if (steal && fsocket_group_steal(g, steal))
 			queued = true;
+		else if (!steal)
+			fsocket_group_give_back(g);
 		if (wake)
 			fsocket_group_sweep(g, all);
 		cond_resched();

@@ -179,7 +179,7 @@ static int fsocket_spawn_fd(struct fsocket_client *client,
 		return PTR_ERR(local);
 	}
 	/* Noted before anyone can accept from it: accept(2) needs @global. */
-	err = fsocket_client_owns(client, local->sk, global->file);
+	err = fsocket_client_owns(client, local, cpu, global->file);
 	if (err) {
 		sock_release(local);
 		fsocket_abort_fd(nfd);

@@ -24,6 +24,10 @@
  * sleeps on something else or is stopped, and a plain shared listener
  * would have had an idle worker serve the connection by then. A busy CPU
  * (the worker at work, or behind) keeps the bound above.
+ * Once stalled, its CPU's new connections go to the global listener
+ * too, until it accepts again or for a bound at most (group.c lends the
+ * CPU's SO_INCOMING_CPU mark: client.c): they then wait for nobody, where
+ * on its queue each would wait for the next sweep.
  * Only while somebody watches the global listener, though: a server that
  * made its local listeners itself and accepts from them alone would never
  * see a connection moved there, so its queues are left as they are.
@@ -101,7 +105,7 @@ unsigned long fsocket_steal_bound(struct fsocket_head_watch *w,
 	const struct request_sock *head =
 		READ_ONCE(inet_csk(sk)->icsk_accept_queue.rskq_accept_head);
 	u32 isn = head ? READ_ONCE(tcp_rsk(head)->rcv_isn) : 0;
-	u64 idle_us = fsocket_cpu_idle_us(READ_ONCE(sk->sk_incoming_cpu));
+	u64 idle_us = fsocket_cpu_idle_us(fsocket_client_cpu_of(sk));
 	u64 now_us = ktime_to_us(ktime_get());
 	unsigned long accepts = fsocket_client_accepts(sk);
 	bool alive = w->sk == sk && w->accepts != accepts;
@@ -233,10 +237,13 @@ unsigned int fsocket_steal(struct sock *src, struct sock *global,
 			   unsigned long bound)
 {
 	unsigned int n = fsocket_hand_on(src, global, bound);
+	int cpu;
 
 	if (n) {
-		fsocket_stat_add_cpu(sock_net(src), FSOCKET_STAT_STEAL,
-				     READ_ONCE(src->sk_incoming_cpu), n);
+		rcu_read_lock();
+		cpu = fsocket_client_cpu_of(src);
+		rcu_read_unlock();
+		fsocket_stat_add_cpu(sock_net(src), FSOCKET_STAT_STEAL, cpu, n);
 		fsocket_client_stolen(src, n);
 	}
 	return n;
