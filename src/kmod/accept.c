@@ -172,6 +172,9 @@ int fsocket_local_accept_call(struct socket *sock, struct socket *newsock,
 	global = fsocket_client_accepting(sock->sk, &client);
 	if (!global)
 		return fsocket_accept_call_ops(ops, sock, newsock, c, false);
+	/* Its worker is back: its CPU's connections too (pause.c). */
+	if (unlikely(sk_unhashed(sock->sk)))
+		fsocket_local_resume(sock->sk);
 	timeo = sock_rcvtimeo(sock->sk, fsocket_accept_call_nonblock(c));
 	for (;;) {
 		err = fsocket_local_try(ops, sock, &global, newsock, c, client);

@@ -21,6 +21,9 @@
  * holds what that needs: the local listener's socket, which it outlives
  * only under the mutex (release disowns it first), and its CPU, which
  * its SO_INCOMING_CPU then no longer says.
+ *
+ * It also says whether the local listener was ever seen in an epoll, and
+ * whether it is paused since its worker took it out of them (pause.c).
  */
 #include <linux/atomic.h>
 #include <linux/file.h>
@@ -33,6 +36,7 @@
 #include <linux/slab.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "fastsocket.h"
 
 struct fsocket_client {
@@ -62,10 +66,14 @@ struct fsocket_owner {
 	unsigned long accepts;		/* accepts on @sk: signs of life */
 	int cpu;			/* @sk's CPU */
 	bool lent;			/* @global has @cpu's connections */
+	bool epolled;			/* seen in an epoll */
+	bool paused;			/* under @sk's socket lock */
 };
 
 static DEFINE_HASHTABLE(fsocket_owners, 8);
 static DEFINE_MUTEX(fsocket_owners_lock);
+/* Notes with paused set: the sweep looks for them only when there are. */
+static atomic_t fsocket_nr_paused = ATOMIC_INIT(0);
 
 int fsocket_client_open(struct inode *inode, struct file *filp)
 {
@@ -164,6 +172,8 @@ void fsocket_client_disown(const struct sock *sk)
 	owner = fsocket_owner_find(sk);
 	if (owner) {
 		fsocket_owner_give_back(owner, true);
+		if (owner->paused)
+			atomic_dec(&fsocket_nr_paused);
 		hash_del_rcu(&owner->node);
 	}
 	mutex_unlock(&fsocket_owners_lock);
@@ -329,6 +339,141 @@ void fsocket_client_stolen(const struct sock *sk, unsigned int n)
 	if (owner)
 		fsocket_stats_inc(owner->client->count, FSOCKET_STAT_STEAL, n);
 	mutex_unlock(&fsocket_owners_lock);
+}
+
+/*
+ * Pausing (pause.c). The flag is written under @sk's socket lock, so a
+ * pause, a resume and a stop of the same listener see each other's.
+ * Returns -ENOENT when @sk is not noted.
+ */
+int fsocket_client_set_paused(const struct sock *sk, bool paused)
+{
+	struct fsocket_owner *owner;
+	int err = -ENOENT;
+
+	rcu_read_lock();
+	owner = fsocket_owner_find_rcu(sk);
+	if (owner) {
+		if (owner->paused != paused)
+			atomic_add(paused ? 1 : -1, &fsocket_nr_paused);
+		WRITE_ONCE(owner->paused, paused);
+		err = 0;
+	}
+	rcu_read_unlock();
+	return err;
+}
+
+bool fsocket_client_paused(const struct sock *sk)
+{
+	const struct fsocket_owner *owner;
+	bool paused;
+
+	rcu_read_lock();
+	owner = fsocket_owner_find_rcu(sk);
+	paused = owner && READ_ONCE(owner->paused);
+	rcu_read_unlock();
+	return paused;
+}
+
+/* An epoll took the local listener @sk in (local_ops.c). */
+void fsocket_client_epolled(const struct sock *sk)
+{
+	struct fsocket_owner *owner;
+
+	rcu_read_lock();
+	owner = fsocket_owner_find_rcu(sk);
+	if (owner && !READ_ONCE(owner->epolled))
+		WRITE_ONCE(owner->epolled, true);
+	rcu_read_unlock();
+}
+
+/*
+ * Was the local listener @sk seen in an epoll before, and is it in none
+ * now? A worker that never watched it in epoll (one that blocks in
+ * accept(), or polls) is left alone: between two accepts it is in none
+ * either.
+ */
+bool fsocket_client_left_epoll(const struct sock *sk)
+{
+	struct fsocket_owner *owner;
+	bool left = false, in_epoll;
+
+	mutex_lock(&fsocket_owners_lock);
+	owner = fsocket_owner_find(sk);
+	if (owner && owner->sock->file) {
+		in_epoll = fsocket_file_in_epoll(owner->sock->file);
+		left = READ_ONCE(owner->epolled) && !in_epoll;
+		if (in_epoll)
+			WRITE_ONCE(owner->epolled, true);
+	}
+	mutex_unlock(&fsocket_owners_lock);
+	return left;
+}
+
+/*
+ * Calls @fn on the paused local listeners spawned from @global, with
+ * whether each is in an epoll again. They are collected under the mutex
+ * and handed to @fn after it, held: @fn takes their socket lock, and a
+ * worker's PAUSE_LOCAL must not wait for the sweep meanwhile. Without
+ * memory for the list, the next sweep tries again.
+ */
+void fsocket_client_each_paused(const struct sock *global,
+				void (*fn)(struct sock *sk, bool in_epoll))
+{
+	unsigned int room = atomic_read(&fsocket_nr_paused), bkt, n = 0, i;
+	struct fsocket_paused {
+		struct sock *sk;
+		bool in_epoll;
+	} *batch;
+	struct fsocket_owner *owner;
+
+	if (!room)
+		return;
+	batch = kmalloc_array(room, sizeof(*batch), GFP_KERNEL);
+	if (!batch)
+		return;
+	mutex_lock(&fsocket_owners_lock);
+	hash_for_each(fsocket_owners, bkt, owner, node) {
+		if (n == room)
+			break;
+		if (!READ_ONCE(owner->paused) ||
+		    sock_from_file(owner->global)->sk != global)
+			continue;
+		batch[n].sk = owner->sock->sk;
+		batch[n].in_epoll = fsocket_file_in_epoll(owner->sock->file);
+		sock_hold(batch[n++].sk);
+	}
+	mutex_unlock(&fsocket_owners_lock);
+	for (i = 0; i < n; i++) {
+		fn(batch[i].sk, batch[i].in_epoll);
+		sock_put(batch[i].sk);
+	}
+	kfree(batch);
+}
+
+/*
+ * Adds, per CPU, the paused local listeners spawned from @global to
+ * @count, and their makers' opening order into @newest: a paused
+ * worker's CPU is still its own for spawn's choice. Under
+ * rcu_read_lock().
+ */
+void fsocket_client_count_paused(const struct sock *global,
+				 unsigned int *count, u64 *newest)
+{
+	const struct fsocket_owner *owner;
+	unsigned int bkt;
+
+	if (!atomic_read(&fsocket_nr_paused))
+		return;
+	hash_for_each_rcu(fsocket_owners, bkt, owner, node) {
+		if (!READ_ONCE(owner->paused) || owner->cpu < 0 ||
+		    owner->cpu >= nr_cpu_ids ||
+		    sock_from_file(owner->global)->sk != global)
+			continue;
+		count[owner->cpu]++;
+		if (newest)
+			newest[owner->cpu] = max(newest[owner->cpu], owner->seq);
+	}
 }
 
 void fsocket_client_show_fdinfo(struct seq_file *m, struct file *filp)

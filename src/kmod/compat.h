@@ -11,6 +11,7 @@
 #include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/net.h>
+#include <linux/poll.h>
 #include <linux/socket.h>
 #include <net/inet_sock.h>
 #include <net/sock_reuseport.h>
@@ -152,6 +153,30 @@ static inline bool fsocket_ip_freebind(const struct sock *sk)
 	return inet_test_bit(FREEBIND, sk);
 #else
 	return inet_sk(sk)->freebind;
+#endif
+}
+
+/*
+ * Is @file in an epoll instance's interest list? Without f_ep (no
+ * CONFIG_EPOLL, or a kernel that lists them elsewhere) nothing is seen
+ * there, and no local listener is ever paused (pause.c).
+ */
+static inline bool fsocket_file_in_epoll(struct file *file)
+{
+#ifdef FSOCKET_HAVE_FILE_EPOLL_LIST
+	return READ_ONCE(file->f_ep);
+#else
+	return false;
+#endif
+}
+
+/* Does this poll queue a waiter (a registration, not a look)? */
+static inline bool fsocket_poll_queues(poll_table *p)
+{
+#ifdef FSOCKET_HAVE_POLL_DOES_NOT_WAIT
+	return !poll_does_not_wait(p);
+#else
+	return p && p->_qproc;
 #endif
 }
 

@@ -104,7 +104,8 @@ unsigned long fsocket_steal_bound(struct fsocket_head_watch *w,
 				  const struct sock *sk, unsigned long bound);
 unsigned int fsocket_steal(struct sock *src, struct sock *global,
 			   unsigned long bound);
-void fsocket_hand_on_closing(struct sock *sk);
+void fsocket_hand_on_left(struct sock *sk, bool paused);
+bool fsocket_sock_watched(struct sock *sk);
 
 /* options.c: what a local listener takes from its global listener */
 int fsocket_set_int(struct socket *sock, int level, int name, int val);
@@ -163,6 +164,22 @@ u64 fsocket_client_seq_of(const struct sock *sk);
 int fsocket_client_cpu_of(const struct sock *sk);
 int fsocket_client_lend(const struct sock *sk);
 void fsocket_client_give_back(const struct sock *sk);
+int fsocket_client_set_paused(const struct sock *sk, bool paused);
+bool fsocket_client_paused(const struct sock *sk);
+bool fsocket_client_left_epoll(const struct sock *sk);
+void fsocket_client_epolled(const struct sock *sk);
+void fsocket_client_each_paused(const struct sock *global,
+				void (*fn)(struct sock *sk, bool in_epoll));
+void fsocket_client_count_paused(const struct sock *global,
+				 unsigned int *count, u64 *newest);
+
+/* pause.c: a local listener its worker took out of every epoll */
+int fsocket_local_pause(struct sock *sk, struct file *file);
+int fsocket_local_resume(struct sock *sk);
+long fsocket_pause_local(struct fsocket_client *client,
+			 struct fsocket_ioctl_arg *arg);
+void fsocket_paused_sweep(struct sock *sk, bool in_epoll);
+void fsocket_paused_resume(struct sock *sk, bool in_epoll);
 
 /* steering.c: does the kernel steer by SO_INCOMING_CPU? */
 void fsocket_steering_check(void);
@@ -173,6 +190,7 @@ long fsocket_listen(struct fsocket_client *client,
 		    struct fsocket_ioctl_arg *arg);
 long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg,
 			  struct fsocket_pending *p);
+bool fsocket_has_peer(struct sock *sk);
 long fsocket_shutdown_listen(struct fsocket_client *client,
 			     struct fsocket_ioctl_arg *arg);
 long fsocket_spawn_all_listen(struct fsocket_ioctl_arg *arg,

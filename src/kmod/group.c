@@ -186,6 +186,8 @@ static void fsocket_group_give_back(struct fsocket_group *g)
 static void fsocket_group_free(struct fsocket_group *g)
 {
 	fsocket_group_give_back(g);
+	/* Nobody would look after its paused local listeners any more. */
+	fsocket_client_each_paused(g->global, fsocket_paused_resume);
 	list_del(&g->node);
 	fsocket_nr_groups--;
 	sock_put(g->global);
@@ -296,6 +298,7 @@ void fsocket_locals_count(struct sock *sk, unsigned int *count, u64 *newest)
 		if (newest)
 			newest[cpu] = max(newest[cpu], fsocket_client_seq_of(member));
 	}
+	fsocket_client_count_paused(sk, count, newest);
 	rcu_read_unlock();
 }
 
@@ -356,16 +359,30 @@ static void fsocket_group_sweep(struct fsocket_group *g, bool all)
 	rcu_read_unlock();
 }
 
+/* The steal bound of @g's held listener @h, member @i. Under RCU. */
+static void fsocket_group_bound(struct fsocket_group *g, unsigned int h,
+				unsigned int i, unsigned long bound)
+{
+	/* A member past the slots has no watch: the long bound. */
+	struct fsocket_head_watch *w = i < nr_cpu_ids + 1 ?
+				       &g->seen[i].watch : NULL;
+
+	g->seen[h].held_watch = w;
+	g->seen[h].held_bound = w ? fsocket_steal_bound(w, g->seen[h].held, bound) :
+			       bound * FSOCKET_STEAL_BEHIND;
+}
+
 /*
- * Holds @g's local listeners that have a queue, in g->seen[].held, with
- * the bound for each (steal.c); returns how many, or 0 when the group has
- * a member that is neither: another application listener (its own
- * SO_REUSEPORT listeners per worker), whose owner the module cannot tell
- * apart from a stalled worker's, so their connections stay where the
- * kernel put them, as without fastsocket.
+ * Holds @g's local listeners that have a queue (all of them with @all),
+ * in g->seen[].held, with the bound for each when stealing (steal.c);
+ * returns how many, or 0 when the group has a member that is neither:
+ * another application listener (its own SO_REUSEPORT listeners per
+ * worker), whose owner the module cannot tell apart from a stalled
+ * worker's, so their connections stay where the kernel put them, as
+ * without fastsocket.
  */
 static unsigned int fsocket_group_hold_locals(struct fsocket_group *g,
-					      unsigned long bound)
+					      unsigned long bound, bool all)
 {
 	struct sock_reuseport *reuse;
 	unsigned int i, n, held = 0;
@@ -382,16 +399,13 @@ static unsigned int fsocket_group_hold_locals(struct fsocket_group *g,
 				sock_put(g->seen[--held].held);
 			break;
 		}
-		if (reqsk_queue_empty(&inet_csk(sk)->icsk_accept_queue) ||
+		if ((!all && reqsk_queue_empty(&inet_csk(sk)->icsk_accept_queue)) ||
 		    !refcount_inc_not_zero(&sk->sk_refcnt))
 			continue;
-		/* A member past the slots has no watch: the long bound. */
-		g->seen[held].held_watch = i < nr_cpu_ids + 1 ?
-					   &g->seen[i].watch : NULL;
-		g->seen[held].held_bound = g->seen[held].held_watch ?
-			fsocket_steal_bound(g->seen[held].held_watch, sk, bound) :
-			bound * FSOCKET_STEAL_BEHIND;
-		g->seen[held++].held = sk;
+		g->seen[held].held = sk;
+		if (!all)
+			fsocket_group_bound(g, held, i, bound);
+		held++;
 	}
 	rcu_read_unlock();
 	return held;
@@ -449,7 +463,7 @@ static bool fsocket_group_steal(struct fsocket_group *g, unsigned long bound)
 	unsigned int i, held;
 
 	fsocket_group_return(g, bound);
-	held = fsocket_group_hold_locals(g, bound);
+	held = fsocket_group_hold_locals(g, bound, false);
 	for (i = 0; i < held; i++) {
 		struct sock *sk = g->seen[i].held;
 
@@ -463,6 +477,26 @@ static bool fsocket_group_steal(struct fsocket_group *g, unsigned long bound)
 		g->seen[i].held = NULL;
 	}
 	return held;
+}
+
+/*
+ * Pauses @g's local listeners whose workers took them out of every epoll
+ * and wait on them no other way, and resumes or empties those paused
+ * before (pause.c).
+ */
+static void fsocket_group_pause(struct fsocket_group *g)
+{
+	unsigned int i, held = fsocket_group_hold_locals(g, 0, true);
+
+	for (i = 0; i < held; i++) {
+		struct sock *sk = g->seen[i].held;
+
+		if (fsocket_client_left_epoll(sk))
+			fsocket_local_pause(sk, NULL);
+		sock_put(sk);
+		g->seen[i].held = NULL;
+	}
+	fsocket_client_each_paused(g->global, fsocket_paused_sweep);
 }
 
 static void fsocket_sweep(struct work_struct *work)
@@ -486,6 +520,7 @@ static void fsocket_sweep(struct work_struct *work)
 			foreign += fsocket_group_foreign(g);
 		else
 			foreign += g->foreign;
+		fsocket_group_pause(g);
 		if (steal && fsocket_group_steal(g, steal))
 			queued = true;
 		else if (!steal)

@@ -47,6 +47,8 @@ static const struct fsocket_command fsocket_commands[] = {
 	{ FSOCKET_IOC_SPAWN_ALL_LISTEN, "SPAWN_ALL_LISTEN", NULL,
 	  fsocket_spawn_all_listen, true },
 	{ FSOCKET_IOC_VERSION, "VERSION", fsocket_version, NULL, true },
+	{ FSOCKET_IOC_PAUSE_LOCAL, "PAUSE_LOCAL", fsocket_pause_local, NULL,
+	  false },
 };
 
 static long fsocket_version(struct fsocket_client *client,

@@ -75,12 +75,15 @@ static void fsocket_listener_quiesce(struct sock *sk)
 
 	lock_sock(sk);
 	listening = sk->sk_state == TCP_LISTEN;
-	if (listening)
+	if (listening) {
 		sk->sk_prot->unhash(sk);
+		/* Stopping: no resume may put it back (pause.c). */
+		fsocket_client_set_paused(sk, false);
+	}
 	release_sock(sk);
 	if (!listening)
 		return;
-	fsocket_hand_on_closing(sk);
+	fsocket_hand_on_left(sk, false);
 	synchronize_rcu_expedited();
 	while (inet_csk_reqsk_queue_len(sk) && time_before(jiffies, end))
 		usleep_range(500, 1000);
@@ -109,6 +112,21 @@ static int fsocket_local_release(struct socket *sock)
 	if (sock->sk)
 		fsocket_client_disown(sock->sk);
 	return family->release(sock);
+}
+
+/*
+ * An epoll takes the local listener in: its registration polls with a
+ * table that queues, and the file lists the epoll by then. Noted, so
+ * that the sweep pauses the listener once its worker takes it out again
+ * (pause.c). epoll_wait()'s polls queue nothing and cost one test.
+ */
+static __poll_t fsocket_local_poll(struct file *file, struct socket *sock,
+				   struct poll_table_struct *wait)
+{
+	if (unlikely(fsocket_poll_queues(wait)) && fsocket_file_in_epoll(file))
+		fsocket_client_epolled(sock->sk);
+	return fsocket_family_ops[fsocket_ops_index(sock)]->poll(file, sock,
+								 wait);
 }
 
 /*
@@ -146,6 +164,7 @@ static void __init fsocket_local_ops_make(int i, const struct proto_ops *family)
 	fsocket_local_ops[i].owner = THIS_MODULE;
 	fsocket_local_ops[i].release = fsocket_local_release;
 	fsocket_local_ops[i].accept = fsocket_local_accept;
+	fsocket_local_ops[i].poll = fsocket_local_poll;
 	fsocket_family_ops[i] = family;
 }
 
@@ -157,7 +176,8 @@ void __init fsocket_local_ops_init(void)
 
 /*
  * @sock, a new local listener not yet visible to anyone, closes through
- * fsocket_local_release() and accepts through fsocket_local_accept().
+ * fsocket_local_release(), accepts through fsocket_local_accept() and is
+ * polled through fsocket_local_poll().
  * -EOPNOTSUPP where its family has no copy, or its ops are not its
  * family's usual ones (none are known): such a listener would do neither.
  */

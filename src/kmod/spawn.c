@@ -311,7 +311,7 @@ long fsocket_spawn_listen(struct fsocket_ioctl_arg *arg,
 }
 
 /* Does @sk share its reuseport group with another listener? */
-static bool fsocket_has_peer(struct sock *sk)
+bool fsocket_has_peer(struct sock *sk)
 {
 	struct sock_reuseport *reuse;
 	bool peer;

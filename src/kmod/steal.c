@@ -186,7 +186,7 @@ unlock:
  * Is @sk registered in an epoll (each registration waits on the socket
  * for as long as it lasts), or is a task asleep on it (accept, poll)?
  */
-static bool fsocket_watched(struct sock *sk)
+bool fsocket_sock_watched(struct sock *sk)
 {
 	struct socket_wq *wq;
 	bool watched;
@@ -200,15 +200,16 @@ static bool fsocket_watched(struct sock *sk)
 
 /*
  * Moves what waited @bound on the local listener @src to @global and
- * wakes it; returns how many. Sleeps (the socket lock).
+ * wakes it; returns how many. Only while somebody watches @global,
+ * unless @unwatched. Sleeps (the socket lock).
  */
 static unsigned int fsocket_hand_on(struct sock *src, struct sock *global,
-				    unsigned long bound)
+				    unsigned long bound, bool unwatched)
 {
 	unsigned int n = 0, i;
 
 	if (reqsk_queue_empty(&inet_csk(src)->icsk_accept_queue) ||
-	    !fsocket_watched(global))
+	    (!unwatched && !fsocket_sock_watched(global)))
 		return 0;
 	lock_sock(src);
 	if (src->sk_state == TCP_LISTEN)
@@ -236,7 +237,7 @@ static unsigned int fsocket_hand_on(struct sock *src, struct sock *global,
 unsigned int fsocket_steal(struct sock *src, struct sock *global,
 			   unsigned long bound)
 {
-	unsigned int n = fsocket_hand_on(src, global, bound);
+	unsigned int n = fsocket_hand_on(src, global, bound, false);
 	int cpu;
 
 	if (n) {
@@ -250,17 +251,20 @@ unsigned int fsocket_steal(struct sock *src, struct sock *global,
 }
 
 /*
- * The local listener @sk stops, out of its group's listening members:
- * what it has queued goes to its global listener now. tcp_migrate_req
- * would move it only once @sk has quiesced (local_ops.c), after an RCU
- * grace period, while a plain listener's other workers would have taken
- * it meanwhile. Not counted as stolen: its worker let it go.
+ * The local listener @sk left its group's listening members, to stop or
+ * paused (pause.c): what it has queued goes to its global listener now.
+ * tcp_migrate_req would move it only once @sk has quiesced (local_ops.c),
+ * after an RCU grace period, and not at all from a paused one, while a
+ * plain listener's other workers would have taken it meanwhile. Not
+ * counted as stolen: its worker let it go. A paused one's goes even while
+ * nobody watches the global listener: its worker's own accept takes from
+ * there too (accept.c), where a server's other workers will look.
  */
-void fsocket_hand_on_closing(struct sock *sk)
+void fsocket_hand_on_left(struct sock *sk, bool paused)
 {
 	struct fsocket_client *client;
 	struct socket *global = fsocket_client_global_of(sk, &client);
 
 	if (global)
-		fsocket_hand_on(sk, global->sk, 0);
+		fsocket_hand_on(sk, global->sk, 0, paused);
 }

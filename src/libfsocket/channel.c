@@ -37,6 +37,8 @@ static const char *device_path(void)
 
 /* accept(2) on a local listener takes from its global one too. */
 atomic_bool fsock_local_accept_native;
+/* The module pauses a local listener taken out of every epoll (PAUSE_LOCAL). */
+atomic_bool fsock_pause_native;
 
 /*
  * The module's ABI version behind @fd, or -1 (errno) where it answers
@@ -73,6 +75,9 @@ static int version_ok(int fd, const char *path)
 	}
 	atomic_store(&fsock_local_accept_native,
 		     !!(commands & FSOCKET_FEATURE_LOCAL_ACCEPT));
+	atomic_store(&fsock_pause_native,
+		     !!(commands &
+			FSOCKET_CMD_BIT(_IOC_NR(FSOCKET_IOC_PAUSE_LOCAL))));
 	return 1;
 }
 

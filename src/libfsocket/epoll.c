@@ -8,9 +8,24 @@
  * handed over by a worker that died) wake one worker, whose accept()
  * takes them through ACCEPT's fallback. A thread's epoll gets its own
  * local listener (threads.c).
+ *
+ * A worker that takes its local listener out of its epoll again (nginx
+ * with accept_mutex on, when another worker holds the mutex) no longer
+ * accepts there: the module is told at once (PAUSE_LOCAL), and pauses
+ * the listener unless something else still watches it, so that its CPU's
+ * connections go to the shared listener meanwhile rather than wait for
+ * the module's sweep to notice. Not for a listener the application added
+ * with EPOLLEXCLUSIVE: nginx with accept_mutex off takes it out and adds
+ * it back every 16 accepts, to rotate its wake-ups, and the sweep pauses
+ * one that stays out. The library resumes what it paused when the
+ * application adds it again; the module resumes it too, at its worker's
+ * next accept on it or at its next sweep.
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/ioctl.h>
+
+#include <linux/fastsocket.h>
 
 #include "libfsocket.h"
 
@@ -39,13 +54,44 @@ static void watch_global(int epfd, int fd, int gfd,
 			       strerror(errno));
 		return;
 	}
-	if (fsock_reg_add(fd, epfd) < 0)
+	if (fsock_reg_add(fd, epfd, app->events & EPOLLEXCLUSIVE) < 0)
 		fsock_epoll_unwatch(epfd, gfd);
+}
+
+static int pause_ioctl(int channel, int fd, unsigned int paused)
+{
+	struct fsocket_ioctl_arg arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = fd;
+	arg.op.pause_op.paused = paused;
+	return ioctl(channel, FSOCKET_IOC_PAUSE_LOCAL, &arg);
+}
+
+/*
+ * Its worker took the local listener @fd out of an epoll (@paused 1), or
+ * adds it again (0: resumed if the library paused it). Under the lock.
+ */
+static void pause_local(int fd, unsigned int paused)
+{
+	int channel = fsock_channel();
+
+	if (channel < 0 || !atomic_load(&fsock_pause_native))
+		return;
+	if (!paused) {
+		if (fsock_paused_take(fd))
+			pause_ioctl(channel, fd, 0);
+		return;
+	}
+	/* Not noted, it would not be resumed: better not paused. */
+	if (pause_ioctl(channel, fd, 1) == 0 && fsock_paused_add(fd) < 0)
+		pause_ioctl(channel, fd, 0);
 }
 
 /* After the application's own epoll_ctl on @fd succeeded. */
 static void mirror(int epfd, int op, int fd, const struct epoll_event *ev)
 {
+	bool exclusive = false;
 	struct fsock_ent e;
 
 	fsock_lock();
@@ -53,11 +99,15 @@ static void mirror(int epfd, int op, int fd, const struct epoll_event *ev)
 	if (e.kind == FSOCK_LOCAL && e.a != FSOCK_NONE) {
 		if (op != EPOLL_CTL_ADD) {
 			fsock_epoll_unwatch(epfd, e.a);
-			fsock_reg_del(fd, epfd);
+			exclusive = fsock_reg_del(fd, epfd);
 		}
 		if (op != EPOLL_CTL_DEL && ev)
 			watch_global(epfd, fd, e.a, ev);
 	}
+	if (e.kind == FSOCK_LOCAL && op == EPOLL_CTL_DEL && !exclusive)
+		pause_local(fd, 1);
+	else if (e.kind == FSOCK_LOCAL && op == EPOLL_CTL_ADD)
+		pause_local(fd, 0);
 	fsock_unlock();
 }
 

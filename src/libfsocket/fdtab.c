@@ -116,26 +116,30 @@ void fsock_for_range(unsigned int first, unsigned int last,
 
 /*
  * Epoll registrations: which epoll instances hold a LOCAL descriptor's
- * global listener, and which process put it there (a child shares its
- * parent's epoll instances, and must not take the parent's away).
+ * global listener, which process put it there (a child shares its
+ * parent's epoll instances, and must not take the parent's away), and
+ * whether the application added its listener with EPOLLEXCLUSIVE.
  */
 struct reg {
 	int fd, epfd;
 	pid_t pid;
+	bool exclusive;		/* the application asked for EPOLLEXCLUSIVE */
 };
 
 static struct reg *regs;
 static size_t nr_regs, room_regs;
 
-int fsock_reg_add(int fd, int epfd)
+int fsock_reg_add(int fd, int epfd, bool exclusive)
 {
 	pid_t pid = fsock_pid();
 	size_t i;
 
 	for (i = 0; i < nr_regs; i++)
 		if (regs[i].fd == fd && regs[i].epfd == epfd &&
-		    regs[i].pid == pid)
+		    regs[i].pid == pid) {
+			regs[i].exclusive = exclusive;
 			return 0;
+		}
 	if (nr_regs == room_regs) {
 		size_t room = room_regs ? 2 * room_regs : 8;
 		struct reg *r = realloc(regs, room * sizeof(*r));
@@ -145,17 +149,23 @@ int fsock_reg_add(int fd, int epfd)
 		regs = r;
 		room_regs = room;
 	}
-	regs[nr_regs++] = (struct reg){ .fd = fd, .epfd = epfd, .pid = pid };
+	regs[nr_regs++] = (struct reg){ .fd = fd, .epfd = epfd, .pid = pid,
+					.exclusive = exclusive };
 	return 0;
 }
 
-void fsock_reg_del(int fd, int epfd)
+/* Returns whether the registration dropped had asked for EPOLLEXCLUSIVE. */
+bool fsock_reg_del(int fd, int epfd)
 {
+	bool exclusive = false;
 	size_t i;
 
 	for (i = 0; i < nr_regs; i++)
-		if (regs[i].fd == fd && regs[i].epfd == epfd)
+		if (regs[i].fd == fd && regs[i].epfd == epfd) {
+			exclusive |= regs[i].exclusive;
 			regs[i--] = regs[--nr_regs];
+		}
+	return exclusive;
 }
 
 void fsock_reg_each(int fd, int gfd, void (*fn)(int epfd, int gfd))
@@ -168,6 +178,41 @@ void fsock_reg_each(int fd, int gfd, void (*fn)(int epfd, int gfd))
 			fn(regs[i].epfd, gfd);
 }
 
+/*
+ * Local listeners this process paused (PAUSE_LOCAL) when it took them
+ * out of an epoll, to resume when it adds them again.
+ */
+static int *paused;
+static size_t nr_paused, room_paused;
+
+int fsock_paused_add(int fd)
+{
+	if (nr_paused == room_paused) {
+		size_t room = room_paused ? 2 * room_paused : 8;
+		int *p = realloc(paused, room * sizeof(*p));
+
+		if (!p)
+			return -1;
+		paused = p;
+		room_paused = room;
+	}
+	paused[nr_paused++] = fd;
+	return 0;
+}
+
+bool fsock_paused_take(int fd)
+{
+	bool was = false;
+	size_t i;
+
+	for (i = 0; i < nr_paused; i++)
+		if (paused[i] == fd) {
+			paused[i--] = paused[--nr_paused];
+			was = true;
+		}
+	return was;
+}
+
 void fsock_reg_drop(int fd)
 {
 	size_t i;
@@ -175,6 +220,7 @@ void fsock_reg_drop(int fd)
 	for (i = 0; i < nr_regs; i++)
 		if (regs[i].fd == fd)
 			regs[i--] = regs[--nr_regs];
+	fsock_paused_take(fd);
 }
 
 /*

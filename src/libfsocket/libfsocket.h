@@ -100,6 +100,7 @@ void fsock_channel_forget_open(unsigned int first, unsigned int last);
 extern atomic_int fsock_channel_fd;
 extern atomic_bool fsock_channel_inherited;
 extern atomic_bool fsock_local_accept_native;
+extern atomic_bool fsock_pause_native;
 
 /*
  * The application closes @first..@last: was our channel among them? The
@@ -184,12 +185,18 @@ bool fsock_table_ours(void);
 void fsock_for_range(unsigned int first, unsigned int last,
 		     void (*fn)(int fd));
 
-/* Epoll registrations of a LOCAL descriptor's global listener. */
-int fsock_reg_add(int fd, int epfd);
-void fsock_reg_del(int fd, int epfd);
+/*
+ * Epoll registrations of a LOCAL descriptor's global listener; del
+ * returns whether the application had added it with EPOLLEXCLUSIVE.
+ */
+int fsock_reg_add(int fd, int epfd, bool exclusive);
+bool fsock_reg_del(int fd, int epfd);
 /* Calls @fn(epfd, gfd) for each of @fd's registrations made by this process. */
 void fsock_reg_each(int fd, int gfd, void (*fn)(int epfd, int gfd));
 void fsock_reg_drop(int fd);
+/* Local listeners this process paused, to resume at their next ADD. */
+int fsock_paused_add(int fd);
+bool fsock_paused_take(int fd);
 
 /* state.c: keeping that view true as descriptors come and go. */
 void fsock_forget(int fd);

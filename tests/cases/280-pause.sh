@@ -46,7 +46,7 @@ pause_run() {
 	wait_for_line "$out" ready || { cat "$out"; fail "$label: server did not start"; }
 	paused_client=$(client "$port")
 	kill -USR1 $server
-	wait_until_grep "$out" '^resumed' || { cat "$out"; fail "$label: the workers did not resume"; }
+	wait_for_match "$out" '^resumed' 10 || { cat "$out"; fail "$label: the workers did not resume"; }
 	paused_by=$(fs_field "$(grep '^paused:' "$out")" by-paused)
 	rcvbuf_everywhere "$label" "$port" "$(sed -n 's/^resumed //p' "$out")"
 	resumed_client=$(client "$port")
@@ -55,15 +55,6 @@ pause_run() {
 	note "$label, $k paused: $paused_client; by the paused: $paused_by"
 	note "$label, $k resumed: $resumed_client; by the resumed: $resumed_by"
 	rm -f "$out"
-}
-
-wait_until_grep() {
-	local _
-	for _ in $(seq 100); do
-		grep -q "$2" "$1" && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # rcvbuf_everywhere LABEL PORT PIDS: each listener on PORT that one of

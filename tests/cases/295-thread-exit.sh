@@ -3,9 +3,9 @@
 # each with a local listener of its own under libfsocket.so) whose thread
 # 0 returns after its first connection (its local listener closes and
 # hands its queue on), then one whose thread 0 stops serving there
-# (-S: its local listener stays open, and the module must steal what
-# waits on it within steal_after_ms: none lost, some stolen, the slowest
-# under 1 s). Epoll and blocking-accept threads, short connections over
+# (-S: its local listener stays open, out of any epoll, and the module
+# must pause it or steal what waits on it: none lost, the slowest under
+# 1 s). Epoll and blocking-accept threads, short connections over
 # veth with RPS, each bounded by 2 s; plain figures measured in the same
 # run and printed beside (stock kernels only).
 # Sanitizer kernels: skipped: the library under threads; 120 and 140 drive ACCEPT and closing listeners
@@ -44,14 +44,15 @@ for event in "exits -X exited" "stalls -S stalled"; do
 			fs_losses_ok "$(fs_field "$r" failed)" $n ||
 				fail "$setup, $mode: connections lost when a thread $what: $r"
 			max=$(fs_field "$r" max) stolen=$(fs_field "$r" stolen)
-			# A stalled thread's local queue is the module's to steal. An
-			# epoll thread has its local listener before the first
-			# connection; a blocking one may take that connection from
-			# the shared queue, still in its first accept(), and stall
-			# with no queue of its own: then nothing is there to steal.
+			# A stalled thread's connections must not wait for it. The
+			# epoll thread closes its epoll as it stalls, so the module
+			# pauses its local listener (case 284) and its CPU's
+			# connections go to the others, or steals what reached its
+			# queue first; a blocking one may take its first connection
+			# from the shared queue, still in its first accept(), and
+			# stall with no queue of its own. Either way the slowest
+			# must stay under the bound.
 			if [ $flag = -S ] && [ $setup = fastsocket ]; then
-				[ $mode = block ] || [ "$stolen" -gt 0 ] ||
-					fail "$mode: nothing was stolen from the stalled thread: $r"
 				awk -v m="$max" -v b=$slowest 'BEGIN { exit !(m < b) }' ||
 					fail "$mode: the slowest connection took $max ms with a stalled thread (bound $slowest ms)"
 			fi

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * acceptcheck: ACCEPT of /dev/fastsocket, and accept4(2) on a local
- * listener, which must serve it the same way, checked from user space.
+ * listener, which must serve it the same way, checked from user space;
+ * then PAUSE_LOCAL.
  * Prints one line per check; exit status 0 when all hold.
  *
  * Setup, on 127.0.0.1 (loopback handles a SYN on the connecting CPU): a
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -345,6 +347,79 @@ static void global_closed(int port, int global)
 		close(fd);
 }
 
+static int pause_local(int fd, unsigned int paused, unsigned int reserved)
+{
+	struct fsocket_ioctl_arg arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = fd;
+	arg.op.pause_op.paused = paused;
+	arg.op.pause_op.reserved = reserved;
+	return ioctl(dev, FSOCKET_IOC_PAUSE_LOCAL, &arg);
+}
+
+/*
+ * A connection from CPU 0 waits on @expect's queue, not on @other's (-1:
+ * not looked at: an accept on a paused local listener resumes it).
+ */
+static void lands_on(const char *what, int port, int expect, int other)
+{
+	int fd = dial_now(port, 0), got = -1;
+
+	errno = EAGAIN;
+	check(what, fd >= 0 && (other < 0 || accept4(other, NULL, NULL, 0) < 0) &&
+	      errno == EAGAIN && (got = accept4(expect, NULL, NULL, 0)) >= 0 &&
+	      port_of(got, 1) == port_of(fd, 0), NULL);
+	if (got >= 0)
+		close(got);
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * PAUSE_LOCAL: a local listener nobody watches leaves its group's choice
+ * of listeners and hands its queue to the global one; asked back, or
+ * accepted on, it takes its CPU's connections again. One in an epoll is
+ * not paused. Both listeners non-blocking here, so that an empty queue
+ * answers EAGAIN.
+ */
+static void paused(int port, int global)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int local = spawn(global), queued, got = -1, ep;
+	int flags = fcntl(global, F_GETFL);
+
+	fcntl(global, F_SETFL, flags | O_NONBLOCK);
+	fcntl(local, F_SETFL, O_NONBLOCK);
+	expect_errno("PAUSE_LOCAL of a global listener", pause_local(global, 1, 0), EINVAL);
+	expect_errno("PAUSE_LOCAL paused 2", pause_local(local, 2, 0), EINVAL);
+	expect_errno("PAUSE_LOCAL reserved", pause_local(local, 1, 1), EINVAL);
+	expect_errno("PAUSE_LOCAL fd -1", pause_local(-1, 1, 0), EBADF);
+	lands_on("not paused: from its CPU to the local queue", port, local, global);
+	queued = dial_now(port, 0);
+	check("PAUSE_LOCAL", pause_local(local, 1, 0) == 0, NULL);
+	check("PAUSE_LOCAL again", pause_local(local, 1, 0) == 0, NULL);
+	errno = 0;
+	got = accept4(global, NULL, NULL, 0);
+	check("paused: what it had queued is on the global queue", queued >= 0 &&
+	      got >= 0 && port_of(got, 1) == port_of(queued, 0), NULL);
+	close(got);
+	close(queued);
+	lands_on("paused: from its CPU to the global queue", port, global, -1);
+	check("PAUSE_LOCAL 0", pause_local(local, 0, 0) == 0, NULL);
+	lands_on("resumed: from its CPU to the local queue", port, local, global);
+	check("paused again", pause_local(local, 1, 0) == 0, NULL);
+	expect_errno("accept on it, nothing queued", accept4(local, NULL, NULL, 0), EAGAIN);
+	lands_on("an accept on it resumed it", port, local, global);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	epoll_ctl(ep, EPOLL_CTL_ADD, local, &ev);
+	check("PAUSE_LOCAL of one in an epoll answers 0", pause_local(local, 1, 0) == 0, NULL);
+	lands_on("in an epoll: not paused", port, local, global);
+	close(ep);
+	close(local);
+	fcntl(global, F_SETFL, flags);
+}
+
 static int version_commands(void)
 {
 	struct fsocket_ioctl_arg arg;
@@ -388,6 +463,7 @@ int main(void)
 		shut_while_waiting(local, global);
 		close(local);
 	}
+	paused(port, global);
 	global_closed(port, global);
 	return failures != 0;
 }

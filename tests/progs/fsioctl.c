@@ -160,6 +160,7 @@ static int check_commands(int dev)
 		{ "SPAWN_LISTEN", FSOCKET_IOC_SPAWN_LISTEN, EBADF },
 		{ "SHUTDOWN_LISTEN", FSOCKET_IOC_SHUTDOWN_LISTEN, EBADF },
 		{ "SPAWN_ALL_LISTEN", FSOCKET_IOC_SPAWN_ALL_LISTEN, 0 },
+		{ "PAUSE_LOCAL", FSOCKET_IOC_PAUSE_LOCAL, EBADF },
 	};
 	struct fsocket_ioctl_arg arg;
 	char pending[256] = "";
@@ -203,6 +204,7 @@ static int check_others(int dev)
 	static const unsigned long cmds[] = {
 		FSOCKET_IOC_LISTEN, FSOCKET_IOC_ACCEPT, FSOCKET_IOC_CLOSE,
 		FSOCKET_IOC_SPAWN_LISTEN, FSOCKET_IOC_SHUTDOWN_LISTEN,
+		FSOCKET_IOC_PAUSE_LOCAL,
 	};
 	struct fsocket_ioctl_arg arg;
 	int fd, ret, err = 0, bad = 0, calls = 0;

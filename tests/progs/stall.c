@@ -5,7 +5,7 @@
  * listener per worker (SO_REUSEPORT), and under libfsocket.so.
  *
  *   stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S]
- *         [-P PAUSED] [-F] [-I] [-T] [-X] [-A] [-C N] [-D]
+ *         [-P PAUSED [-U]] [-E] [-F] [-I] [-T] [-X] [-A] [-C N] [-D]
  *
  * -m epoll: each worker waits in its own epoll on the listener (level
  * triggered, non-blocking accept until EAGAIN), as nginx with
@@ -21,9 +21,15 @@
  * for good, its listeners left open).
  * -P N (epoll only): workers 0..N-1 pause their listener as haproxy's
  * "disable frontend" does (epoll_ctl DEL, then connect(AF_UNSPEC)) once
- * they watch it; SIGUSR1 to the server prints "paused: accepted N by-paused
- * P" and resumes them (listen(), epoll_ctl ADD, then SO_RCVBUF 100000),
- * and prints "resumed PID..." (the resumed workers). -F (epoll only):
+ * they watch it; SIGUSR1 to the server prints "paused: accepted N local L
+ * by-paused P" and resumes them (listen(), epoll_ctl ADD, then SO_RCVBUF 100000),
+ * and prints "resumed PID..." (the resumed workers). -U (with -P): the
+ * workers only take their listener out of their epoll (EPOLL_CTL_DEL),
+ * as an nginx worker does when another one holds accept_mutex, or after
+ * accept() failed with EMFILE, and SIGUSR1 puts it back (EPOLL_CTL_ADD).
+ * -E (epoll only): the workers add their listener with EPOLLEXCLUSIVE, as
+ * nginx does with accept_mutex off.
+ * -F (epoll only):
  * each worker's descriptor table is full once it watches its listener,
  * until its accept4() has failed with EMFILE 3 times. -I: a timer
  * interrupts each worker every 2 ms with SIGALRM, whose handler is
@@ -54,6 +60,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +99,10 @@ struct options {
 };
 
 static volatile sig_atomic_t stopping, resume;
+/* -U: a pause is epoll_ctl() alone. */
+static int unwatch_only;
+/* -E: workers add their listener with EPOLLEXCLUSIVE. */
+static uint32_t exclusive_add;
 
 static void on_sigterm(int sig)
 {
@@ -216,19 +227,23 @@ static void pause_listener(int ep, int lfd)
 	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
 
 	if (epoll_ctl(ep, EPOLL_CTL_DEL, lfd, NULL) ||
-	    connect(lfd, &unspec, sizeof(unspec)))
+	    (!unwatch_only && connect(lfd, &unspec, sizeof(unspec))))
 		perror("stall: pause");
 }
 
 static void resume_listener(int ep, int lfd, struct counters *c)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = { .events = EPOLLIN | exclusive_add };
 	int rcvbuf = RESUMED_RCVBUF;
 
 	/* And an option set afterwards, which every listener must show. */
-	if (listen(lfd, 4096) || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) ||
-	    setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)))
+	if (unwatch_only) {
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev))
+			perror("stall: resume");
+	} else if (listen(lfd, 4096) || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) ||
+		   setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf))) {
 		perror("stall: resume");
+	}
 	atomic_fetch_add(&c->resumed, 1);
 }
 
@@ -286,7 +301,7 @@ static void serve_epoll(int lfd, struct counters *c, int paused, int full,
 {
 	struct rlimit old;
 	int emfile = full ? 0 : -1;
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = { .events = EPOLLIN | exclusive_add };
 	int ep = epoll_create1(EPOLL_CLOEXEC), fd;
 	sigset_t usr1, waiting;
 
@@ -502,8 +517,9 @@ static int run(const struct options *o)
 		sigsuspend(&waiting);
 		if (resume && o->paused) {
 			resume = 0;
-			printf("paused: accepted %ld by-paused %ld\n",
+			printf("paused: accepted %ld local %ld by-paused %ld\n",
 			       atomic_load(&c->accepted),
+			       atomic_load(&c->local),
 			       atomic_load(&c->by_paused));
 			for (i = 0; i < o->paused; i++)
 				kill(pids[i], SIGUSR1);
@@ -536,7 +552,7 @@ int main(int argc, char **argv)
 	struct options o = { .addr = "127.0.0.1", .port = 8080, .workers = 4 };
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:p:w:m:RSP:FITXAC:D")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:w:m:RSP:UEFITXAC:D")) != -1) {
 		switch (opt) {
 		case 'a': o.addr = optarg; break;
 		case 'p': o.port = atoi(optarg); break;
@@ -556,6 +572,8 @@ int main(int argc, char **argv)
 		case 'R': o.reuseport = 1; break;
 		case 'S': o.stop = 1; break;
 		case 'P': o.paused = atoi(optarg); break;
+		case 'U': unwatch_only = 1; break;
+		case 'E': exclusive_add = EPOLLEXCLUSIVE; break;
 		case 'F': o.full = 1; break;
 		case 'I': o.interrupt = 1; break;
 		case 'T': o.threads = 1; break;
@@ -572,11 +590,13 @@ int main(int argc, char **argv)
 	    (o.threads && o.stop && (o.exit_first || o.churn)) ||
 	    (o.threads && (o.reuseport || o.paused || o.interrupt ||
 			   (o.mode != WAIT_EPOLL && o.mode != WAIT_BLOCK))) ||
-	    ((o.churn || o.dup_each) && !o.threads) || o.churn < 0)
+	    ((o.churn || o.dup_each) && !o.threads) || o.churn < 0 ||
+	    (unwatch_only && !o.paused) ||
+	    (exclusive_add && o.mode != WAIT_EPOLL))
 		goto usage;
 	churn_after = o.churn;
 	return run(&o);
 usage:
-	fprintf(stderr, "usage: stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S] [-P PAUSED] [-F] [-I] [-T] [-X] [-A] [-C N] [-D]\n");
+	fprintf(stderr, "usage: stall -a ADDR -p PORT [-w WORKERS] [-m epoll|block|poll|select] [-R] [-S] [-P PAUSED [-U]] [-E] [-F] [-I] [-T] [-X] [-A] [-C N] [-D]\n");
 	return 2;
 }

@@ -185,7 +185,7 @@ static void dup2_onto_private(void **state)
 	make_local(local, global);
 	assert_int_equal(fsock_real()->epoll_ctl(ep, EPOLL_CTL_ADD, global, &ev), 0);
 	fsock_lock();
-	assert_int_equal(fsock_reg_add(local, ep), 0);
+	assert_int_equal(fsock_reg_add(local, ep, false), 0);
 	fsock_unlock();
 	assert_int_equal(epoll_wait(ep, &ev, 1, 0), 1);
 	assert_int_equal(dup2(p[0], global), global);
@@ -198,6 +198,29 @@ static void dup2_onto_private(void **state)
 	close(gc);
 	close(ep);
 	close(p[1]);
+}
+
+/*
+ * A registration remembers whether the application asked for
+ * EPOLLEXCLUSIVE (no PAUSE_LOCAL at its EPOLL_CTL_DEL), and a descriptor
+ * the library paused is forgotten with its registrations.
+ */
+static void registrations_and_paused(void **state)
+{
+	(void)state;
+	fsock_lock();
+	assert_int_equal(fsock_reg_add(900, 901, true), 0);
+	assert_int_equal(fsock_reg_add(900, 902, false), 0);
+	assert_true(fsock_reg_del(900, 901));
+	assert_false(fsock_reg_del(900, 902));
+	assert_false(fsock_reg_del(900, 903));
+	assert_int_equal(fsock_paused_add(900), 0);
+	assert_true(fsock_paused_take(900));
+	assert_false(fsock_paused_take(900));
+	assert_int_equal(fsock_paused_add(900), 0);
+	fsock_reg_drop(900);
+	assert_false(fsock_paused_take(900));
+	fsock_unlock();
 }
 
 static void close_range_forgets(void **state)
@@ -810,6 +833,7 @@ int main(void)
 		cmocka_unit_test_teardown(dup_copies_role, teardown),
 		cmocka_unit_test_teardown(dup2_onto_tracked, teardown),
 		cmocka_unit_test_teardown(dup2_onto_private, teardown),
+		cmocka_unit_test_teardown(registrations_and_paused, teardown),
 		cmocka_unit_test_teardown(close_range_forgets, teardown),
 		cmocka_unit_test_teardown(poll_sees_global, teardown),
 		cmocka_unit_test_teardown(stale_numbers, teardown),

@@ -88,10 +88,14 @@ fs_netns_down() {
 }
 
 # wait_for_line FILE TEXT [SECONDS]: wait until FILE has a line TEXT.
-wait_for_line() {
-	local i
-	for i in $(seq $(( ${3:-30} * 10 ))); do
-		grep -qx "$2" "$1" 2>/dev/null && return 0
+wait_for_line() { wait_for_match "$1" "^$2\$" "${3:-30}"; }
+
+# wait_for_match FILE REGEX [SECONDS]: the same for a line that REGEX
+# matches anywhere.
+wait_for_match() {
+	local _
+	for _ in $(seq $(( ${3:-30} * 10 ))); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	return 1

@@ -74,6 +74,19 @@ struct fsocket_shutdown_op {
 	__u32 reserved;
 };
 
+/*
+ * FSOCKET_IOC_PAUSE_LOCAL: the worker took its local listener @fd out of
+ * its epoll (@paused 1): unless something still watches it, it leaves
+ * its group's choice of listeners, and its queue goes to the shared
+ * listener, until it is in an epoll again or its worker accepts on it.
+ * The module's sweep does the same within a few milliseconds unasked;
+ * this is the library telling it at once. @paused 0 takes it back now.
+ */
+struct fsocket_pause_op {
+	__u32 paused;		/* 1 or 0 */
+	__u32 reserved;
+};
+
 /* Bits of fsocket_version_op.commands: which commands do real work. */
 #define FSOCKET_CMD_BIT(nr)	(1U << (nr))
 /*
@@ -100,6 +113,7 @@ struct fsocket_ioctl_arg {
 		struct fsocket_spawn_all_op spawn_all_op;
 		struct fsocket_socket_op socket_op;
 		struct fsocket_shutdown_op shutdown_op;
+		struct fsocket_pause_op pause_op;
 		struct fsocket_version_op version_op;
 		__aligned_u64 pad[4];
 	} op;
@@ -124,5 +138,7 @@ struct fsocket_ioctl_arg {
 	_IOWR(FSOCKET_IOC_MAGIC, 0x08, struct fsocket_ioctl_arg)
 #define FSOCKET_IOC_VERSION \
 	_IOWR(FSOCKET_IOC_MAGIC, 0x09, struct fsocket_ioctl_arg)
+#define FSOCKET_IOC_PAUSE_LOCAL \
+	_IOWR(FSOCKET_IOC_MAGIC, 0x0a, struct fsocket_ioctl_arg)
 
 #endif /* _UAPI_LINUX_FASTSOCKET_H */
