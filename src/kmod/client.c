@@ -67,6 +67,7 @@ struct fsocket_owner {
 	int cpu;			/* @sk's CPU */
 	bool lent;			/* @global has @cpu's connections */
 	bool epolled;			/* seen in an epoll */
+	bool out_once;			/* in none at the last sweep */
 	bool paused;			/* under @sk's socket lock */
 };
 
@@ -388,10 +389,13 @@ void fsocket_client_epolled(const struct sock *sk)
 }
 
 /*
- * Was the local listener @sk seen in an epoll before, and is it in none
- * now? A worker that never watched it in epoll (one that blocks in
- * accept(), or polls) is left alone: between two accepts it is in none
- * either.
+ * Was the local listener @sk seen in an epoll before, and in none at this
+ * sweep and the one before? A worker that never watched it in epoll (one
+ * that blocks in accept(), or polls) is left alone: between two accepts
+ * it is in none either. Two sweeps, because nginx takes its listener out
+ * and adds it back every 16 accepts: a sweep may fall in between when the
+ * worker is preempted there (under emulation, often), and the pause would
+ * send its CPU's connections to the others for nothing.
  */
 bool fsocket_client_left_epoll(const struct sock *sk)
 {
@@ -402,9 +406,15 @@ bool fsocket_client_left_epoll(const struct sock *sk)
 	owner = fsocket_owner_find(sk);
 	if (owner && owner->sock->file) {
 		in_epoll = fsocket_file_in_epoll(owner->sock->file);
-		left = READ_ONCE(owner->epolled) && !in_epoll;
 		if (in_epoll)
 			WRITE_ONCE(owner->epolled, true);
+		left = READ_ONCE(owner->epolled) && !in_epoll;
+		if (left && !owner->out_once) {
+			owner->out_once = true;
+			left = false;
+		} else if (!left) {
+			owner->out_once = false;
+		}
 	}
 	mutex_unlock(&fsocket_owners_lock);
 	return left;

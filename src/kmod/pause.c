@@ -18,16 +18,19 @@
  * the registration: local_ops.c): a worker that blocks in accept() is in
  * none between two accepts and has not let its listener go. The kernel
  * says nothing when a file leaves an epoll, so the sweep looks: every
- * 10 ms while stealing is on and every 100 ms otherwise, and a
- * connection may wait that long before its listener is paused. nginx's
- * re-adding of its listener every 16 accepts (EPOLL_CTL_DEL and ADD back
- * to back) is over before a sweep could see it, and were one to fall in
- * between, the ADD would resume it at once.
+ * 10 ms while stealing is on and every 100 ms otherwise, and pauses a
+ * listener it found out of every epoll at two sweeps in a row, so a
+ * connection may wait twice that long. nginx's re-adding of its listener
+ * every 16 accepts (EPOLL_CTL_DEL and ADD back to back) would otherwise
+ * be caught now and then, whenever its worker is preempted in between.
+ * The library does not wait for the sweep: it says so at once
+ * (PAUSE_LOCAL), but for a listener added with EPOLLEXCLUSIVE, nginx's.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/err.h>
 #include <net/inet_connection_sock.h>
+#include <net/inet_sock.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
@@ -39,7 +42,8 @@
 
 /*
  * Pauses @sk unless something still watches it: an epoll (@file, its
- * file, when the caller holds it; the sweep looked already) or a waiter.
+ * file, at its worker's PAUSE_LOCAL; NULL from the sweep, which looked
+ * already) or a waiter.
  * Returns 0 (paused, now or before, or watched), -EBUSY (the last
  * listening member of its group: its CPU's SYNs would be refused) or
  * -EINVAL (not listening, stopping, or not the module's). Sleeps (the
@@ -63,6 +67,9 @@ int fsocket_local_pause(struct sock *sk, struct file *file)
 	if (!err && !sk_unhashed(sk)) {
 		sk->sk_prot->unhash(sk);
 		release_sock(sk);
+		fsocket_log(DEBUG, "port %u: local listener paused (%s)\n",
+			    inet_sk(sk)->inet_num,
+			    file ? "its worker said so" : "seen out of every epoll");
 		fsocket_hand_on_left(sk, true);
 		return 0;
 	}

@@ -88,10 +88,11 @@ counts_check() {
 }
 
 # A stopped worker, fastsocket: every connection answered, none slow.
-port=8100
-for mode in epoll block poll; do
+# stopped MODE PORT: workers of MODE (epoll, block, poll), one stopped;
+# plain on PORT (not on the sanitizer kernels), fastsocket on PORT + 1.
+stopped() {
+	local mode=$1 port=$2 r failed max stolen host0 srv0
 	if [ "$FS_DEBUG_KERNEL" != 1 ]; then
-		port=$((port + 1))
 		note "$(fs_stall_run $port $n "plain, $mode, 1 stopped" -- -w "$(nproc)" -m $mode -S)"
 	fi
 	port=$((port + 1))
@@ -111,7 +112,7 @@ for mode in epoll block poll; do
 	awk -v m="$max" -v b=$slowest 'BEGIN { exit !(m < b) }' ||
 		fail "$mode: the slowest connection took $max ms (bound ${slowest} ms, steal_after_ms $bound)"
 	echo "ok: $mode: $n of $n answered with a worker stopped, $stolen stolen, slowest $max ms"
-done
+}
 
 # A stall is told by its idle CPU long before the bound: with the bound
 # out of reach (60 s), a stopped epoll worker's connections are still
@@ -121,21 +122,23 @@ done
 # the bound (group.c), so its later connections go there at once and are
 # not stolen: of the quarter of them (on 4 CPUs) that its CPU receives,
 # fewer than half may be stolen (without the lending: all of them).
-echo 60000 >/sys/module/fastsocket/parameters/steal_after_ms
-srv0=$(fs_counts srv)
-r=$(fs_stall_run 8112 $n "fastsocket, epoll, 1 stopped, steal_after_ms=60000" "${FS_PRELOAD[@]}" -- -w "$(nproc)" -m epoll -S)
-srv1=$(fs_counts srv)
-echo "$bound" >/sys/module/fastsocket/parameters/steal_after_ms
-global=$(( $(echo "$srv1" | cut -d' ' -f2) - $(echo "$srv0" | cut -d' ' -f2) ))
-note "$r; accepted from the shared queue: $global"
-failed=$(fs_field "$r" failed) max=$(fs_field "$r" max) stolen=$(fs_field "$r" stolen)
-fs_losses_ok "$failed" $n || fail "idle CPU: connections failed with the bound out of reach: $r"
-[ "$stolen" -gt 0 ] || fail "idle CPU: nothing stolen with the bound out of reach: $r"
-awk -v m="$max" -v b=$slowest 'BEGIN { exit !(m < b) }' ||
-	fail "idle CPU: the slowest connection took $max ms (bound ${slowest} ms)"
-[ $((stolen * 2 * $(nproc))) -lt $n ] ||
-	fail "idle CPU: $stolen of $n stolen: the stopped worker's CPU was not lent to the shared listener ($global accepted from it)"
-echo "ok: a stopped worker told by its idle CPU: $n of $n answered, $stolen stolen, $global from the shared queue, slowest $max ms"
+idle_cpu() {
+	echo 60000 >/sys/module/fastsocket/parameters/steal_after_ms
+	srv0=$(fs_counts srv)
+	r=$(fs_stall_run 8112 $n "fastsocket, epoll, 1 stopped, steal_after_ms=60000" "${FS_PRELOAD[@]}" -- -w "$(nproc)" -m epoll -S)
+	srv1=$(fs_counts srv)
+	echo "$bound" >/sys/module/fastsocket/parameters/steal_after_ms
+	global=$(( $(echo "$srv1" | cut -d' ' -f2) - $(echo "$srv0" | cut -d' ' -f2) ))
+	note "$r; accepted from the shared queue: $global"
+	failed=$(fs_field "$r" failed) max=$(fs_field "$r" max) stolen=$(fs_field "$r" stolen)
+	fs_losses_ok "$failed" $n || fail "idle CPU: connections failed with the bound out of reach: $r"
+	[ "$stolen" -gt 0 ] || fail "idle CPU: nothing stolen with the bound out of reach: $r"
+	awk -v m="$max" -v b=$slowest 'BEGIN { exit !(m < b) }' ||
+		fail "idle CPU: the slowest connection took $max ms (bound ${slowest} ms)"
+	[ $((stolen * 2 * $(nproc))) -lt $n ] ||
+		fail "idle CPU: $stolen of $n stolen: the stopped worker's CPU was not lent to the shared listener ($global accepted from it)"
+	echo "ok: a stopped worker told by its idle CPU: $n of $n answered, $stolen stolen, $global from the shared queue, slowest $max ms"
+}
 
 # A worker stopped, then continued: once it accepts again it keeps its
 # connections (a stall ends at the worker's next accept(), which the
@@ -163,72 +166,93 @@ stolen_each() {
 	local p
 	for p in "$@"; do echo "$p:$(stolen_of "$p")"; done
 }
-echo 60000 >/sys/module/fastsocket/parameters/steal_after_ms
 clients() { ip netns exec cli "$FS_BIN/prefork" client -a 10.77.0.1 -p 8113 -n "$1" -c 8 -b 2000; }
-out=$(mktemp)
-ip netns exec srv env "${FS_PRELOAD[@]}" "$FS_BIN/stall" -a 10.77.0.1 -p 8113 \
-	-w "$(nproc)" -m epoll >"$out" &
-server=$!
-wait_for_line "$out" ready || { cat "$out"; fail "stop and continue: the server did not start"; }
-clients 100 >/dev/null
-workers=$(pgrep -P $server | tr '\n' ' ')
-worker=${workers%% *}
-kill -STOP "$worker"
-s0=$(fs_stat stolen)
-r=$(clients $((n / 2)))
-s1=$(fs_stat stolen)
-kill -CONT "$worker"
-clients 100 >/dev/null
-s2=$(fs_stat stolen) g2=$(fs_counts)
-# shellcheck disable=SC2086 # the pids, one word each
-before=$(stolen_each $workers)
-r2=$(clients "$n")
-s3=$(fs_stat stolen) g3=$(fs_counts)
-# shellcheck disable=SC2086
-after=$(stolen_each $workers)
-# Accepted from the shared queue once continued, but not stolen: the
-# continued worker's CPU still lent to it.
-unstolen=$(( $(echo "$g3" | cut -d' ' -f2) - $(echo "$g2" | cut -d' ' -f2) - (s3 - s2) ))
-kill -TERM $server; wait $server
-echo "$bound" >/sys/module/fastsocket/parameters/steal_after_ms
-# "CONTINUED PEERS-MOST": connections moved from each once continued.
-read -r mine peers <<<"$(printf '%s\n' "$before" "--" "$after" | awk -F: -v w="$worker" '
-	$0 == "--" { late = 1; next }
-	!late { b[$1] = $2; next }
-	{ d = $2 - b[$1]; if ($1 == w) m = d; else if (d > p) p = d }
-	END { print m + 0, p + 0 }')"
-note "stopped: $(echo "$r" | tr '\n' ' ') stolen $((s1 - s0)); continued: $(echo "$r2" | tr '\n' ' ') stolen $((s3 - s2)) ($mine from the continued worker, at most $peers from a peer), $unstolen through the shared queue unstolen; $(tail -n 1 "$out")"
-fs_losses_ok "$(fs_field "$r" failed)" $((n / 2)) || fail "stop and continue: connections failed while stopped: $r"
-fs_losses_ok "$(fs_field "$r2" failed)" "$n" || fail "stop and continue: connections failed once continued: $r2"
-[ $((s1 - s0)) -gt 0 ] || fail "stop and continue: nothing stolen from the stopped worker"
-[ $((mine - peers)) -le 3 ] ||
-	fail "stop and continue: the continued worker lost $mine of $n connections, a peer at most $peers (at most 3 more)"
-# Its CPU is given back at its first accept: its connections reach its
-# own queue again (kept, lent for the bound, a quarter would not).
-[ $((unstolen * 20)) -le "$n" ] ||
-	fail "stop and continue: once continued, $unstolen of $n connections went to the shared queue unstolen: the worker's CPU was not given back"
-echo "ok: a stopped worker continued keeps its connections: $((s1 - s0)) stolen while stopped; of $n after, $mine from it, at most $peers from a peer, $unstolen through the shared queue"
+stop_and_continue() {
+	echo 60000 >/sys/module/fastsocket/parameters/steal_after_ms
+	out=$(mktemp)
+	ip netns exec srv env "${FS_PRELOAD[@]}" "$FS_BIN/stall" -a 10.77.0.1 -p 8113 \
+		-w "$(nproc)" -m epoll >"$out" &
+	server=$!
+	wait_for_line "$out" ready || { cat "$out"; fail "stop and continue: the server did not start"; }
+	clients 100 >/dev/null
+	workers=$(pgrep -P $server | tr '\n' ' ')
+	worker=${workers%% *}
+	kill -STOP "$worker"
+	s0=$(fs_stat stolen)
+	r=$(clients $((n / 2)))
+	s1=$(fs_stat stolen)
+	kill -CONT "$worker"
+	clients 100 >/dev/null
+	s2=$(fs_stat stolen) g2=$(fs_counts)
+	# shellcheck disable=SC2086 # the pids, one word each
+	before=$(stolen_each $workers)
+	r2=$(clients "$n")
+	s3=$(fs_stat stolen) g3=$(fs_counts)
+	# shellcheck disable=SC2086
+	after=$(stolen_each $workers)
+	# Accepted from the shared queue once continued, but not stolen: the
+	# continued worker's CPU still lent to it.
+	unstolen=$(( $(echo "$g3" | cut -d' ' -f2) - $(echo "$g2" | cut -d' ' -f2) - (s3 - s2) ))
+	kill -TERM $server; wait $server
+	echo "$bound" >/sys/module/fastsocket/parameters/steal_after_ms
+	# "CONTINUED PEERS-MOST": connections moved from each once continued.
+	read -r mine peers <<<"$(printf '%s\n' "$before" "--" "$after" | awk -F: -v w="$worker" '
+		$0 == "--" { late = 1; next }
+		!late { b[$1] = $2; next }
+		{ d = $2 - b[$1]; if ($1 == w) m = d; else if (d > p) p = d }
+		END { print m + 0, p + 0 }')"
+	note "stopped: $(echo "$r" | tr '\n' ' ') stolen $((s1 - s0)); continued: $(echo "$r2" | tr '\n' ' ') stolen $((s3 - s2)) ($mine from the continued worker, at most $peers from a peer), $unstolen through the shared queue unstolen; $(tail -n 1 "$out")"
+	fs_losses_ok "$(fs_field "$r" failed)" $((n / 2)) || fail "stop and continue: connections failed while stopped: $r"
+	fs_losses_ok "$(fs_field "$r2" failed)" "$n" || fail "stop and continue: connections failed once continued: $r2"
+	[ $((s1 - s0)) -gt 0 ] || fail "stop and continue: nothing stolen from the stopped worker"
+	[ $((mine - peers)) -le 3 ] ||
+		fail "stop and continue: the continued worker lost $mine of $n connections, a peer at most $peers (at most 3 more)"
+	# Its CPU is given back at its first accept: its connections reach its
+	# own queue again (kept, lent for the bound, a quarter would not).
+	[ $((unstolen * 20)) -le "$n" ] ||
+		fail "stop and continue: once continued, $unstolen of $n connections went to the shared queue unstolen: the worker's CPU was not given back"
+	echo "ok: a stopped worker continued keeps its connections: $((s1 - s0)) stolen while stopped; of $n after, $mine from it, at most $peers from a peer, $unstolen through the shared queue"
+}
 
 # No worker stopped: stealing leaves the healthy workers their locality.
 # On the sanitizer kernels 95 %: each worker reads its request with a
 # blocking read(), ten times longer there, and a connection queued behind
 # it on an idle CPU is rightly handed to an idle worker (4 of 150 in one
 # run on 6.1's).
-min=99
-[ "$FS_DEBUG_KERNEL" = 1 ] && min=95
-r=$(fs_stall_run 8110 $n "fastsocket, epoll, healthy" "${FS_PRELOAD[@]}" -- -w "$(nproc)" -m epoll)
-note "$r"
-pct=$(fs_field "$r" pct)
-[ "$(fs_field "$r" failed)" = 0 ] || fail "healthy: connections failed: $r"
-awk -v p="$pct" -v m=$min 'BEGIN { exit !(p >= m) }' || fail "healthy: locality $pct% < $min%"
-echo "ok: healthy workers: locality $pct%, $(fs_field "$r" stolen) stolen"
+healthy() {
+	min=99
+	[ "$FS_DEBUG_KERNEL" = 1 ] && min=95
+	r=$(fs_stall_run 8110 $n "fastsocket, epoll, healthy" "${FS_PRELOAD[@]}" -- -w "$(nproc)" -m epoll)
+	note "$r"
+	pct=$(fs_field "$r" pct)
+	[ "$(fs_field "$r" failed)" = 0 ] || fail "healthy: connections failed: $r"
+	awk -v p="$pct" -v m=$min 'BEGIN { exit !(p >= m) }' || fail "healthy: locality $pct% < $min%"
+	echo "ok: healthy workers: locality $pct%, $(fs_field "$r" stolen) stolen"
+}
 
 # Stealing off: the module leaves the queues alone (a short run; a
 # stopped worker's connections would time out, so only a healthy one).
-echo 0 >/sys/module/fastsocket/parameters/steal_after_ms
-before=$(fs_stat stolen)
-r=$(fs_stall_run 8111 $n "fastsocket, steal_after_ms=0, healthy" "${FS_PRELOAD[@]}" -- -w "$(nproc)" -m epoll)
-[ "$(fs_stat stolen)" = "$before" ] || fail "steal_after_ms=0 still stole: $r"
-echo "ok: steal_after_ms=0 steals nothing"
-echo "$bound" >/sys/module/fastsocket/parameters/steal_after_ms
+stealing_off() {
+	echo 0 >/sys/module/fastsocket/parameters/steal_after_ms
+	before=$(fs_stat stolen)
+	r=$(fs_stall_run 8111 $n "fastsocket, steal_after_ms=0, healthy" "${FS_PRELOAD[@]}" -- -w "$(nproc)" -m epoll)
+	[ "$(fs_stat stolen)" = "$before" ] || fail "steal_after_ms=0 still stole: $r"
+	echo "ok: steal_after_ms=0 steals nothing"
+	echo "$bound" >/sys/module/fastsocket/parameters/steal_after_ms
+}
+
+# The variants, shared out among the sanitizer kernels (fs_my_share):
+# each runs under the sanitizers on one of them.
+others=()
+variant() {	# variant I NAME COMMAND...
+	if fs_my_share "$1"; then "${@:3}"; else others+=("$2"); fi
+}
+variant 0 "epoll, 1 stopped" stopped epoll 8101
+variant 1 "block, 1 stopped" stopped block 8103
+variant 2 "poll, 1 stopped" stopped poll 8105
+variant 3 "steal_after_ms=60000" idle_cpu
+variant 4 "stop and continue" stop_and_continue
+variant 5 healthy healthy
+variant 6 "steal_after_ms=0" stealing_off
+[ ${#others[@]} -eq 0 ] || note "left to the other sanitizer kernels: $(printf '%s; ' "${others[@]}")"
 check "closed listeners are forgotten" fs_wait_no_listeners

@@ -63,6 +63,7 @@ vm_run() {
 	FS_BUILD='$FS_BUILD'
 	FS_KERNEL='$rel'
 	FS_DEBUG_KERNEL=$K_DEBUG
+	FS_SANITIZER_SHARE='${FS_SANITIZER_SHARE:-0/1}'
 	FS_KO='$FS_BUILD/kernels/$rel/src/kmod/fastsocket.ko'
 	FS_KO_PROBES_OFF='$FS_BUILD/kernels/$rel/probes-off/src/kmod/fastsocket.ko'
 	FS_TESTS='$*'

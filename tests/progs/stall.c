@@ -26,7 +26,10 @@
  * and prints "resumed PID..." (the resumed workers). -U (with -P): the
  * workers only take their listener out of their epoll (EPOLL_CTL_DEL),
  * as an nginx worker does when another one holds accept_mutex, or after
- * accept() failed with EMFILE, and SIGUSR1 puts it back (EPOLL_CTL_ADD).
+ * accept() failed with EMFILE, and SIGUSR1 puts it back (EPOLL_CTL_ADD);
+ * "paused:" then also says "unlisted U": of those workers, how many found
+ * their listener gone from /proc/net/tcp right after their EPOLL_CTL_DEL
+ * (a local listener the module paused at once, at the library's word).
  * -E (epoll only): the workers add their listener with EPOLLEXCLUSIVE, as
  * nginx does with accept_mutex off.
  * -F (epoll only):
@@ -71,6 +74,7 @@
 #include <sys/time.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,7 +89,7 @@ struct counters {
 	atomic_long by_paused;
 	atomic_long emfile;
 	atomic_long eintr;
-	atomic_int up, resumed, exited, paused, churned, stalled;
+	atomic_int up, resumed, exited, paused, churned, stalled, unlisted;
 	int workers;
 };
 
@@ -231,6 +235,31 @@ static void pause_listener(int ep, int lfd)
 		perror("stall: pause");
 }
 
+/* Does /proc/net/tcp or tcp6 list @fd's socket (its inode, field 10)? */
+static bool listed(int fd)
+{
+	static const char *const tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+	unsigned long inode;
+	bool found = false;
+	char line[512];
+	struct stat st;
+	size_t i;
+	FILE *f;
+
+	if (fstat(fd, &st))
+		return true;
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]) && !found; i++) {
+		f = fopen(tables[i], "re");
+		if (!f)
+			continue;
+		while (!found && fgets(line, sizeof(line), f))
+			found = sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %lu",
+				       &inode) == 1 && inode == st.st_ino;
+		fclose(f);
+	}
+	return found;
+}
+
 static void resume_listener(int ep, int lfd, struct counters *c)
 {
 	struct epoll_event ev = { .events = EPOLLIN | exclusive_add };
@@ -322,6 +351,8 @@ static void serve_epoll(int lfd, struct counters *c, int paused, int full,
 		while (atomic_load(&c->up) < c->workers)
 			usleep(1000);
 		pause_listener(ep, lfd);
+		if (unwatch_only && !listed(lfd))
+			atomic_fetch_add(&c->unlisted, 1);
 		atomic_fetch_add(&c->paused, 1);
 	}
 	for (;;) {
@@ -517,10 +548,11 @@ static int run(const struct options *o)
 		sigsuspend(&waiting);
 		if (resume && o->paused) {
 			resume = 0;
-			printf("paused: accepted %ld local %ld by-paused %ld\n",
+			printf("paused: accepted %ld local %ld by-paused %ld unlisted %d\n",
 			       atomic_load(&c->accepted),
 			       atomic_load(&c->local),
-			       atomic_load(&c->by_paused));
+			       atomic_load(&c->by_paused),
+			       atomic_load(&c->unlisted));
 			for (i = 0; i < o->paused; i++)
 				kill(pids[i], SIGUSR1);
 			for (tries = 0; atomic_load(&c->resumed) < o->paused &&

@@ -21,6 +21,16 @@ check() {
 	fi
 }
 
+# fs_my_share I: whether this kernel runs the I-th (from 0) of a case's
+# costly variants. A stock kernel runs them all; the sanitizer kernels,
+# ten times slower, share them out (FS_SANITIZER_SHARE, "K/N": the K-th of
+# the N in this run, tests/run), so that each runs under the sanitizers
+# on one of them and the suite keeps inside CI's hour.
+fs_my_share() {
+	local share=${FS_SANITIZER_SHARE:-0/1}
+	[ "${FS_DEBUG_KERNEL:-0}" != 1 ] || [ $(($1 % ${share#*/})) = "${share%/*}" ]
+}
+
 # On the sanitizer kernels, which run about ten times slower under
 # emulation, the steal bound is five times the default, unless given: a
 # healthy worker there can go longer than 100 ms without getting to its
