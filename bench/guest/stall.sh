@@ -1,11 +1,12 @@
 # The guest side of bench/stall (run by tests/vm/runner). One line per run:
 #   stall,SETUP,STALLED,ROUND,ANSWERED,FAILED,P50,P99,MAX,LOCAL_PCT,STOLEN
-#   nginx,SETUP,ACCEPT_MUTEX,ROUND,REQUESTS,ERRORS,P50,P99,MAX,STOLEN
+#   nginx,SETUP,ACCEPT_MUTEX,STOPPED,ROUND,REQUESTS,ERRORS,P50,P99,MAX,STOLEN
 # (latencies in ms; nginx's from wrk, one request per connection, 2 s
-# time-out; one nginx worker stopped in every nginx run: with accept_mutex
-# on, one that does not hold the mutex, since a stopped holder leaves
-# every listener unwatched, plain or not, and which worker holds it is
-# chance). Settings:
+# time-out). nginx: plain, pinned (plain with worker_cpu_affinity auto)
+# and fastsocket; with accept_mutex off, one worker stopped; with it on,
+# none stopped, then one that does not hold the mutex (a stopped holder
+# leaves every listener unwatched, plain or not, and which worker holds
+# it is chance). Settings:
 # FSB_CONNS (1500), FSB_ROUNDS (2), FSB_SECONDS (5).
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
@@ -69,25 +70,29 @@ worker_to_stop() {
 	done
 }
 
-# nginx_run SETUP MUTEX: nginx with one worker stopped, wrk for secs.
+# nginx_run SETUP MUTEX STOPPED: nginx, one worker stopped or none, wrk
+# for secs.
 nginx_run() {
-	local setup=$1 mutex=$2 conf=/tmp/nginx-stall.conf preload='' stolen w
-	sed -e 's/@AFFINITY@//' -e 's/@REUSEPORT@//' \
+	local setup=$1 mutex=$2 stopped=$3 conf=/tmp/nginx-stall.conf preload='' stolen w= aff=
+	[ "$setup" = pinned ] && aff='worker_cpu_affinity auto;'
+	sed -e "s/@AFFINITY@/$aff/" -e 's/@REUSEPORT@//' \
 		-e "s/worker_connections 768;/worker_connections 768; accept_mutex $mutex;/" \
 		"$FS_ROOT/bench/nginx.conf" >$conf
 	[ "$setup" = fastsocket ] && preload=$FS_LIB
 	ip netns exec srv env LD_PRELOAD="$preload" nginx -c $conf ||
 		fail "$setup: nginx did not start"
 	fs_wait_up || fail "$setup: nginx does not answer"
-	w=$(worker_to_stop "$mutex")
-	[ -n "$w" ] || fail "$setup: no nginx worker to stop"
-	kill -STOP "$w"
+	if [ "$stopped" = yes ]; then
+		w=$(worker_to_stop "$mutex")
+		[ -n "$w" ] || fail "$setup: no nginx worker to stop"
+		kill -STOP "$w"
+	fi
 	stolen=$(fs_stat stolen)
 	ip netns exec cli wrk -t 2 -c 16 -d "${secs}s" --timeout 2s --latency \
 		-H 'Connection: close' http://10.77.0.1/ >/tmp/wrk-stall.out 2>&1
-	kill -CONT "$w"
+	[ -z "$w" ] || kill -CONT "$w"
 	fs_servers_stop
-	awk -v s="$setup" -v m="$mutex" -v r="$ROUND" -v st=$(( $(fs_stat stolen) - stolen )) '
+	awk -v s="$setup" -v m="$mutex,$stopped" -v r="$ROUND" -v st=$(( $(fs_stat stolen) - stolen )) '
 		function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
 		$2 == "requests" && $3 == "in" { req = $1 }
 		/Socket errors/ { gsub(",", ""); err += $4 + $6 + $8 + $10 }
@@ -104,9 +109,12 @@ for ROUND in $(seq "$rounds"); do
 			stall_run $setup $stalled
 		done
 	done
-	for mutex in off on; do
-		for setup in plain fastsocket; do
-			nginx_run $setup $mutex
+	for setup in plain fastsocket; do
+		nginx_run $setup off yes
+	done
+	for stopped in no yes; do
+		for setup in plain pinned fastsocket; do
+			nginx_run $setup on $stopped
 		done
 	done
 done
