@@ -5,15 +5,17 @@
 # use and fills the descriptor table for a moment. Every failure must
 # carry an expected errno. Afterwards nothing of it remains: no listener
 # in the module, the kernel's count of sockets back where it was, and the
-# module unloads. 100000 ioctls, 50000 on a sanitizer kernel, where each
-# costs five times as much and the suite's time is spent on its other
-# cases (FASTSOCKET_FUZZ_IOCTLS to change, e.g. 1000000 for a long run
-# there), at most FASTSOCKET_FUZZ_SECONDS (240).
+# module unloads. 100000 ioctls; 50000 shared out among the sanitizer
+# kernels, where each costs five times as much and the suite's time is
+# spent on its other cases: each runs its part with a seed of its own
+# (FASTSOCKET_FUZZ_IOCTLS to change, e.g. 1000000 for a long run there).
+# At most FASTSOCKET_FUZZ_SECONDS (240).
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 
 n=100000
-[ "$FS_DEBUG_KERNEL" = 1 ] && n=50000
+share=${FS_SANITIZER_SHARE:-0/1}
+[ "$FS_DEBUG_KERNEL" = 1 ] && n=$((50000 / ${share#*/}))
 n=${FASTSOCKET_FUZZ_IOCTLS:-$n}
 secs=${FASTSOCKET_FUZZ_SECONDS:-240}
 

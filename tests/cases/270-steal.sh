@@ -250,8 +250,8 @@ variant() {	# variant I NAME COMMAND...
 variant 0 "epoll, 1 stopped" stopped epoll 8101
 variant 1 "block, 1 stopped" stopped block 8103
 variant 2 "poll, 1 stopped" stopped poll 8105
-variant 3 "steal_after_ms=60000" idle_cpu
-variant 4 "stop and continue" stop_and_continue
+variant 3 "stop and continue" stop_and_continue
+variant 4 "steal_after_ms=60000" idle_cpu
 variant 5 healthy healthy
 variant 6 "steal_after_ms=0" stealing_off
 [ ${#others[@]} -eq 0 ] || note "left to the other sanitizer kernels: $(printf '%s; ' "${others[@]}")"
