@@ -218,6 +218,7 @@ static const char *help_of(const char *name)
 		{ "stranded_wakeups", "Sweep wake-ups of a local queue whose connections did not move." },
 		{ "errors", "Failed spawns, and connections lost to a faulting address buffer." },
 		{ "stolen", "Connections handed from a stalled worker's queue to the others." },
+		{ "lent_accepts", "Global accepts of a CPU whose local listener was paused, lent or missing." },
 		{ "listeners", "Listening sockets the module watches." },
 		{ "foreign_members", "Sockets the module did not make in a watched listener's group." },
 		{ "steering", "1 where the kernel steers reuseport groups by SO_INCOMING_CPU." },

@@ -26,6 +26,20 @@
 #include "fastsocket.h"
 #include "log.h"
 
+/*
+ * A connection @newsock taken from the global listener @global: counted,
+ * and counted lent too when its CPU had no local listener to go to.
+ */
+static void fsocket_count_global(struct fsocket_client *client,
+				 const struct sock *global,
+				 const struct socket *newsock)
+{
+	fsocket_stat_inc(sock_net(global), FSOCKET_STAT_GLOBAL_ACCEPT);
+	fsocket_client_count(client, FSOCKET_STAT_GLOBAL_ACCEPT);
+	if (!fsocket_cpu_served(global, newsock->sk))
+		fsocket_stat_inc(sock_net(global), FSOCKET_STAT_LENT);
+}
+
 /* Nothing to accept, and still listening: keep waiting. */
 static bool fsocket_nothing_yet(const struct socket *sock)
 {
@@ -87,6 +101,10 @@ static int fsocket_try_accept(struct fsocket_client *client,
 		fsocket_local_ops_clear(*newsock);
 		return 0;
 	}
+	if (stat == FSOCKET_STAT_GLOBAL_ACCEPT) {
+		fsocket_count_global(client, sock->sk, *newsock);
+		return 0;
+	}
 	fsocket_stat_inc(sock_net(sock->sk), stat);
 	fsocket_client_count(client, stat);
 	return 0;
@@ -135,23 +153,25 @@ static int fsocket_local_try(const struct proto_ops *ops, struct socket *sock,
 			     struct fsocket_accept_call *c,
 			     struct fsocket_client *client)
 {
-	enum fsocket_stat stat = FSOCKET_STAT_LOCAL_ACCEPT;
 	int err = -EAGAIN;
 
-	if (!fsocket_nothing_yet(sock))
+	if (!fsocket_nothing_yet(sock)) {
 		err = fsocket_accept_call_ops(ops, sock, newsock, c, true);
+		if (!err) {
+			fsocket_stat_inc(sock_net(sock->sk),
+					 FSOCKET_STAT_LOCAL_ACCEPT);
+			fsocket_client_count(client, FSOCKET_STAT_LOCAL_ACCEPT);
+		}
+	}
 	if (err == -EAGAIN && *global && !fsocket_nothing_yet(*global)) {
-		stat = FSOCKET_STAT_GLOBAL_ACCEPT;
 		/* The family's accept, whatever ops @global has: no recursion. */
 		err = fsocket_accept_call_ops(ops, *global, newsock, c, true);
+		if (!err)
+			fsocket_count_global(client, (*global)->sk, newsock);
 		if (err == -EINVAL) {
 			*global = NULL;
 			err = -EAGAIN;
 		}
-	}
-	if (!err) {
-		fsocket_stat_inc(sock_net(sock->sk), stat);
-		fsocket_client_count(client, stat);
 	}
 	return err;
 }
@@ -172,9 +192,6 @@ int fsocket_local_accept_call(struct socket *sock, struct socket *newsock,
 	global = fsocket_client_accepting(sock->sk, &client);
 	if (!global)
 		return fsocket_accept_call_ops(ops, sock, newsock, c, false);
-	/* Its worker is back: its CPU's connections too (pause.c). */
-	if (unlikely(sk_unhashed(sock->sk)))
-		fsocket_local_resume(sock->sk);
 	timeo = sock_rcvtimeo(sock->sk, fsocket_accept_call_nonblock(c));
 	for (;;) {
 		err = fsocket_local_try(ops, sock, &global, newsock, c, client);

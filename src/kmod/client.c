@@ -23,12 +23,14 @@
  * its SO_INCOMING_CPU then no longer says.
  *
  * It also says whether the local listener was ever seen in an epoll, and
- * whether it is paused since its worker took it out of them (pause.c).
+ * whether it is paused since its worker took it out of them, and since
+ * when (pause.c).
  */
 #include <linux/atomic.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hashtable.h>
+#include <linux/jiffies.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -68,6 +70,10 @@ struct fsocket_owner {
 	bool lent;			/* @global has @cpu's connections */
 	bool epolled;			/* seen in an epoll */
 	bool out_once;			/* in none at the last sweep */
+	bool in_once;			/* paused, in one at the last sweep */
+	bool paused_before;		/* paused by its worker before */
+	bool churning;			/* and twice within a short time */
+	unsigned long paused_at;	/* jiffies of its worker's last pause */
 	bool paused;			/* under @sk's socket lock */
 };
 
@@ -357,11 +363,33 @@ int fsocket_client_set_paused(const struct sock *sk, bool paused)
 	if (owner) {
 		if (owner->paused != paused)
 			atomic_add(paused ? 1 : -1, &fsocket_nr_paused);
+		WRITE_ONCE(owner->in_once, false);
 		WRITE_ONCE(owner->paused, paused);
 		err = 0;
 	}
 	rcu_read_unlock();
 	return err;
+}
+
+/*
+ * The worker of the local listener @sk paused it (PAUSE_LOCAL), now or
+ * before: churning if it did so within FSOCKET_PAUSE_CHURN_MS before.
+ * Under @sk's socket lock.
+ */
+void fsocket_client_worker_paused(const struct sock *sk)
+{
+	unsigned long churn = msecs_to_jiffies(FSOCKET_PAUSE_CHURN_MS);
+	struct fsocket_owner *owner;
+
+	rcu_read_lock();
+	owner = fsocket_owner_find_rcu(sk);
+	if (owner) {
+		WRITE_ONCE(owner->churning, READ_ONCE(owner->paused_before) &&
+			   time_before(jiffies, READ_ONCE(owner->paused_at) + churn));
+		WRITE_ONCE(owner->paused_at, jiffies);
+		WRITE_ONCE(owner->paused_before, true);
+	}
+	rcu_read_unlock();
 }
 
 bool fsocket_client_paused(const struct sock *sk)
@@ -421,19 +449,41 @@ bool fsocket_client_left_epoll(const struct sock *sk)
 }
 
 /*
+ * Looks at the paused @owner's epolls; under the mutex. Settled: in one
+ * at this sweep and the one before, and not churning, or churning no
+ * more (no pause for FSOCKET_PAUSE_CHURN_MS).
+ */
+static enum fsocket_look fsocket_owner_look(struct fsocket_owner *owner)
+{
+	unsigned long calm = READ_ONCE(owner->paused_at) +
+			     msecs_to_jiffies(FSOCKET_PAUSE_CHURN_MS);
+	bool in_epoll = fsocket_file_in_epoll(owner->sock->file);
+	bool before = READ_ONCE(owner->in_once);
+
+	WRITE_ONCE(owner->in_once, in_epoll);
+	if (!in_epoll)
+		return FSOCKET_LOOK_OUT;
+	if (before && (!READ_ONCE(owner->churning) ||
+		       time_after_eq(jiffies, calm)))
+		return FSOCKET_LOOK_IN;
+	return FSOCKET_LOOK_IN_NEW;
+}
+
+/*
  * Calls @fn on the paused local listeners spawned from @global, with
- * whether each is in an epoll again. They are collected under the mutex
- * and handed to @fn after it, held: @fn takes their socket lock, and a
- * worker's PAUSE_LOCAL must not wait for the sweep meanwhile. Without
- * memory for the list, the next sweep tries again.
+ * what this sweep saw of each one's epolls. They are collected under the
+ * mutex and handed to @fn after it, held: @fn takes their socket lock,
+ * and a worker's PAUSE_LOCAL must not wait for the sweep meanwhile.
+ * Without memory for the list, the next sweep tries again.
  */
 void fsocket_client_each_paused(const struct sock *global,
-				void (*fn)(struct sock *sk, bool in_epoll))
+				void (*fn)(struct sock *sk,
+					   enum fsocket_look look))
 {
 	unsigned int room = atomic_read(&fsocket_nr_paused), bkt, n = 0, i;
 	struct fsocket_paused {
 		struct sock *sk;
-		bool in_epoll;
+		enum fsocket_look look;
 	} *batch;
 	struct fsocket_owner *owner;
 
@@ -450,12 +500,12 @@ void fsocket_client_each_paused(const struct sock *global,
 		    sock_from_file(owner->global)->sk != global)
 			continue;
 		batch[n].sk = owner->sock->sk;
-		batch[n].in_epoll = fsocket_file_in_epoll(owner->sock->file);
+		batch[n].look = fsocket_owner_look(owner);
 		sock_hold(batch[n++].sk);
 	}
 	mutex_unlock(&fsocket_owners_lock);
 	for (i = 0; i < n; i++) {
-		fn(batch[i].sk, batch[i].in_epoll);
+		fn(batch[i].sk, batch[i].look);
 		sock_put(batch[i].sk);
 	}
 	kfree(batch);

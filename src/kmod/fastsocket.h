@@ -63,6 +63,7 @@ void fsocket_group_count_net(const struct net *net, unsigned int *listeners,
 void fsocket_groups_wake(void);
 void fsocket_locals_count(struct sock *sk, unsigned int *count, u64 *newest);
 void fsocket_groups_locals_count(unsigned int *count);
+bool fsocket_cpu_served(const struct sock *global, const struct sock *child);
 
 /* netns.c: the per-namespace sysctls the module turns on */
 int fsocket_net_init(void);
@@ -98,6 +99,11 @@ struct fsocket_head_watch {
 #define FSOCKET_STEAL_BEHIND 8
 /* The shortest wait in which an idle CPU tells a stalled worker. */
 #define FSOCKET_STEAL_IDLE_MS 2
+/*
+ * A listener its worker paused twice within this stays paused until this
+ * long after the last time (pause.c).
+ */
+#define FSOCKET_PAUSE_CHURN_MS 10000
 
 unsigned long fsocket_steal_after(void);
 unsigned long fsocket_steal_bound(struct fsocket_head_watch *w,
@@ -123,6 +129,7 @@ enum fsocket_stat {
 	FSOCKET_STAT_WAKEUP,		/* stranded queues woken by the sweep */
 	FSOCKET_STAT_ERROR,		/* failed spawns, lost accepts */
 	FSOCKET_STAT_STEAL,		/* handed on from this CPU's queues */
+	FSOCKET_STAT_LENT,		/* global accepts of an unserved CPU */
 	FSOCKET_STAT_MAX
 };
 
@@ -165,11 +172,20 @@ int fsocket_client_cpu_of(const struct sock *sk);
 int fsocket_client_lend(const struct sock *sk);
 void fsocket_client_give_back(const struct sock *sk);
 int fsocket_client_set_paused(const struct sock *sk, bool paused);
+void fsocket_client_worker_paused(const struct sock *sk);
 bool fsocket_client_paused(const struct sock *sk);
 bool fsocket_client_left_epoll(const struct sock *sk);
 void fsocket_client_epolled(const struct sock *sk);
+/* What the sweep saw of a paused local listener's epolls. */
+enum fsocket_look {
+	FSOCKET_LOOK_OUT,	/* in none */
+	FSOCKET_LOOK_IN_NEW,	/* in one, not settled yet */
+	FSOCKET_LOOK_IN,	/* in one at two sweeps, and not churning */
+};
+
 void fsocket_client_each_paused(const struct sock *global,
-				void (*fn)(struct sock *sk, bool in_epoll));
+				void (*fn)(struct sock *sk,
+					   enum fsocket_look look));
 void fsocket_client_count_paused(const struct sock *global,
 				 unsigned int *count, u64 *newest);
 
@@ -178,8 +194,8 @@ int fsocket_local_pause(struct sock *sk, struct file *file);
 int fsocket_local_resume(struct sock *sk);
 long fsocket_pause_local(struct fsocket_client *client,
 			 struct fsocket_ioctl_arg *arg);
-void fsocket_paused_sweep(struct sock *sk, bool in_epoll);
-void fsocket_paused_resume(struct sock *sk, bool in_epoll);
+void fsocket_paused_sweep(struct sock *sk, enum fsocket_look look);
+void fsocket_paused_resume(struct sock *sk, enum fsocket_look look);
 
 /* steering.c: does the kernel steer by SO_INCOMING_CPU? */
 void fsocket_steering_check(void);

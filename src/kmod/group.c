@@ -315,6 +315,32 @@ void fsocket_groups_locals_count(unsigned int *count)
 	mutex_unlock(&fsocket_groups_lock);
 }
 
+/*
+ * Had @child, a connection taken from the global listener @global, a
+ * listener of its CPU other than @global to go to? Not while its local
+ * listener was paused, lent after a steal (its SO_INCOMING_CPU is then
+ * @global's) or not made yet: the kernel queued it on @global by design.
+ * A connection of no known CPU counts as served.
+ */
+bool fsocket_cpu_served(const struct sock *global, const struct sock *child)
+{
+	int cpu = READ_ONCE(child->sk_incoming_cpu);
+	struct sock_reuseport *reuse;
+	bool served = cpu < 0;
+	unsigned int i, n;
+
+	rcu_read_lock();
+	n = fsocket_members(global, &reuse);
+	for (i = 0; i < n && !served; i++) {
+		const struct sock *sk = READ_ONCE(reuse->socks[i]);
+
+		served = sk && sk != global &&
+			 READ_ONCE(sk->sk_incoming_cpu) == cpu;
+	}
+	rcu_read_unlock();
+	return served;
+}
+
 /* Was @head at the front of @sk's queue at the previous sweep? */
 static bool fsocket_group_stranded(struct fsocket_group *g, unsigned int i,
 				   const struct sock *sk,

@@ -11,9 +11,20 @@
  *    the kernel steers its CPU's new connections to the other members;
  *  - what it has queued goes to its global listener, and so does, at
  *    later sweeps, what a handshake begun before completes on it;
- *  - once it is in an epoll again, or its worker accepts on it, it joins
- *    its group again, as listen() after shutdown() does, and takes its
- *    CPU's connections again.
+ *  - once settled in an epoll again (at two sweeps in a row), or once its
+ *    worker waits on it in accept() or poll(), it joins its group again,
+ *    as listen() after shutdown() does, and takes its CPU's connections
+ *    again. Its worker's accept() takes from both queues meanwhile.
+ *  - but one its worker paused twice within FSOCKET_PAUSE_CHURN_MS (10 s)
+ *    stays paused until that long after the last time. nginx with accept_mutex
+ *    on moves its mutex between the workers many times a second, and a
+ *    holder's listener back in the group gathers its CPU's connections,
+ *    which then wait when the mutex moves on, until the holder's next turn
+ *    of its loop takes the listener out: p99 about twice plain's,
+ *    measured. Paused, its CPU's connections go to the shared listener,
+ *    which the holder watches: every connection is taken from there, as
+ *    without fastsocket. A listener paused once (haproxy's "disable
+ *    frontend", nginx after EMFILE) comes back as before.
  * Only a listener that was in an epoll before is paused (its poll notes
  * the registration: local_ops.c): a worker that blocks in accept() is in
  * none between two accepts and has not let its listener go. The kernel
@@ -64,6 +75,8 @@ int fsocket_local_pause(struct sock *sk, struct file *file)
 		err = -EBUSY;
 	else
 		err = fsocket_client_set_paused(sk, true);
+	if (!err && file)
+		fsocket_client_worker_paused(sk);
 	if (!err && !sk_unhashed(sk)) {
 		sk->sk_prot->unhash(sk);
 		release_sock(sk);
@@ -123,12 +136,19 @@ long fsocket_pause_local(struct fsocket_client *client,
 	return ret;
 }
 
-/* The sweep, for each paused local listener: back, or hand its queue on. */
-void fsocket_paused_sweep(struct sock *sk, bool in_epoll)
+/*
+ * The sweep, for each paused local listener: back once settled in an
+ * epoll (FSOCKET_LOOK_IN), or at once when its worker waits on it another
+ * way (accept, poll); what a listener out of every epoll has goes on. One
+ * in an epoll but not settled keeps what it has: its worker takes it.
+ */
+void fsocket_paused_sweep(struct sock *sk, enum fsocket_look look)
 {
-	if (in_epoll || fsocket_sock_watched(sk))
+	if (look == FSOCKET_LOOK_IN)
 		fsocket_local_resume(sk);
-	else
+	else if (look == FSOCKET_LOOK_OUT && fsocket_sock_watched(sk))
+		fsocket_local_resume(sk);
+	else if (look == FSOCKET_LOOK_OUT)
 		fsocket_hand_on_left(sk, true);
 }
 
@@ -136,7 +156,7 @@ void fsocket_paused_sweep(struct sock *sk, bool in_epoll)
  * Its group is no longer watched (its global listener stopped, or the
  * module is leaving): back in any case, as nobody would resume it.
  */
-void fsocket_paused_resume(struct sock *sk, bool in_epoll)
+void fsocket_paused_resume(struct sock *sk, enum fsocket_look look)
 {
 	fsocket_local_resume(sk);
 }

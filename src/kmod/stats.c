@@ -41,6 +41,7 @@ static const char *const fsocket_stat_names[FSOCKET_STAT_MAX] = {
 	[FSOCKET_STAT_WAKEUP] = "stranded_wakeups",
 	[FSOCKET_STAT_ERROR] = "errors",
 	[FSOCKET_STAT_STEAL] = "stolen",
+	[FSOCKET_STAT_LENT] = "lent_accepts",
 };
 
 const char *fsocket_stat_name(enum fsocket_stat stat)

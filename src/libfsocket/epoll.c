@@ -17,9 +17,10 @@
  * the module's sweep to notice. Not for a listener the application added
  * with EPOLLEXCLUSIVE: nginx with accept_mutex off takes it out and adds
  * it back every 16 accepts, to rotate its wake-ups, and the sweep pauses
- * one that stays out. The library resumes what it paused when the
- * application adds it again; the module resumes it too, at its worker's
- * next accept on it or at its next sweep.
+ * one that stays out. The module resumes it once it has settled in an
+ * epoll again (src/kmod/pause.c), not at the application's next ADD:
+ * nginx's mutex holder would gather its CPU's connections in its local
+ * queue only to leave them waiting there when the mutex moves on.
  */
 #include <errno.h>
 #include <string.h>
@@ -58,34 +59,18 @@ static void watch_global(int epfd, int fd, int gfd,
 		fsock_epoll_unwatch(epfd, gfd);
 }
 
-static int pause_ioctl(int channel, int fd, unsigned int paused)
-{
-	struct fsocket_ioctl_arg arg;
-
-	memset(&arg, 0, sizeof(arg));
-	arg.fd = fd;
-	arg.op.pause_op.paused = paused;
-	return ioctl(channel, FSOCKET_IOC_PAUSE_LOCAL, &arg);
-}
-
-/*
- * Its worker took the local listener @fd out of an epoll (@paused 1), or
- * adds it again (0: resumed if the library paused it). Under the lock.
- */
-static void pause_local(int fd, unsigned int paused)
+/* Its worker took the local listener @fd out of an epoll. Under the lock. */
+static void pause_local(int fd)
 {
 	int channel = fsock_channel();
+	struct fsocket_ioctl_arg arg;
 
 	if (channel < 0 || !atomic_load(&fsock_pause_native))
 		return;
-	if (!paused) {
-		if (fsock_paused_take(fd))
-			pause_ioctl(channel, fd, 0);
-		return;
-	}
-	/* Not noted, it would not be resumed: better not paused. */
-	if (pause_ioctl(channel, fd, 1) == 0 && fsock_paused_add(fd) < 0)
-		pause_ioctl(channel, fd, 0);
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = fd;
+	arg.op.pause_op.paused = 1;
+	ioctl(channel, FSOCKET_IOC_PAUSE_LOCAL, &arg);
 }
 
 /* After the application's own epoll_ctl on @fd succeeded. */
@@ -105,9 +90,7 @@ static void mirror(int epfd, int op, int fd, const struct epoll_event *ev)
 			watch_global(epfd, fd, e.a, ev);
 	}
 	if (e.kind == FSOCK_LOCAL && op == EPOLL_CTL_DEL && !exclusive)
-		pause_local(fd, 1);
-	else if (e.kind == FSOCK_LOCAL && op == EPOLL_CTL_ADD)
-		pause_local(fd, 0);
+		pause_local(fd);
 	fsock_unlock();
 }
 

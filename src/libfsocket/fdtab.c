@@ -178,41 +178,6 @@ void fsock_reg_each(int fd, int gfd, void (*fn)(int epfd, int gfd))
 			fn(regs[i].epfd, gfd);
 }
 
-/*
- * Local listeners this process paused (PAUSE_LOCAL) when it took them
- * out of an epoll, to resume when it adds them again.
- */
-static int *paused;
-static size_t nr_paused, room_paused;
-
-int fsock_paused_add(int fd)
-{
-	if (nr_paused == room_paused) {
-		size_t room = room_paused ? 2 * room_paused : 8;
-		int *p = realloc(paused, room * sizeof(*p));
-
-		if (!p)
-			return -1;
-		paused = p;
-		room_paused = room;
-	}
-	paused[nr_paused++] = fd;
-	return 0;
-}
-
-bool fsock_paused_take(int fd)
-{
-	bool was = false;
-	size_t i;
-
-	for (i = 0; i < nr_paused; i++)
-		if (paused[i] == fd) {
-			paused[i--] = paused[--nr_paused];
-			was = true;
-		}
-	return was;
-}
-
 void fsock_reg_drop(int fd)
 {
 	size_t i;
@@ -220,7 +185,6 @@ void fsock_reg_drop(int fd)
 	for (i = 0; i < nr_regs; i++)
 		if (regs[i].fd == fd)
 			regs[i--] = regs[--nr_regs];
-	fsock_paused_take(fd);
 }
 
 /*

@@ -194,9 +194,6 @@ bool fsock_reg_del(int fd, int epfd);
 /* Calls @fn(epfd, gfd) for each of @fd's registrations made by this process. */
 void fsock_reg_each(int fd, int gfd, void (*fn)(int epfd, int gfd));
 void fsock_reg_drop(int fd);
-/* Local listeners this process paused, to resume at their next ADD. */
-int fsock_paused_add(int fd);
-bool fsock_paused_take(int fd);
 
 /* state.c: keeping that view true as descriptors come and go. */
 void fsock_forget(int fd);

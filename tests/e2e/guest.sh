@@ -230,28 +230,38 @@ step "enable_receive_cpu_selection=1 enable_skb_pool=1: RFS on, skb_defer_max 64
 step "systemctl start nginx" systemctl start nginx
 step "nginx workers carry libfsocket.so" sh -c \
 	'grep -q libfsocket "/proc/$(pgrep -f "nginx: worker" | head -n 1)/maps"'
-accepts() { fastsocketctl stats | awk '$1 == "total" { print $3, $4, $7 }'; }
-read -r local0 global0 stolen0 <<<"$(accepts)"
+accepts() {
+	fastsocketctl stats | awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
+		$1 == "total" { print $(c["local_accepts"]), $(c["global_accepts"]), $(c["stolen"]), $(c["lent_accepts"]) }'
+}
+read -r local0 global0 stolen0 lent0 <<<"$(accepts)"
 step "wrk: 4 threads, 32 connections, 5 s" sh -c \
 	'wrk -t 4 -c 32 -d 5s -H "Connection: close" http://127.0.0.1:80/ >/tmp/wrk.out; cat /tmp/wrk.out'
 grep -q "Socket errors\|Non-2xx" /tmp/wrk.out && fail "wrk saw errors: $(cat /tmp/wrk.out)"
 requests=$(awk '/requests in/ { print $1 }' /tmp/wrk.out)
 [ "${requests:-0}" -gt 0 ] || fail "wrk made no request: $(cat /tmp/wrk.out)"
 fastsocketctl stats >"$out/stats.txt"
-read -r local1 global1 stolen1 <<<"$(accepts)"
+read -r local1 global1 stolen1 lent1 <<<"$(accepts)"
 locals=$((local1 - local0)) globals=$((global1 - global0)) stolen=$((stolen1 - stolen0))
-say "wrk: $requests requests; fastsocketctl stats: $locals local and $globals global accepts, $stolen stolen"
+lent=$((lent1 - lent0))
+say "wrk: $requests requests; fastsocketctl stats: $locals local and $globals global accepts ($lent lent), $stolen stolen"
 sed 's/^/@@   | /' "$out/stats.txt"
 # Every answered request was accepted through the module, and over
 # loopback (the SYN handled on the sending CPU, a worker on each CPU)
 # nearly all locally, but for what the module took from a worker that
 # stalled (more than steal_after_ms under emulation) and handed to the
-# others through the shared queue.
+# others through the shared queue, and what its CPU received meanwhile
+# (lent: that CPU's listener was lent to the shared one, or paused). A
+# stolen connection accepted while its CPU was still lent is counted in
+# both, so the misses counted may fall short of the real ones, never
+# above them; hence the floor at 0.
 [ $((locals + globals)) -ge "$requests" ] ||
 	fail "the module accepted $((locals + globals)) connections for $requests requests"
-[ $((locals * 100)) -ge $(((locals + globals - stolen) * 99)) ] ||
-	fail "only $locals of $((locals + globals)) accepts were local ($stolen stolen from a stalled worker)"
-say "ok: nginx under the drop-in: $locals of $((locals + globals)) accepts local, $stolen stolen from a stalled worker"
+missed=$((globals - stolen - lent))
+[ $missed -ge 0 ] || missed=0
+[ $((locals * 100)) -ge $(((locals + missed) * 99)) ] ||
+	fail "only $locals of $((locals + missed)) accepts whose CPU had a local listener were local ($globals global: $stolen stolen from a stalled worker, $lent lent)"
+say "ok: nginx under the drop-in: $locals of $((locals + globals)) accepts local; of the $globals global, $stolen stolen from a stalled worker, $lent lent"
 step "systemctl stop nginx" systemctl stop nginx
 step "systemctl stop fastsocket" systemctl stop fastsocket
 step "stop unloaded the module" unloaded

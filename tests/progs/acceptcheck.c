@@ -378,10 +378,12 @@ static void lands_on(const char *what, int port, int expect, int other)
 
 /*
  * PAUSE_LOCAL: a local listener nobody watches leaves its group's choice
- * of listeners and hands its queue to the global one; asked back, or
- * accepted on, it takes its CPU's connections again. One in an epoll is
- * not paused. Both listeners non-blocking here, so that an empty queue
- * answers EAGAIN.
+ * of listeners and hands its queue to the global one; asked back it takes
+ * its CPU's connections again. An accept on it does not bring it back,
+ * nor, once paused twice, does an epoll that watches it (the module's
+ * sweep waits for 10 s without a pause: nginx's accept mutex). One in an
+ * epoll is not paused. Both listeners non-blocking here, so that an empty
+ * queue answers EAGAIN.
  */
 static void paused(int port, int global)
 {
@@ -410,9 +412,12 @@ static void paused(int port, int global)
 	lands_on("resumed: from its CPU to the local queue", port, local, global);
 	check("paused again", pause_local(local, 1, 0) == 0, NULL);
 	expect_errno("accept on it, nothing queued", accept4(local, NULL, NULL, 0), EAGAIN);
-	lands_on("an accept on it resumed it", port, local, global);
+	lands_on("an accept on it leaves it paused", port, global, -1);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	epoll_ctl(ep, EPOLL_CTL_ADD, local, &ev);
+	usleep(300 * 1000);	/* three sweeps at least (100 ms apart) */
+	lands_on("paused twice, in an epoll for 300 ms: still paused", port, global, -1);
+	check("PAUSE_LOCAL 0 in an epoll", pause_local(local, 0, 0) == 0, NULL);
 	check("PAUSE_LOCAL of one in an epoll answers 0", pause_local(local, 1, 0) == 0, NULL);
 	lands_on("in an epoll: not paused", port, local, global);
 	close(ep);

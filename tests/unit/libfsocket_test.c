@@ -203,9 +203,9 @@ static void dup2_onto_private(void **state)
 /*
  * A registration remembers whether the application asked for
  * EPOLLEXCLUSIVE (no PAUSE_LOCAL at its EPOLL_CTL_DEL), and a descriptor
- * the library paused is forgotten with its registrations.
+ * that goes is forgotten with its registrations.
  */
-static void registrations_and_paused(void **state)
+static void registrations(void **state)
 {
 	(void)state;
 	fsock_lock();
@@ -214,12 +214,9 @@ static void registrations_and_paused(void **state)
 	assert_true(fsock_reg_del(900, 901));
 	assert_false(fsock_reg_del(900, 902));
 	assert_false(fsock_reg_del(900, 903));
-	assert_int_equal(fsock_paused_add(900), 0);
-	assert_true(fsock_paused_take(900));
-	assert_false(fsock_paused_take(900));
-	assert_int_equal(fsock_paused_add(900), 0);
+	assert_int_equal(fsock_reg_add(900, 904, true), 0);
 	fsock_reg_drop(900);
-	assert_false(fsock_paused_take(900));
+	assert_false(fsock_reg_del(900, 904));
 	fsock_unlock();
 }
 
@@ -833,7 +830,7 @@ int main(void)
 		cmocka_unit_test_teardown(dup_copies_role, teardown),
 		cmocka_unit_test_teardown(dup2_onto_tracked, teardown),
 		cmocka_unit_test_teardown(dup2_onto_private, teardown),
-		cmocka_unit_test_teardown(registrations_and_paused, teardown),
+		cmocka_unit_test_teardown(registrations, teardown),
 		cmocka_unit_test_teardown(close_range_forgets, teardown),
 		cmocka_unit_test_teardown(poll_sees_global, teardown),
 		cmocka_unit_test_teardown(stale_numbers, teardown),

@@ -78,9 +78,11 @@ struct fsocket_shutdown_op {
  * FSOCKET_IOC_PAUSE_LOCAL: the worker took its local listener @fd out of
  * its epoll (@paused 1): unless something still watches it, it leaves
  * its group's choice of listeners, and its queue goes to the shared
- * listener, until it is in an epoll again or its worker accepts on it.
- * The module's sweep does the same within a few milliseconds unasked;
- * this is the library telling it at once. @paused 0 takes it back now.
+ * listener, until it has been in an epoll again at two of the module's
+ * sweeps (10 s after the last pause, for one paused twice within 10 s),
+ * or its worker waits on it in accept() or poll(). The module's sweep
+ * pauses unasked too, within a few milliseconds; this is the library
+ * telling it at once. @paused 0 takes it back now.
  */
 struct fsocket_pause_op {
 	__u32 paused;		/* 1 or 0 */
