@@ -24,10 +24,11 @@
  * SO_RCVBUF, and every 4N puts a fresh local listener in its place (the
  * old one closes under load; the kernel moves its queue to the group).
  *
- * The server prints "ready", then after CONNS answered connections (or
- * SECONDS, or SIGTERM) "served N kills K unparked U unanswered A" (A:
- * connections a worker accepted and closed without a reply, as the
- * request could not be read) and exits 0 when N >= CONNS.
+ * The server prints "ready" once each worker has its local listener, then
+ * after CONNS answered connections (or SECONDS, or SIGTERM) "served N
+ * kills K unparked U unanswered A" (A: connections a worker accepted and
+ * closed without a reply, as the request could not be read) and exits 0
+ * when N >= CONNS.
  * The client prints "connections N failed F (why...)" (each socket has a
  * time-out of MS, 10 s by default; N falls short of CONNS when SECONDS ran
  * out first), then "latency p50 A p99 B max C ms" over the answered
@@ -63,6 +64,7 @@
 struct shared {
 	atomic_long served;
 	atomic_long unanswered;	/* accepted, closed without a reply */
+	atomic_int started;	/* workers with their local listener */
 	atomic_int park[MAX_WORKERS];	/* master: stop accepting */
 	atomic_int parked[MAX_WORKERS];	/* worker: stopped */
 };
@@ -229,6 +231,7 @@ static void worker(int lfd, int id, struct shared *sh)
 	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, gfd, &ev))
 		die("epoll_ctl global");
+	atomic_fetch_add(&sh->started, 1);
 	arg.op.accept_op.global_fd = gfd;
 	arg.op.accept_op.addr = (uintptr_t)&peer;
 	arg.op.accept_op.addrlen = (uintptr_t)&peerlen;
@@ -331,6 +334,18 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
+/*
+ * "ready" once every worker has its local listener (10 s at most), so that
+ * no connection reaches the global queue only because it came first.
+ */
+static void wait_started(struct shared *sh, int workers)
+{
+	long deadline = now_ms() + 10000;
+
+	while (atomic_load(&sh->started) < workers && now_ms() < deadline)
+		usleep(1000);
+}
+
 static int run_server(const struct options *o)
 {
 	struct shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
@@ -347,6 +362,7 @@ static int run_server(const struct options *o)
 	signal(SIGTERM, on_sigterm);
 	for (i = 0; i < o->workers; i++)
 		pids[i] = start_worker(lfd, i, sh);
+	wait_started(sh, o->workers);
 	printf("ready\n");
 	fflush(stdout);
 	next_kill = now_ms() + o->kill_ms;
