@@ -219,6 +219,7 @@ static const char *help_of(const char *name)
 		{ "errors", "Failed spawns, and connections lost to a faulting address buffer." },
 		{ "stolen", "Connections handed from a stalled worker's queue to the others." },
 		{ "lent_accepts", "Global accepts of a CPU whose local listener was paused, lent or missing." },
+		{ "pauses", "Local listeners paused: out of every epoll, their CPU's connections go to the shared listener." },
 		{ "listeners", "Listening sockets the module watches." },
 		{ "foreign_members", "Sockets the module did not make in a watched listener's group." },
 		{ "steering", "1 where the kernel steers reuseport groups by SO_INCOMING_CPU." },

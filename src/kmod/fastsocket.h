@@ -130,6 +130,7 @@ enum fsocket_stat {
 	FSOCKET_STAT_ERROR,		/* failed spawns, lost accepts */
 	FSOCKET_STAT_STEAL,		/* handed on from this CPU's queues */
 	FSOCKET_STAT_LENT,		/* global accepts of an unserved CPU */
+	FSOCKET_STAT_PAUSE,		/* local listeners paused */
 	FSOCKET_STAT_MAX
 };
 

@@ -80,6 +80,7 @@ int fsocket_local_pause(struct sock *sk, struct file *file)
 	if (!err && !sk_unhashed(sk)) {
 		sk->sk_prot->unhash(sk);
 		release_sock(sk);
+		fsocket_stat_inc(sock_net(sk), FSOCKET_STAT_PAUSE);
 		fsocket_log(DEBUG, "port %u: local listener paused (%s)\n",
 			    inet_sk(sk)->inet_num,
 			    file ? "its worker said so" : "seen out of every epoll");

@@ -42,6 +42,7 @@ static const char *const fsocket_stat_names[FSOCKET_STAT_MAX] = {
 	[FSOCKET_STAT_ERROR] = "errors",
 	[FSOCKET_STAT_STEAL] = "stolen",
 	[FSOCKET_STAT_LENT] = "lent_accepts",
+	[FSOCKET_STAT_PAUSE] = "pauses",
 };
 
 const char *fsocket_stat_name(enum fsocket_stat stat)

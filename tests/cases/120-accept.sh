@@ -9,8 +9,9 @@
 # an epoll watches it, and brings it back; an accept on it does not, nor
 # an epoll once its worker paused it twice; a local listener keeps its
 # global one open until it closes. Then
-# the counters of /proc/net/fastsocket, exact for this run, and nothing
-# left once the listeners are closed.
+# the counters of /proc/net/fastsocket, exact for this run (pauses: the
+# two of a listener not yet paused), and nothing left once the listeners
+# are closed.
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 
@@ -24,7 +25,7 @@ cat /proc/net/fastsocket
 lines=$(grep -c '^cpu[0-9]' /proc/net/fastsocket)
 possible=$(( $(cut -d- -f2 /sys/devices/system/cpu/possible) + 1 ))
 [ "$lines" = "$possible" ] || fail "$lines CPU lines for $possible possible CPUs"
-for want in "spawns 4" "local_accepts 11" "global_accepts 5" "errors 0"; do
+for want in "spawns 4" "local_accepts 11" "global_accepts 5" "errors 0" "pauses 2"; do
 	set -- $want
 	got=$(fs_stat "$1") || fail "no total of $1"
 	[ "$got" = "$2" ] || fail "total $1 is $got, want $2"
