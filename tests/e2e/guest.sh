@@ -175,9 +175,10 @@ hot_tuned() {
 step "a veth added later is tuned (udev, fastsocket-tune@fse2)" hot_tuned
 
 # The upgrade, while nginx serves through the library under wrk (one
-# thread, 2 connections for 2 s, then a second's pause: requests all the
+# thread, one connection for 2 s, then a second's pause: requests all the
 # way through, and CPU left for DKMS's build, which 8 connections without
-# a pause made 3 times as slow under emulation): the unit
+# a pause made 3 times as slow under emulation, 2 connections 1.4 times):
+# the unit
 # stays up with its tuning throughout, since nginx holds the old module
 # (fastsocket-dkms restarts the unit only where nothing does);
 # fastsocketctl says to restart the servers; once they are stopped,
@@ -192,7 +193,7 @@ install_debs "$src/build/deb" >"$out/upgrade.log" 2>&1 &
 upgrade=$!
 runs=0 served=0 untuned=0
 while kill -0 $upgrade 2>/dev/null || [ $runs -eq 0 ]; do
-	wrk -t 1 -c 2 -d 2s -H "Connection: close" http://127.0.0.1:80/ >/tmp/wrk.out 2>&1
+	wrk -t 1 -c 1 -d 2s -H "Connection: close" http://127.0.0.1:80/ >/tmp/wrk.out 2>&1
 	grep -q "Socket errors\|Non-2xx" /tmp/wrk.out && fail "wrk saw errors during the upgrade: $(cat /tmp/wrk.out)"
 	served=$((served + $(awk '/requests in/ { print $1 }' /tmp/wrk.out)))
 	runs=$((runs + 1))
@@ -232,19 +233,22 @@ step "nginx workers carry libfsocket.so" sh -c \
 	'grep -q libfsocket "/proc/$(pgrep -f "nginx: worker" | head -n 1)/maps"'
 accepts() {
 	fastsocketctl stats | awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
-		$1 == "total" { print $(c["local_accepts"]), $(c["global_accepts"]), $(c["stolen"]), $(c["lent_accepts"]) }'
+		function col(n) { return n in c ? $(c[n]) : "none" }
+		$1 == "total" { print col("local_accepts"), col("global_accepts"), col("stolen"), col("lent_accepts"), col("pauses"), col("spawns") }'
 }
-read -r local0 global0 stolen0 lent0 <<<"$(accepts)"
+counted() { [[ "$(accepts)" =~ ^[0-9]+( [0-9]+){5}$ ]]; }
+step "fastsocketctl stats counts local, global, stolen and lent accepts, pauses and spawns" counted
+read -r local0 global0 stolen0 lent0 pauses0 _ <<<"$(accepts)"
 step "wrk: 4 threads, 32 connections, 5 s" sh -c \
 	'wrk -t 4 -c 32 -d 5s -H "Connection: close" http://127.0.0.1:80/ >/tmp/wrk.out; cat /tmp/wrk.out'
 grep -q "Socket errors\|Non-2xx" /tmp/wrk.out && fail "wrk saw errors: $(cat /tmp/wrk.out)"
 requests=$(awk '/requests in/ { print $1 }' /tmp/wrk.out)
 [ "${requests:-0}" -gt 0 ] || fail "wrk made no request: $(cat /tmp/wrk.out)"
 fastsocketctl stats >"$out/stats.txt"
-read -r local1 global1 stolen1 lent1 <<<"$(accepts)"
+read -r local1 global1 stolen1 lent1 pauses1 spawns <<<"$(accepts)"
 locals=$((local1 - local0)) globals=$((global1 - global0)) stolen=$((stolen1 - stolen0))
-lent=$((lent1 - lent0))
-say "wrk: $requests requests; fastsocketctl stats: $locals local and $globals global accepts ($lent lent), $stolen stolen"
+lent=$((lent1 - lent0)) pauses=$((pauses1 - pauses0))
+say "wrk: $requests requests; fastsocketctl stats: $locals local and $globals global accepts ($lent lent), $stolen stolen, $pauses local listeners paused"
 sed 's/^/@@   | /' "$out/stats.txt"
 # Every answered request was accepted through the module, and over
 # loopback (the SYN handled on the sending CPU, a worker on each CPU)
@@ -262,6 +266,14 @@ missed=$((globals - stolen - lent))
 [ $((locals * 100)) -ge $(((locals + missed) * 99)) ] ||
 	fail "only $locals of $((locals + missed)) accepts whose CPU had a local listener were local ($globals global: $stolen stolen from a stalled worker, $lent lent)"
 say "ok: nginx under the drop-in: $locals of $((locals + globals)) accepts local; of the $globals global, $stolen stolen from a stalled worker, $lent lent"
+# Lent accepts hide a listener paused without cause, so the pauses are
+# bounded apart: nginx (accept_mutex off) keeps its listeners in epoll,
+# and the sweep pauses one only when it finds it out of every epoll, in
+# the moment of nginx's re-adding it. A pause at each re-add would be
+# hundreds in this run; once per local listener is allowed.
+[ "$pauses" -le "$spawns" ] ||
+	fail "$pauses local listeners paused under wrk, at most $spawns (one per local listener) wanted"
+say "ok: $pauses local listeners paused under wrk, at most $spawns"
 step "systemctl stop nginx" systemctl stop nginx
 step "systemctl stop fastsocket" systemctl stop fastsocket
 step "stop unloaded the module" unloaded
