@@ -4,8 +4,12 @@
 # global one included, and ACCEPT's global fallback serves them: none may
 # fail. Where the kernel steers by SO_INCOMING_CPU, each CPU with a worker
 # has its connections on its own listener, so every one taken from the
-# global queue is of a CPU without one: counted lent (lent_accepts). Over
-# IPv4 and IPv6.
+# global queue is of a CPU without one: counted lent (lent_accepts), but
+# for one accepted before its first segment after the handshake, which
+# has no CPU yet (the kernel sets SO_INCOMING_CPU from those segments)
+# and counts as served: 1 of 167 and 3 of 50 in two runs, so all but a
+# tenth (at least 2) are wanted. Broken steering would leave about half
+# unlent. Over IPv4 and IPv6.
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 
@@ -29,8 +33,9 @@ for addr in 10.77.0.1 fd77::1; do
 	note "$addr: 2 workers on $(nproc) CPUs, $n connections in $(( $(date +%s) - start )) s, $global from the global queue ($lent lent), 0 failed"
 	[ "$global" -gt 0 ] || fail "no connection to $addr came from the global queue"
 	if grep -qx "steering 1" /proc/net/fastsocket; then
-		[ "$lent" -eq "$global" ] ||
-			fail "$addr: $lent of $global connections from the global queue counted lent, all of them wanted"
+		unknown=$((global / 10 > 2 ? global / 10 : 2))
+		[ "$lent" -le "$global" ] && [ $((global - lent)) -le $unknown ] ||
+			fail "$addr: $lent of $global connections from the global queue counted lent, all but $unknown at most wanted"
 	else
 		[ "$lent" -le "$global" ] || fail "$addr: $lent lent of $global from the global queue"
 	fi

@@ -215,19 +215,24 @@ stop_and_continue() {
 }
 
 # No worker stopped: stealing leaves the healthy workers their locality.
-# On the sanitizer kernels 95 %: each worker reads its request with a
+# At most 1 % stolen, and of the rest at least 99 % local. On the
+# sanitizer kernels 5 % each: each worker reads its request with a
 # blocking read(), ten times longer there, and a connection queued behind
 # it on an idle CPU is rightly handed to an idle worker (4 of 150 in one
-# run on 6.1's).
+# run on 6.1's). On a busy host a worker kept off its vCPU for longer
+# than the bound is robbed all the same (4 of 600 on 7.3 in CI), which a
+# plain listener's other workers would have answered too.
 healthy() {
-	min=99
-	[ "$FS_DEBUG_KERNEL" = 1 ] && min=95
+	local most=1 accepted local stolen
+	[ "$FS_DEBUG_KERNEL" = 1 ] && most=5
 	r=$(fs_stall_run 8110 $n "fastsocket, epoll, healthy" "${FS_PRELOAD[@]}" -- -w "$(nproc)" -m epoll)
 	note "$r"
-	pct=$(fs_field "$r" pct)
+	accepted=$(fs_field "$r" accepted) local=$(fs_field "$r" local) stolen=$(fs_field "$r" stolen)
 	[ "$(fs_field "$r" failed)" = 0 ] || fail "healthy: connections failed: $r"
-	awk -v p="$pct" -v m=$min 'BEGIN { exit !(p >= m) }' || fail "healthy: locality $pct% < $min%"
-	echo "ok: healthy workers: locality $pct%, $(fs_field "$r" stolen) stolen"
+	[ $((stolen * 100)) -le $((n * most)) ] || fail "healthy: $stolen of $n stolen, at most $most % wanted"
+	[ $((local * 100)) -ge $(((accepted - stolen) * (100 - most))) ] ||
+		fail "healthy: $local of the $((accepted - stolen)) connections not stolen were local, $((100 - most)) % wanted"
+	echo "ok: healthy workers: $local of $accepted local, $stolen stolen"
 }
 
 # Stealing off: the module leaves the queues alone (a short run; a
