@@ -26,7 +26,8 @@
 #   insns,SETUP,REPEAT,CONNS,SERVER_USER,SERVER_KERNEL,SERVER_SPIN,CLIENT_USER,CLIENT_KERNEL,CLIENT_SPIN,IPIS,NET_RX,SWITCHES,WAKEUPS,REMOTE_WAKEUPS,MIGRATIONS,SERVER_REMOTE_WAKEUPS
 # Settings: FSI_CONNS (1000), FSI_REPEATS (3), FSI_CONCURRENCY (1),
 # FSI_SETUPS (all seven), FSI_WARMUP (5000), FSI_LISTEN (nginx's listen
-# parameters added in every setup, none by default).
+# parameters added in every setup, none by default), FSI_LINK (veth, or
+# nic: two virtio-net NICs on one of qemu's hubs).
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 . "$FS_ROOT/tests/vm/servers.sh"
@@ -48,17 +49,54 @@ client=0
 command -v nginx >/dev/null && command -v haproxy >/dev/null ||
 	fail "nginx or haproxy is not installed (tests/lib/host-deps.sh installs them)"
 taskset -pc "$client" $$ >/dev/null || fail "cannot move to the client's vCPU"
+
+# nic_named MAC NAME NETNS CPU: the NIC with address MAC becomes NAME in
+# NETNS, its interrupts on CPU.
+nic_named() {
+	local d dev='' irq irqs
+	for d in /sys/class/net/*; do
+		[ "$(cat "$d/address")" = "$1" ] && dev=${d##*/}
+	done
+	[ -n "$dev" ] || { echo "no NIC with address $1"; return 1; }
+	# The PCI function's vectors (config, receive, send), above the
+	# virtio device that the interface names.
+	irqs=$(ls "/sys/class/net/$dev/device/../msi_irqs" 2>/dev/null)
+	[ -n "$irqs" ] || { echo "$dev: no MSI-X vectors"; return 1; }
+	for irq in $irqs; do
+		echo "$4" >"/proc/irq/$irq/smp_affinity_list" || return 1
+	done
+	ip link set "$dev" netns "$3" && ip -n "$3" link set "$dev" name "$2"
+}
+
+# --link nic (FSI_LINK): the two NICs of qemu's hub, one per namespace,
+# addressed as fs_netns_up addresses the veth pair.
+nics_up() {
+	ip netns add srv && ip netns add cli &&
+		nic_named 52:54:00:00:77:01 nic-srv srv 1 &&
+		nic_named 52:54:00:00:77:02 nic-cli cli "$client" || return 1
+	ip -n srv addr add 10.77.0.1/24 dev nic-srv &&
+		ip -n cli addr add 10.77.0.2/24 dev nic-cli &&
+		ip -n srv link set lo up && ip -n cli link set lo up &&
+		ip -n srv link set nic-srv up && ip -n cli link set nic-cli up
+}
+
 trap 'fs_servers_stop; fs_netns_down' EXIT
-fs_netns_up || fail "cannot set up the namespaces"
+if [ "${FSI_LINK:-veth}" = nic ]; then
+	srvdev=nic-srv clidev=nic-cli
+	nics_up || fail "cannot put the NICs in the namespaces"
+else
+	srvdev=veth-srv clidev=veth-cli
+	fs_netns_up || fail "cannot set up the namespaces"
+fi
 # Neighbour entries that never go stale: a stale one is resolved again
 # inside some runs and not others, when virtual time says so.
-ip -n srv neigh replace 10.77.0.2 dev veth-srv nud permanent \
-	lladdr "$(ip -n cli -br link show veth-cli | awk '{ print $3 }')" &&
-	ip -n cli neigh replace 10.77.0.1 dev veth-cli nud permanent \
-		lladdr "$(ip -n srv -br link show veth-srv | awk '{ print $3 }')" ||
+ip -n srv neigh replace 10.77.0.2 dev $srvdev nud permanent \
+	lladdr "$(ip -n cli -br link show $clidev | awk '{ print $3 }')" &&
+	ip -n cli neigh replace 10.77.0.1 dev $clidev nud permanent \
+		lladdr "$(ip -n srv -br link show $srvdev | awk '{ print $3 }')" ||
 	fail "cannot set the neighbour entries"
-ip netns exec srv sh -c "echo $(printf '%x' $(((1 << (nsrv + 1)) - 2))) >/sys/class/net/veth-srv/queues/rx-0/rps_cpus" &&
-	ip netns exec cli sh -c "echo 1 >/sys/class/net/veth-cli/queues/rx-0/rps_cpus" ||
+ip netns exec srv sh -c "echo $(printf '%x' $(((1 << (nsrv + 1)) - 2))) >/sys/class/net/$srvdev/queues/rx-0/rps_cpus" &&
+	ip netns exec cli sh -c "echo 1 >/sys/class/net/$clidev/queues/rx-0/rps_cpus" ||
 	fail "cannot set RPS"
 fs_servers_prepare || fail "cannot prepare nginx's paths"
 fs_load || fail "the module does not load"
@@ -128,7 +166,7 @@ run() {
 		}'
 }
 
-echo "== nginx $(nginx -v 2>&1 | sed 's,.*/,,'), $nsrv server vCPUs and 1 client vCPU, $conns connections ($conc at a time), $repeats repeats${FSI_LISTEN:+, listen parameters: $FSI_LISTEN}: ${setups[*]}"
+echo "== nginx $(nginx -v 2>&1 | sed 's,.*/,,'), $nsrv server vCPUs and 1 client vCPU over ${FSI_LINK:-veth}, $conns connections ($conc at a time), $repeats repeats${FSI_LISTEN:+, listen parameters: $FSI_LISTEN}: ${setups[*]}"
 # The kernel's caches grow over the first thousands of connections (slab
 # pages, hash chains): without this, the kernel count fell by about 1 %
 # from each repeat to the next, in every setup.

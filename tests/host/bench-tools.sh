@@ -277,6 +277,19 @@ TXT
 diff -u "$tmp/kernel-want.txt" "$tmp/kernel-got.txt" || { echo "FAIL: insn-profile.awk"; exit 1; }
 echo "ok: insn-profile.awk: kernel instructions per connection by function (module symbols named with their module), largest difference first, user blocks left out"
 
+# bench/insn-count refuses a bad argument before it builds or boots
+# anything, and says which (once, not again under gawk).
+if [ -z "${FS_AWK:-}" ]; then
+	for bad in "--link tap:--link: veth or nic" "--cpus 1:--cpus: at least 2" \
+		   "--concurrency 0:not a positive number: 0" "--setups nope:unknown setup: nope"; do
+		err=$(bash "$FS_ROOT/bench/insn-count" ${bad%%:*} --no-deps 2>&1 >/dev/null) &&
+			{ echo "FAIL: bench/insn-count ${bad%%:*} succeeded"; exit 1; }
+		[[ $err == *"${bad#*:}"* ]] ||
+			{ echo "FAIL: bench/insn-count ${bad%%:*}: want \"${bad#*:}\", got \"$err\""; exit 1; }
+	done
+	echo "ok: bench/insn-count refuses --link tap, --cpus 1, --concurrency 0 and an unknown setup, and says why"
+fi
+
 if [ -z "${FS_AWK:-}" ]; then
 	if command -v gawk >/dev/null && [ "$(readlink -f "$(command -v awk)")" != "$(readlink -f "$(command -v gawk)")" ]; then
 		echo "== the same tables under gawk"
