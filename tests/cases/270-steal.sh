@@ -223,16 +223,16 @@ stop_and_continue() {
 # than the bound is robbed all the same (4 of 600 on 7.3 in CI), which a
 # plain listener's other workers would have answered too.
 healthy() {
-	local most=1 accepted local stolen
+	local most=1 accepted locals stolen
 	[ "$FS_DEBUG_KERNEL" = 1 ] && most=5
 	r=$(fs_stall_run 8110 $n "fastsocket, epoll, healthy" "${FS_PRELOAD[@]}" -- -w "$(nproc)" -m epoll)
 	note "$r"
-	accepted=$(fs_field "$r" accepted) local=$(fs_field "$r" local) stolen=$(fs_field "$r" stolen)
+	accepted=$(fs_field "$r" accepted) locals=$(fs_field "$r" local) stolen=$(fs_field "$r" stolen)
 	[ "$(fs_field "$r" failed)" = 0 ] || fail "healthy: connections failed: $r"
 	[ $((stolen * 100)) -le $((n * most)) ] || fail "healthy: $stolen of $n stolen, at most $most % wanted"
-	[ $((local * 100)) -ge $(((accepted - stolen) * (100 - most))) ] ||
-		fail "healthy: $local of the $((accepted - stolen)) connections not stolen were local, $((100 - most)) % wanted"
-	echo "ok: healthy workers: $local of $accepted local, $stolen stolen"
+	[ $((locals * 100)) -ge $(((accepted - stolen) * (100 - most))) ] ||
+		fail "healthy: $locals of the $((accepted - stolen)) connections not stolen were local, $((100 - most)) % wanted"
+	echo "ok: healthy workers: $locals of $accepted local, $stolen stolen"
 }
 
 # Stealing off: the module leaves the queues alone (a short run; a
