@@ -16,7 +16,9 @@
 #   haproxy        one process, a thread per server vCPU, one listener
 #   haproxy-fs     the same under libfsocket.so
 # Each run also leaves /fsout/maps.SETUP.REPEAT, a server process's
-# /proc/PID/maps (bench/insn-user.awk), and from the second pass
+# /proc/PID/maps (bench/insn-user.awk), /fsout/tcp.SETUP.REPEAT, the TCP
+# and link counters that changed over the counted connections
+# (bench/insn-tcp.awk), and from the second pass
 # /fsout/wakeups.SETUP.REPEAT and /fsout/softirq.SETUP.REPEAT (xcpu.sh;
 # bench/insn-wakeups.awk, bench/insn-softirq.awk). One line per run, the counts
 # between connloop's two marks (SPIN: in
@@ -103,6 +105,27 @@ fs_load || fail "the module does not load"
 # For bench/insn-profile.awk: the kernel's and the module's symbols.
 cat /proc/kallsyms >/fsout/kallsyms || fail "cannot read /proc/kallsyms"
 
+# tcp_counters: every counter of /proc/net/snmp and /proc/net/netstat in
+# both namespaces, and their devices' packets, one "NS GROUP.NAME VALUE"
+# line each (bench/insn-tcp.awk): what the stack sent and received.
+tcp_counters() {
+	local ns dev
+	for ns in srv cli; do
+		dev=$srvdev
+		[ $ns = cli ] && dev=$clidev
+		ip netns exec $ns cat /proc/net/snmp /proc/net/netstat |
+			awk -v ns=$ns '$1 == head { for (i = 2; i <= NF; i++) print ns, substr($1, 1, length($1) - 1) "." name[i], $i; head = ""; next }
+				{ head = $1; for (i = 2; i <= NF; i++) name[i] = $i }'
+		ip netns exec $ns sh -c "cd /sys/class/net/$dev/statistics && echo $ns link.tx_packets \$(cat tx_packets) && echo $ns link.rx_packets \$(cat rx_packets)"
+	done
+}
+
+# tcp_counted BEFORE AFTER: the counters that changed, "NS GROUP.NAME CHANGE".
+tcp_counted() {
+	awk 'FNR == NR { was[$1 " " $2] = $3; next }
+		$3 != was[$1 " " $2] { print $1, $2, $3 - was[$1 " " $2] }' "$1" "$2"
+}
+
 # configure SETUP: nginx's configuration for SETUP, nsrv workers.
 configure() {
 	local affinity='' reuseport='' ones
@@ -141,8 +164,11 @@ run() {
 		kill -STOP "$stopped" || fail "$setup: cannot stop a worker"
 	fi
 	before=$(wc -l <"$marks")
+	tcp_counters >/tmp/tcp.before || fail "$setup: cannot read the TCP counters"
 	out=$(ip netns exec cli "$loop" -a 10.77.0.1 -p 80 -n "$conns" -c "$conc" -m) ||
 		fail "$setup: $out"
+	tcp_counters >/tmp/tcp.after || fail "$setup: cannot read the TCP counters"
+	tcp_counted /tmp/tcp.before /tmp/tcp.after >"/fsout/tcp.$setup.$2"
 	XCPU_SOFTIRQ_TO=/fsout/softirq.$setup.$2 xcpu_begin
 	out=$(ip netns exec cli "$loop" -a 10.77.0.1 -p 80 -n "$conns" -c "$conc") ||
 		fail "$setup: $out"

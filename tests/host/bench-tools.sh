@@ -200,6 +200,33 @@ TXT
 diff -u "$tmp/softirq-want.txt" "$tmp/softirq-got.txt" || { echo "FAIL: insn-softirq.awk"; exit 1; }
 echo "ok: insn-softirq.awk: ksoftirqd's wakeups and NET_RX's raises per connection by origin (either kernel's stack key, other histograms' lines left out), difference from plain, n/a without stack keys or a file"
 
+# bench/insn-count's TCP and link counters, by hand, on the runs above
+# (300 plain connections, 400 under fastsocket; reuseport has no file:
+# n/a; a counter missing from a file did not change).
+mkdir -p "$tmp/tcp"
+for r in 1 2 3; do
+	printf '%s\n' 'srv Tcp.OutSegs 500' 'srv link.tx_packets 500' 'srv link.rx_packets 600' \
+		'cli Tcp.OutSegs 600' >"$tmp/tcp/tcp.plain.$r"
+done
+for r in 1 2; do
+	printf '%s\n' 'srv Tcp.OutSegs 1200' 'srv link.tx_packets 1200' 'srv link.rx_packets 1200' \
+		'srv TcpExt.TCPPureAcks 400' >"$tmp/tcp/tcp.fastsocket.$r"
+done
+echo 'srv Tcp.OutSegs 500' >"$tmp/tcp/tcp.haproxy.1"
+echo 'srv Tcp.OutSegs 400' >"$tmp/tcp/tcp.haproxy-fs.1"
+cat >"$tmp/tcp-want.txt" <<'TXT'
+TCP and link counters per connection plain fastsocket reuseport haproxy haproxy-fs
+cli Tcp.OutSegs 6.000 0.000 (-6.000) n/a 0.000 0.000 (+0.000)
+srv TcpExt.TCPPureAcks 0.000 2.000 (+2.000) n/a 0.000 0.000 (+0.000)
+srv Tcp.OutSegs 5.000 6.000 (+1.000) n/a 5.000 4.000 (-1.000)
+srv link.tx_packets 5.000 6.000 (+1.000) n/a 0.000 0.000 (+0.000)
+srv link.rx_packets 6.000 6.000 (+0.000) n/a 0.000 0.000 (+0.000)
+the server's packets 11.000 12.000 n/a 0.000 0.000
+TXT
+"$awk" -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-tcp.awk" "$tmp/insns.csv" "$tmp/tcp"/tcp.* | tr -s ' ' >"$tmp/tcp-got.txt"
+diff -u "$tmp/tcp-want.txt" "$tmp/tcp-got.txt" || { echo "FAIL: insn-tcp.awk"; exit 1; }
+echo "ok: insn-tcp.awk: TCP and link counters per connection by namespace, difference from plain or plain haproxy, largest first, the server's packets in all, n/a without a file"
+
 # bench/insn-count's user mode by object, by hand: run 1 (plain, 100
 # connections) is window 2, run 2 (fastsocket, 200) window 4; odd
 # windows and kernel blocks are left out.
