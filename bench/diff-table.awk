@@ -11,6 +11,10 @@
 #   total[SETUP]      the figure over every row
 #   partial, counted[SETUP]  partial set when only the setups in
 #                     counted have figures; the others show n/a
+# With awk -v against=SETUP the base of the setups other than haproxy's
+# is SETUP instead of plain (against=reuseport-cpu: what the module adds
+# to the no-module alternative), and plain's own difference from it does
+# not rank the rows.
 # diff_table(TITLE, TOTAL_LABEL, FMT, TOP) prints the TOP rows (0: all),
 # each figure in FMT ("%.0f", "%.3f"). add_run(), on each line of
 # results.csv, fills setup, nsetup and conns from it; file_setup() names
@@ -32,15 +36,16 @@ function has(s) {
 	return !partial || (s in counted)
 }
 
-function diff_table(title, total_label, fmt, top,    base, diff, taken, order, i, j, k, t, b, v, d, best, r) {
-	if (!("plain" in conns)) { print "no plain run to compare with"; return }
+function diff_table(title, total_label, fmt, top,    base, first, diff, taken, order, i, j, k, t, b, v, d, best, r) {
+	first = against != "" ? against : "plain"
+	if (!(first in conns)) { print "no " first " run to compare with"; return }
 	for (j = 1; j <= nsetup; j++)
-		base[setup[j]] = setup[j] ~ /^haproxy/ && ("haproxy" in conns) ? "haproxy" : "plain"
+		base[setup[j]] = setup[j] ~ /^haproxy/ && ("haproxy" in conns) ? "haproxy" : first
 	for (i = 1; i <= nrow; i++) {
 		d = 0
 		for (j = 1; j <= nsetup; j++) {
 			t = setup[j]; b = base[t]
-			if (!has(t) || !has(b)) continue
+			if (!has(t) || !has(b) || (against != "" && t == "plain")) continue
 			v = per[t, row[i]] / conns[t] - per[b, row[i]] / conns[b]
 			if (v < 0) v = -v
 			if (v > d) d = v

@@ -226,6 +226,18 @@ TXT
 "$awk" -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-tcp.awk" "$tmp/insns.csv" "$tmp/tcp"/tcp.* | tr -s ' ' >"$tmp/tcp-got.txt"
 diff -u "$tmp/tcp-want.txt" "$tmp/tcp-got.txt" || { echo "FAIL: insn-tcp.awk"; exit 1; }
 echo "ok: insn-tcp.awk: TCP and link counters per connection by namespace, difference from plain or plain haproxy, largest first, the server's packets in all, n/a without a file"
+cat >"$tmp/tcp-want.txt" <<'TXT'
+TCP and link counters per connection plain fastsocket reuseport haproxy haproxy-fs
+srv Tcp.OutSegs 5.000 (-1.000) 6.000 n/a 5.000 4.000 (-1.000)
+srv link.tx_packets 5.000 (-1.000) 6.000 n/a 0.000 0.000 (+0.000)
+srv link.rx_packets 6.000 (+0.000) 6.000 n/a 0.000 0.000 (+0.000)
+srv TcpExt.TCPPureAcks 0.000 (-2.000) 2.000 n/a 0.000 0.000 (+0.000)
+cli Tcp.OutSegs 6.000 (+6.000) 0.000 n/a 0.000 0.000 (+0.000)
+the server's packets 11.000 12.000 n/a 0.000 0.000
+TXT
+"$awk" -v against=fastsocket -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-tcp.awk" "$tmp/insns.csv" "$tmp/tcp"/tcp.* | tr -s ' ' >"$tmp/tcp-got.txt"
+diff -u "$tmp/tcp-want.txt" "$tmp/tcp-got.txt" || { echo "FAIL: diff-table.awk against=fastsocket"; exit 1; }
+echo "ok: diff-table.awk against=SETUP: differences from SETUP (haproxy's from plain haproxy), plain's own not ranking the rows"
 
 # bench/insn-count's user mode by object, by hand: run 1 (plain, 100
 # connections) is window 2, run 2 (fastsocket, 200) window 4; odd
