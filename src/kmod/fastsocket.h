@@ -116,6 +116,7 @@ bool fsocket_sock_watched(struct sock *sk);
 /* options.c: what a local listener takes from its global listener */
 int fsocket_set_int(struct socket *sock, int level, int name, int val);
 int fsocket_copy_options(struct socket *to, struct sock *from);
+int fsocket_copy_listening_options(struct socket *to, struct sock *from);
 
 /* accept.c */
 long fsocket_accept(struct fsocket_client *client,

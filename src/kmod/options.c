@@ -14,6 +14,8 @@
  * tproxy listener's clone binds its address as the listener did (the
  * file's credentials carry the capability IP_TRANSPARENT asks for).
  *
+ * Copied once the clone listens: TCP_QUICKACK off, which listen() clears.
+ *
  * Not copied: TCP_MD5SIG keys, socket filters and BPF programs attached
  * to the listener.
  */
@@ -48,6 +50,13 @@ static int fsocket_set_nonzero(struct socket *sock, int level, int name,
 			       int val)
 {
 	return val ? fsocket_set_int(sock, level, name, val) : 0;
+}
+
+/* Set @name to @val where the listener had it set (-1: the route's). */
+static int fsocket_set_positive(struct socket *sock, int level, int name,
+				int val)
+{
+	return val > 0 ? fsocket_set_int(sock, level, name, val) : 0;
 }
 
 /* Socket level: copied as the kernel holds them. */
@@ -96,6 +105,9 @@ static int fsocket_copy_ipopts(struct socket *to, struct sock *from)
 	if (!err)
 		err = fsocket_set_nonzero(to, SOL_IP, IP_FREEBIND,
 					  fsocket_ip_freebind(from));
+	if (!err)
+		err = fsocket_set_positive(to, SOL_IP, IP_TTL,
+					   READ_ONCE(inet_sk(from)->uc_ttl));
 	if (err)
 		return err;
 	if (from->sk_family != AF_INET6)
@@ -105,6 +117,10 @@ static int fsocket_copy_ipopts(struct socket *to, struct sock *from)
 	if (!err)
 		err = fsocket_set_nonzero(to, SOL_IPV6, IPV6_TCLASS,
 					  READ_ONCE(inet6_sk(from)->tclass));
+	/* A bit-field on some kernels: no READ_ONCE(). */
+	if (!err)
+		err = fsocket_set_positive(to, SOL_IPV6, IPV6_UNICAST_HOPS,
+					   inet6_sk(from)->hop_limit);
 	return err;
 }
 
@@ -122,6 +138,16 @@ static int fsocket_copy_keepalive(struct socket *to, const struct tcp_sock *tp)
 		err = fsocket_set_nonzero(to, SOL_TCP, TCP_KEEPCNT,
 					  READ_ONCE(tp->keepalive_probes));
 	return err;
+}
+
+/* FIN_WAIT2's bound: -1 (none), 0 (the sysctl's) or jiffies, set in seconds. */
+static int fsocket_copy_linger2(struct socket *to, const struct tcp_sock *tp)
+{
+	int linger2 = READ_ONCE(tp->linger2);
+
+	if (linger2 < 0)
+		return fsocket_set_int(to, SOL_TCP, TCP_LINGER2, -1);
+	return fsocket_set_nonzero(to, SOL_TCP, TCP_LINGER2, linger2 / HZ);
 }
 
 static int fsocket_copy_tcpopts(struct socket *to, struct sock *from)
@@ -146,6 +172,14 @@ static int fsocket_copy_tcpopts(struct socket *to, struct sock *from)
 	if (!err)
 		err = fsocket_set_nonzero(to, SOL_TCP, TCP_NOTSENT_LOWAT,
 					  READ_ONCE(tp->notsent_lowat));
+	if (!err)
+		err = fsocket_set_nonzero(to, SOL_TCP, TCP_SYNCNT,
+					  READ_ONCE(icsk->icsk_syn_retries));
+	if (!err)
+		err = fsocket_copy_linger2(to, tp);
+	if (!err)
+		err = fsocket_set_nonzero(to, SOL_TCP, TCP_WINDOW_CLAMP,
+					  READ_ONCE(tp->window_clamp));
 	/* Only one the application chose: else the route's or the default. */
 	if (!err && icsk->icsk_ca_setsockopt)
 		err = fsocket_set(to, SOL_TCP, TCP_CONGESTION,
@@ -155,6 +189,22 @@ static int fsocket_copy_tcpopts(struct socket *to, struct sock *from)
 		WRITE_ONCE(inet_csk(to->sk)->icsk_accept_queue.rskq_defer_accept,
 			   READ_ONCE(queue->rskq_defer_accept));
 	return err;
+}
+
+/*
+ * After @to listens: listen() clears the delayed-ACK state, so an
+ * application turns TCP_QUICKACK off on its listener after listen()
+ * (haproxy does, for HTTP), and each connection starts in delayed-ACK
+ * (pingpong) mode: the ACK of its request leaves with the reply. A
+ * connection whose handshake completes on @to before this call starts
+ * without it, as one of the application's own listener would before its
+ * setsockopt.
+ */
+int fsocket_copy_listening_options(struct socket *to, struct sock *from)
+{
+	if (!inet_csk_in_pingpong_mode(from))
+		return 0;
+	return fsocket_set_int(to, SOL_TCP, TCP_QUICKACK, 0);
 }
 
 /* Before @to binds and listens, while nobody else can see it. */

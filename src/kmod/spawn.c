@@ -70,6 +70,8 @@ static struct socket *fsocket_clone_listener(struct socket *global, int cpu)
 	if (!err)
 		err = kernel_listen(sock, READ_ONCE(sk->sk_max_ack_backlog));
 	if (!err)
+		err = fsocket_copy_listening_options(sock, sk);
+	if (!err)
 		goto out;
 release:
 	sock_release(sock);

@@ -1,7 +1,9 @@
 # A local listener's connections carry every option the application set
 # on its listener and a connection of that listener would have inherited
 # (keepalive times, TCP_USER_TIMEOUT, TCP_MAXSEG, TCP_CONGESTION,
-# TCP_NOTSENT_LOWAT, SO_MARK, SO_PRIORITY, IP_TOS / IPV6_TCLASS,
+# TCP_NOTSENT_LOWAT, TCP_SYNCNT, TCP_LINGER2, TCP_WINDOW_CLAMP,
+# TCP_QUICKACK off, IP_TTL / IPV6_UNICAST_HOPS, SO_MARK, SO_PRIORITY,
+# IP_TOS / IPV6_TCLASS,
 # IP_TRANSPARENT, IP_FREEBIND, SO_LINGER, SO_RCVTIMEO / SO_SNDTIMEO,
 # SO_RCVBUFFORCE sizes past
 # rmem_max, ...), IPv4 and IPv6: each is read back on a connection taken
