@@ -38,6 +38,8 @@ function has(s) {
 
 function diff_table(title, total_label, fmt, top,    base, first, diff, taken, order, i, j, k, t, b, v, d, best, r) {
 	first = against != "" ? against : "plain"
+	# A run of the haproxy setups alone compares them with plain haproxy.
+	if (against == "" && !("plain" in conns) && ("haproxy" in conns)) first = "haproxy"
 	if (!(first in conns)) { print "no " first " run to compare with"; return }
 	for (j = 1; j <= nsetup; j++)
 		base[setup[j]] = setup[j] ~ /^haproxy/ && ("haproxy" in conns) ? "haproxy" : first

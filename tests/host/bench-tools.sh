@@ -238,6 +238,13 @@ TXT
 "$awk" -v against=fastsocket -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-tcp.awk" "$tmp/insns.csv" "$tmp/tcp"/tcp.* | tr -s ' ' >"$tmp/tcp-got.txt"
 diff -u "$tmp/tcp-want.txt" "$tmp/tcp-got.txt" || { echo "FAIL: diff-table.awk against=fastsocket"; exit 1; }
 echo "ok: diff-table.awk against=SETUP: differences from SETUP (haproxy's from plain haproxy), plain's own not ranking the rows"
+grep -E '^(setup|haproxy)' "$tmp/insns.csv" >"$tmp/haproxy.csv"
+printf '%s\n' 'TCP and link counters per connection haproxy haproxy-fs' \
+	'srv Tcp.OutSegs 5.000 4.000 (-1.000)' "the server's packets 0.000 0.000" >"$tmp/tcp-want.txt"
+"$awk" -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-tcp.awk" "$tmp/haproxy.csv" \
+	"$tmp/tcp/tcp.haproxy.1" "$tmp/tcp/tcp.haproxy-fs.1" | tr -s ' ' >"$tmp/tcp-got.txt"
+diff -u "$tmp/tcp-want.txt" "$tmp/tcp-got.txt" || { echo "FAIL: diff-table.awk, haproxy alone"; exit 1; }
+echo "ok: diff-table.awk: the haproxy setups alone compare with plain haproxy"
 
 # bench/insn-count's user mode by object, by hand: run 1 (plain, 100
 # connections) is window 2, run 2 (fastsocket, 200) window 4; odd
