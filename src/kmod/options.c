@@ -17,7 +17,9 @@
  * Copied once the clone listens: TCP_QUICKACK off, which listen() clears.
  *
  * Not copied: TCP_MD5SIG keys, socket filters and BPF programs attached
- * to the listener.
+ * to the listener; SO_RCVLOWAT (it moves the receive buffer and window
+ * clamp too), IP_RECVERR and IP_MTU_DISCOVER and their IPv6 twins (fields
+ * laid out differently across kernels): not yet.
  */
 #include <linux/ipv6.h>
 #include <linux/net.h>
@@ -80,6 +82,29 @@ static void fsocket_copy_sock(struct sock *to, struct sock *from)
 	}
 }
 
+/* SO_MAX_PACING_RATE, where the listener has a bound (bytes a second). */
+static int fsocket_copy_pacing(struct socket *to, struct sock *from)
+{
+	unsigned long rate = READ_ONCE(from->sk_max_pacing_rate);
+
+	if (rate == ~0UL)
+		return 0;
+	return fsocket_set(to, SOL_SOCKET, SO_MAX_PACING_RATE, &rate,
+			   sizeof(rate));
+}
+
+/* SO_BUSY_POLL, where the listener's is not the sysctl's the clone took. */
+static int fsocket_copy_busy_poll(struct socket *to, struct sock *from)
+{
+#ifdef CONFIG_NET_RX_BUSY_POLL
+	unsigned int usec = READ_ONCE(from->sk_ll_usec);
+
+	if (usec != READ_ONCE(to->sk->sk_ll_usec))
+		return fsocket_set_int(to, SOL_SOCKET, SO_BUSY_POLL, usec);
+#endif
+	return 0;
+}
+
 static int fsocket_copy_sockopts(struct socket *to, struct sock *from)
 {
 	int err = 0;
@@ -90,6 +115,14 @@ static int fsocket_copy_sockopts(struct socket *to, struct sock *from)
 		err = fsocket_set_int(to, SOL_SOCKET, SO_KEEPALIVE, 1);
 	if (!err && from->sk_bound_dev_if)
 		err = sock_bindtoindex(to->sk, from->sk_bound_dev_if, true);
+	if (!err && sock_flag(from, SOCK_URGINLINE))
+		err = fsocket_set_int(to, SOL_SOCKET, SO_OOBINLINE, 1);
+	if (!err && sock_flag(from, SOCK_ZEROCOPY))
+		err = fsocket_set_int(to, SOL_SOCKET, SO_ZEROCOPY, 1);
+	if (!err)
+		err = fsocket_copy_pacing(to, from);
+	if (!err)
+		err = fsocket_copy_busy_poll(to, from);
 	if (!err)
 		fsocket_copy_sock(to->sk, from);
 	return err;
@@ -180,6 +213,10 @@ static int fsocket_copy_tcpopts(struct socket *to, struct sock *from)
 	if (!err)
 		err = fsocket_set_nonzero(to, SOL_TCP, TCP_WINDOW_CLAMP,
 					  READ_ONCE(tp->window_clamp));
+	if (!err && tp->thin_lto)
+		err = fsocket_set_int(to, SOL_TCP, TCP_THIN_LINEAR_TIMEOUTS, 1);
+	if (!err)
+		err = fsocket_set_nonzero(to, SOL_TCP, TCP_SAVE_SYN, tp->save_syn);
 	/* Only one the application chose: else the route's or the default. */
 	if (!err && icsk->icsk_ca_setsockopt)
 		err = fsocket_set(to, SOL_TCP, TCP_CONGESTION,
