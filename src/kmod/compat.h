@@ -10,6 +10,7 @@
 
 #include <linux/fcntl.h>
 #include <linux/file.h>
+#include <linux/ipv6.h>
 #include <linux/net.h>
 #include <linux/poll.h>
 #include <linux/socket.h>
@@ -153,6 +154,25 @@ static inline bool fsocket_ip_freebind(const struct sock *sk)
 	return inet_test_bit(FREEBIND, sk);
 #else
 	return inet_sk(sk)->freebind;
+#endif
+}
+
+/* IP_RECVERR and IPV6_RECVERR as set on @sk. */
+static inline bool fsocket_ip_recverr(const struct sock *sk)
+{
+#ifdef FSOCKET_HAVE_INET_RECVERR_FLAG
+	return inet_test_bit(RECVERR, sk);
+#else
+	return inet_sk(sk)->recverr;
+#endif
+}
+
+static inline bool fsocket_ipv6_recverr(const struct sock *sk)
+{
+#ifdef FSOCKET_HAVE_INET6_RECVERR_FLAG
+	return inet6_test_bit(RECVERR6, sk);
+#else
+	return inet6_sk(sk)->recverr;
 #endif
 }
 

@@ -16,10 +16,14 @@
  *
  * Copied once the clone listens: TCP_QUICKACK off, which listen() clears.
  *
+ * SO_RCVLOWAT is set once the buffers are copied: like the listener's, it
+ * is capped by the receive buffer and may grow an unlocked one (the
+ * window clamp copied after it is the listener's own).
+ *
  * Not copied: TCP_MD5SIG keys, socket filters and BPF programs attached
- * to the listener; SO_RCVLOWAT (it moves the receive buffer and window
- * clamp too), IP_RECVERR and IP_MTU_DISCOVER and their IPv6 twins (fields
- * laid out differently across kernels): not yet.
+ * to the listener, IP_RECVERR_RFC4884 and IPV6_RECVERR_RFC4884, and the
+ * IPv6 ancillary-data options (IPV6_RECVPKTINFO and the like) that
+ * IPV6_2292PKTOPTIONS reads.
  */
 #include <linux/ipv6.h>
 #include <linux/net.h>
@@ -82,6 +86,13 @@ static void fsocket_copy_sock(struct sock *to, struct sock *from)
 	}
 }
 
+/* Set @name to @val where it differs from @now, the clone's default. */
+static int fsocket_set_changed(struct socket *sock, int level, int name,
+			       int val, int now)
+{
+	return val != now ? fsocket_set_int(sock, level, name, val) : 0;
+}
+
 /* SO_MAX_PACING_RATE, where the listener has a bound (bytes a second). */
 static int fsocket_copy_pacing(struct socket *to, struct sock *from)
 {
@@ -97,12 +108,12 @@ static int fsocket_copy_pacing(struct socket *to, struct sock *from)
 static int fsocket_copy_busy_poll(struct socket *to, struct sock *from)
 {
 #ifdef CONFIG_NET_RX_BUSY_POLL
-	unsigned int usec = READ_ONCE(from->sk_ll_usec);
-
-	if (usec != READ_ONCE(to->sk->sk_ll_usec))
-		return fsocket_set_int(to, SOL_SOCKET, SO_BUSY_POLL, usec);
-#endif
+	return fsocket_set_changed(to, SOL_SOCKET, SO_BUSY_POLL,
+				   READ_ONCE(from->sk_ll_usec),
+				   READ_ONCE(to->sk->sk_ll_usec));
+#else
 	return 0;
+#endif
 }
 
 static int fsocket_copy_sockopts(struct socket *to, struct sock *from)
@@ -123,16 +134,25 @@ static int fsocket_copy_sockopts(struct socket *to, struct sock *from)
 		err = fsocket_copy_pacing(to, from);
 	if (!err)
 		err = fsocket_copy_busy_poll(to, from);
-	if (!err)
-		fsocket_copy_sock(to->sk, from);
+	if (err)
+		return err;
+	fsocket_copy_sock(to->sk, from);
+	/* 1 unless set (0 is read as 1). */
+	if (READ_ONCE(from->sk_rcvlowat) > 1)
+		err = fsocket_set_int(to, SOL_SOCKET, SO_RCVLOWAT,
+				      READ_ONCE(from->sk_rcvlowat));
 	return err;
 }
 
+/*
+ * SOL_IP reaches an IPv6 socket's inet_sock too (ipv6_setsockopt): its
+ * IPv4-mapped connections use these.
+ */
 static int fsocket_copy_ipopts(struct socket *to, struct sock *from)
 {
+	const struct inet_sock *inet = inet_sk(from);
 	int err;
 
-	/* SOL_IP reaches an IPv6 socket's flags too (ipv6_setsockopt). */
 	err = fsocket_set_nonzero(to, SOL_IP, IP_TRANSPARENT,
 				  fsocket_ip_transparent(from));
 	if (!err)
@@ -140,20 +160,46 @@ static int fsocket_copy_ipopts(struct socket *to, struct sock *from)
 					  fsocket_ip_freebind(from));
 	if (!err)
 		err = fsocket_set_positive(to, SOL_IP, IP_TTL,
-					   READ_ONCE(inet_sk(from)->uc_ttl));
-	if (err)
-		return err;
-	if (from->sk_family != AF_INET6)
-		return fsocket_set_nonzero(to, SOL_IP, IP_TOS,
-					   READ_ONCE(inet_sk(from)->tos));
+					   READ_ONCE(inet->uc_ttl));
+	if (!err)
+		err = fsocket_set_nonzero(to, SOL_IP, IP_MINTTL,
+					  READ_ONCE(inet->min_ttl));
+	if (!err)
+		err = fsocket_set_nonzero(to, SOL_IP, IP_RECVERR,
+					  fsocket_ip_recverr(from));
+	if (!err)
+		err = fsocket_set_changed(to, SOL_IP, IP_MTU_DISCOVER,
+					  READ_ONCE(inet->pmtudisc),
+					  READ_ONCE(inet_sk(to->sk)->pmtudisc));
+	if (!err && from->sk_family != AF_INET6)
+		err = fsocket_set_nonzero(to, SOL_IP, IP_TOS,
+					  READ_ONCE(inet->tos));
+	return err;
+}
+
+static int fsocket_copy_ipv6opts(struct socket *to, struct sock *from)
+{
+	const struct ipv6_pinfo *np = inet6_sk(from);
+	int err;
+
 	err = fsocket_set_int(to, SOL_IPV6, IPV6_V6ONLY, from->sk_ipv6only);
 	if (!err)
 		err = fsocket_set_nonzero(to, SOL_IPV6, IPV6_TCLASS,
-					  READ_ONCE(inet6_sk(from)->tclass));
-	/* A bit-field on some kernels: no READ_ONCE(). */
+					  READ_ONCE(np->tclass));
+	if (!err)
+		err = fsocket_set_nonzero(to, SOL_IPV6, IPV6_MINHOPCOUNT,
+					  READ_ONCE(np->min_hopcount));
+	if (!err)
+		err = fsocket_set_nonzero(to, SOL_IPV6, IPV6_RECVERR,
+					  fsocket_ipv6_recverr(from));
+	/* Bit-fields on some kernels: no READ_ONCE(). */
 	if (!err)
 		err = fsocket_set_positive(to, SOL_IPV6, IPV6_UNICAST_HOPS,
-					   inet6_sk(from)->hop_limit);
+					   np->hop_limit);
+	if (!err)
+		err = fsocket_set_changed(to, SOL_IPV6, IPV6_MTU_DISCOVER,
+					  np->pmtudisc,
+					  inet6_sk(to->sk)->pmtudisc);
 	return err;
 }
 
@@ -251,6 +297,8 @@ int fsocket_copy_options(struct socket *to, struct sock *from)
 
 	if (!err)
 		err = fsocket_copy_ipopts(to, from);
+	if (!err && from->sk_family == AF_INET6)
+		err = fsocket_copy_ipv6opts(to, from);
 	if (!err)
 		err = fsocket_copy_tcpopts(to, from);
 	return err;

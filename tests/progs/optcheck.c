@@ -8,7 +8,9 @@
  * CPU 1's connections (SO_INCOMING_CPU 1), a connection made from CPU 0
  * over loopback (so its handshake runs there and it waits in the local
  * queue), taken with ACCEPT from the local listener alone. Each option is
- * read back on both connections and must match. Prints one line per
+ * read back on both connections and must match; an int option must also
+ * differ from a new socket's, or the test would pass were it never
+ * inherited. Prints one line per
  * check; exit status 0 when all hold. Needs 2 CPUs; run with stealing
  * off (steal_after_ms=0), so that the connection stays where it landed.
  */
@@ -37,6 +39,11 @@ struct int_opt {
 	int v4, v6;		/* values set; 0: not for that family */
 };
 
+/*
+ * Not SO_PRIORITY: a connection does not inherit it (it reads 0 on 6.1,
+ * 6.12 and 7.3), though the listener's is its SYN-ACKs' and the clone
+ * copies it.
+ */
 static const struct int_opt int_opts[] = {
 	{ SOL_SOCKET, SO_KEEPALIVE, SO_KEEPALIVE, "SO_KEEPALIVE", 1, 1 },
 	{ IPPROTO_TCP, TCP_KEEPIDLE, TCP_KEEPIDLE, "TCP_KEEPIDLE", 77, 77 },
@@ -60,12 +67,21 @@ static const struct int_opt int_opts[] = {
 	{ IPPROTO_IP, IP_TTL, IP_TTL, "IP_TTL", 33, 0 },
 	{ IPPROTO_IPV6, IPV6_UNICAST_HOPS, IPV6_UNICAST_HOPS, "IPV6_UNICAST_HOPS", 0, 44 },
 	{ SOL_SOCKET, SO_MARK, SO_MARK, "SO_MARK", 42, 42 },
-	{ SOL_SOCKET, SO_PRIORITY, SO_PRIORITY, "SO_PRIORITY", 5, 5 },
 	{ SOL_SOCKET, SO_RCVBUFFORCE, SO_RCVBUF, "SO_RCVBUFFORCE", 3000000, 3000000 },
 	{ SOL_SOCKET, SO_SNDBUF, SO_SNDBUF, "SO_SNDBUF", 100000, 100000 },
 	{ IPPROTO_IP, IP_TOS, IP_TOS, "IP_TOS", 0x10, 0 },
 	{ IPPROTO_IPV6, IPV6_TCLASS, IPV6_TCLASS, "IPV6_TCLASS", 0, 0x20 },
 	/* SOL_IP on an IPv6 socket too: one flag for both families. */
+	{ SOL_SOCKET, SO_RCVLOWAT, SO_RCVLOWAT, "SO_RCVLOWAT", 4096, 4096 },
+	/* SOL_IP on an IPv6 socket: for its IPv4-mapped connections. */
+	{ IPPROTO_IP, IP_MINTTL, IP_MINTTL, "IP_MINTTL", 10, 11 },
+	{ IPPROTO_IP, IP_RECVERR, IP_RECVERR, "IP_RECVERR", 1, 1 },
+	{ IPPROTO_IP, IP_MTU_DISCOVER, IP_MTU_DISCOVER, "IP_MTU_DISCOVER",
+	  IP_PMTUDISC_PROBE, IP_PMTUDISC_DO },
+	{ IPPROTO_IPV6, IPV6_MINHOPCOUNT, IPV6_MINHOPCOUNT, "IPV6_MINHOPCOUNT", 0, 12 },
+	{ IPPROTO_IPV6, IPV6_RECVERR, IPV6_RECVERR, "IPV6_RECVERR", 0, 1 },
+	{ IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_MTU_DISCOVER, "IPV6_MTU_DISCOVER",
+	  0, IPV6_PMTUDISC_PROBE },
 	{ IPPROTO_IP, IP_TRANSPARENT, IP_TRANSPARENT, "IP_TRANSPARENT", 1, 1 },
 	{ IPPROTO_IP, IP_FREEBIND, IP_FREEBIND, "IP_FREEBIND", 1, 1 },
 };
@@ -241,6 +257,29 @@ static void quickack(const char *family, int plain, int local)
 	check(name, vp == 0 && vl == 0, detail);
 }
 
+/*
+ * An int option of @plain and @local: equal, and not what @unset (a new
+ * socket, without options) reads, or the kernel did not pass it on and the
+ * comparison proves nothing.
+ */
+static void compare_int(const char *family, const struct int_opt *o,
+			int plain, int local, int unset)
+{
+	char name[64], detail[128];
+	int vp = -1, vl = -1, vu = -1;
+	socklen_t len = sizeof(vp);
+
+	getsockopt(plain, o->level, o->get, &vp, &len);
+	len = sizeof(vl);
+	getsockopt(local, o->level, o->get, &vl, &len);
+	len = sizeof(vu);
+	getsockopt(unset, o->level, o->get, &vu, &len);
+	snprintf(name, sizeof(name), "%s %s", family, o->what);
+	snprintf(detail, sizeof(detail), "plain %d, local listener %d, unset %d",
+		 vp, vl, vu);
+	check(name, vp == vl && vp != vu, detail);
+}
+
 static void compare(int family, int plain, int local)
 {
 	const char *f = family == AF_INET ? "IPv4" : "IPv6";
@@ -249,21 +288,13 @@ static void compare(int family, int plain, int local)
 	struct timeval tp, tl;
 	socklen_t len;
 	size_t i;
+	int unset = socket(family, SOCK_STREAM, 0);
 
-	for (i = 0; i < sizeof(int_opts) / sizeof(int_opts[0]); i++) {
-		const struct int_opt *o = &int_opts[i];
-		int vp = -1, vl = -1;
-
-		if (!int_value(o, family))
-			continue;
-		len = sizeof(vp);
-		getsockopt(plain, o->level, o->get, &vp, &len);
-		len = sizeof(vl);
-		getsockopt(local, o->level, o->get, &vl, &len);
-		snprintf(a, sizeof(a), "%d", vp);
-		snprintf(b, sizeof(b), "%d", vl);
-		same(f, o->what, &vp, &vl, sizeof(vp), a, b);
-	}
+	must(unset >= 0, "socket");
+	for (i = 0; i < sizeof(int_opts) / sizeof(int_opts[0]); i++)
+		if (int_value(&int_opts[i], family))
+			compare_int(f, &int_opts[i], plain, local, unset);
+	close(unset);
 	memset(&lp, 0, sizeof(lp));
 	memset(&ll, 0, sizeof(ll));
 	len = sizeof(lp);
