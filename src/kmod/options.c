@@ -259,8 +259,9 @@ static int fsocket_copy_tcpopts(struct socket *to, struct sock *from)
 	if (!err)
 		err = fsocket_set_nonzero(to, SOL_TCP, TCP_WINDOW_CLAMP,
 					  READ_ONCE(tp->window_clamp));
-	if (!err && tp->thin_lto)
-		err = fsocket_set_int(to, SOL_TCP, TCP_THIN_LINEAR_TIMEOUTS, 1);
+	if (!err)
+		err = fsocket_set_nonzero(to, SOL_TCP, TCP_THIN_LINEAR_TIMEOUTS,
+					  tp->thin_lto);
 	if (!err)
 		err = fsocket_set_nonzero(to, SOL_TCP, TCP_SAVE_SYN, tp->save_syn);
 	/* Only one the application chose: else the route's or the default. */
