@@ -13,7 +13,9 @@
 # rmem_max, ...), IPv4 and IPv6: each is read back on a connection taken
 # from a local listener and compared with one taken plainly with accept(2)
 # from a listener set up the same way (tests/progs/optcheck.c); a value
-# that a new socket reads too fails, since it would prove nothing.
+# that a new socket reads too fails, since it would prove nothing. A
+# listener's IP_MINTTL / IPV6_MINHOPCOUNT also drops SYNs below it: a
+# local listener must drop them as the application's does.
 . "$FS_ROOT/tests/vm/lib.sh"
 
 [ "$(nproc)" -ge 2 ] || skip "needs at least 2 CPUs"

@@ -10,17 +10,21 @@
  * queue), taken with ACCEPT from the local listener alone. Each option is
  * read back on both connections and must match; an int option must also
  * differ from a new socket's, or the test would pass were it never
- * inherited. Prints one line per
- * check; exit status 0 when all hold. Needs 2 CPUs; run with stealing
- * off (steal_after_ms=0), so that the connection stays where it landed.
+ * inherited. Then IP_MINTTL / IPV6_MINHOPCOUNT 255, which a listener
+ * applies to its own SYNs: plain and local, a SYN over loopback must be
+ * dropped. Prints one line per check; exit status 0 when all hold.
+ * Needs 2 CPUs; run with stealing off (steal_after_ms=0), so that the
+ * connection stays where it landed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,12 +190,14 @@ static int fs_ioctl(unsigned long cmd, struct fsocket_ioctl_arg *arg)
 	return ioctl(dev, cmd, arg);
 }
 
-/* The local listener's connection, taken by ACCEPT from it alone. */
-static int accept_local(int family, int *client)
+/*
+ * CPU 0's local listener of @global, which keeps CPU 1's connections
+ * itself (SO_INCOMING_CPU 1).
+ */
+static int spawn_local(int global)
 {
 	struct fsocket_ioctl_arg arg;
-	int global = listener(family), one = 1, local, conn;
-	struct dial d;
+	int one = 1, local;
 
 	must(!setsockopt(global, SOL_SOCKET, SO_INCOMING_CPU, &one, sizeof(one)),
 	     "SO_INCOMING_CPU");
@@ -200,6 +206,16 @@ static int accept_local(int family, int *client)
 	arg.op.spawn_op.cpu = 0;
 	local = fs_ioctl(FSOCKET_IOC_SPAWN_LISTEN, &arg);
 	must(local >= 0, "SPAWN_LISTEN");
+	return local;
+}
+
+/* The local listener's connection, taken by ACCEPT from it alone. */
+static int accept_local(int family, int *client)
+{
+	struct fsocket_ioctl_arg arg;
+	int global = listener(family), local = spawn_local(global), conn;
+	struct dial d;
+
 	*client = dial(global, &d);
 	memset(&arg, 0, sizeof(arg));
 	arg.fd = local;
@@ -222,6 +238,62 @@ static int accept_plain(int family, int *client)
 	must(conn >= 0, "accept");
 	close(lfd);
 	return conn;
+}
+
+/*
+ * Does a connection to @lfd from CPU 0 (this thread's) complete within
+ * 300 ms? Its SYN is handled on CPU 0, so it meets CPU 0's local listener
+ * where @lfd has one.
+ */
+static bool connects(int lfd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct pollfd p = { .events = POLLOUT };
+	int err = -1, fd;
+
+	must(!getsockname(lfd, (struct sockaddr *)&ss, &len), "getsockname");
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	must(fd >= 0, "socket");
+	if (!connect(fd, (struct sockaddr *)&ss, len) || errno == EINPROGRESS) {
+		p.fd = fd;
+		if (poll(&p, 1, 300) == 1) {
+			len = sizeof(err);
+			getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		}
+	}
+	close(fd);
+	return err == 0;
+}
+
+/*
+ * IP_MINTTL and IPV6_MINHOPCOUNT act on the listener too: the kernel drops
+ * a SYN whose hop limit is below the minimum of the listener it chose
+ * (loopback's is 64). A local listener must drop it as the application's
+ * own listener does, or it takes what the application refused.
+ */
+static void min_hops(int family)
+{
+	int level = family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+	int name = family == AF_INET ? IP_MINTTL : IPV6_MINHOPCOUNT;
+	int plain = listener(family), global = listener(family), local;
+	bool p, l;
+	char what[64], detail[96];
+
+	must(!setsockopt(plain, level, name, &(int){ 255 }, sizeof(int)), "minimum");
+	must(!setsockopt(global, level, name, &(int){ 255 }, sizeof(int)), "minimum");
+	local = spawn_local(global);
+	p = connects(plain);
+	l = connects(global);
+	snprintf(what, sizeof(what), "%s %s 255 drops a SYN with 64",
+		 family == AF_INET ? "IPv4" : "IPv6",
+		 family == AF_INET ? "IP_MINTTL" : "IPV6_MINHOPCOUNT");
+	snprintf(detail, sizeof(detail), "plain %s, local listener %s",
+		 p ? "connected" : "dropped", l ? "connected" : "dropped");
+	check(what, !p && !l, detail);
+	close(local);
+	close(global);
+	close(plain);
 }
 
 static void same(const char *family, const char *what, const void *plain,
@@ -346,6 +418,7 @@ int main(void)
 		close(local);
 		close(pc);
 		close(lc);
+		min_hops(family);
 	}
 	return failures != 0;
 }
