@@ -21,9 +21,10 @@
  * window clamp copied after it is the listener's own).
  *
  * Not copied: TCP_MD5SIG keys, socket filters and BPF programs attached
- * to the listener, IP_RECVERR_RFC4884 and IPV6_RECVERR_RFC4884, and the
- * IPv6 ancillary-data options (IPV6_RECVPKTINFO and the like) that
- * IPV6_2292PKTOPTIONS reads.
+ * to the listener, IP_RECVERR_RFC4884 and IPV6_RECVERR_RFC4884 (they
+ * shape ICMP errors on the error queue, which TCP never uses: it reports
+ * them through SO_ERROR), and the IPv6 ancillary-data options
+ * (IPV6_RECVPKTINFO and the like) that IPV6_2292PKTOPTIONS reads.
  */
 #include <linux/ipv6.h>
 #include <linux/net.h>
