@@ -19,8 +19,9 @@
 # /proc/PID/maps (bench/insn-user.awk), /fsout/tcp.SETUP.REPEAT, the TCP
 # and link counters that changed over the counted connections
 # (bench/insn-tcp.awk), and from the second pass
-# /fsout/wakeups.SETUP.REPEAT and /fsout/softirq.SETUP.REPEAT (xcpu.sh;
-# bench/insn-wakeups.awk, bench/insn-softirq.awk). One line per run, the counts
+# /fsout/wakeups.SETUP.REPEAT, /fsout/softirq.SETUP.REPEAT and
+# /fsout/syscalls.SETUP.REPEAT (xcpu.sh; bench/insn-wakeups.awk,
+# bench/insn-softirq.awk, bench/insn-syscalls.awk). One line per run, the counts
 # between connloop's two marks (SPIN: in
 # spin-wait loops, kernel or user, apart from the rest), then xcpu.sh's
 # cross-CPU counts over a second pass of as many connections (apart, so
@@ -28,7 +29,8 @@
 #   insns,SETUP,REPEAT,CONNS,SERVER_USER,SERVER_KERNEL,SERVER_SPIN,CLIENT_USER,CLIENT_KERNEL,CLIENT_SPIN,IPIS,NET_RX,SWITCHES,WAKEUPS,REMOTE_WAKEUPS,MIGRATIONS,SERVER_REMOTE_WAKEUPS
 # Settings: FSI_CONNS (1000), FSI_REPEATS (3), FSI_CONCURRENCY (1),
 # FSI_SETUPS (all seven), FSI_WARMUP (5000), FSI_LISTEN (nginx's listen
-# parameters added in every setup, none by default), FSI_LINK (veth, or
+# parameters added in every setup, none by default), FSI_EVENTS (nginx
+# events directives added in every setup, none by default), FSI_LINK (veth, or
 # nic: two virtio-net NICs on one of qemu's hubs).
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
@@ -128,12 +130,14 @@ tcp_counted() {
 
 # configure SETUP: nginx's configuration for SETUP, nsrv workers.
 configure() {
-	local affinity='' reuseport='' ones
+	local affinity='' reuseport='' ones events=''
 	if [ "${1%-cpu}" = reuseport ]; then
 		ones=$(printf "%${nsrv}s" '' | tr ' ' 1)
 		affinity="worker_cpu_affinity auto ${ones}0;" reuseport=reuseport
 	fi
+	[ -z "${FSI_EVENTS:-}" ] || events="\\n\\t$FSI_EVENTS;"
 	sed -e "s/^worker_processes auto;/worker_processes $nsrv;/" \
+		-e "s/^\tworker_connections .*;/&$events/" \
 		-e "s/@AFFINITY@/$affinity/" -e "s/@REUSEPORT@/$reuseport ${FSI_LISTEN:-}/" \
 		"$FS_ROOT/bench/nginx.conf" >"/tmp/nginx-$1.conf"
 	echo "/tmp/nginx-$1.conf"
@@ -169,10 +173,11 @@ run() {
 		fail "$setup: $out"
 	tcp_counters >/tmp/tcp.after || fail "$setup: cannot read the TCP counters"
 	tcp_counted /tmp/tcp.before /tmp/tcp.after >"/fsout/tcp.$setup.$2"
-	XCPU_SOFTIRQ_TO=/fsout/softirq.$setup.$2 xcpu_begin
+	XCPU_SOFTIRQ_TO=/fsout/softirq.$setup.$2 XCPU_SYSCALLS_TO=/fsout/syscalls.$setup.$2 xcpu_begin
 	out=$(ip netns exec cli "$loop" -a 10.77.0.1 -p 80 -n "$conns" -c "$conc") ||
 		fail "$setup: $out"
-	xcpu=$(XCPU_WAKEUPS_TO=/fsout/wakeups.$setup.$2 XCPU_SOFTIRQ_TO=/fsout/softirq.$setup.$2 xcpu_end "$comm")
+	xcpu=$(XCPU_WAKEUPS_TO=/fsout/wakeups.$setup.$2 XCPU_SOFTIRQ_TO=/fsout/softirq.$setup.$2 \
+		XCPU_SYSCALLS_TO=/fsout/syscalls.$setup.$2 xcpu_end "$comm")
 	[ -n "$stopped" ] && kill -CONT "$stopped"
 	fs_servers_stop
 	[ "$(wc -l <"$marks")" = $((before + 2)) ] ||
@@ -192,7 +197,7 @@ run() {
 		}'
 }
 
-echo "== nginx $(nginx -v 2>&1 | sed 's,.*/,,'), $nsrv server vCPUs and 1 client vCPU over ${FSI_LINK:-veth}, $conns connections ($conc at a time), $repeats repeats${FSI_LISTEN:+, listen parameters: $FSI_LISTEN}: ${setups[*]}"
+echo "== nginx $(nginx -v 2>&1 | sed 's,.*/,,'), $nsrv server vCPUs and 1 client vCPU over ${FSI_LINK:-veth}, $conns connections ($conc at a time), $repeats repeats${FSI_LISTEN:+, listen parameters: $FSI_LISTEN}${FSI_EVENTS:+, events: $FSI_EVENTS}: ${setups[*]}"
 # The kernel's caches grow over the first thousands of connections (slab
 # pages, hash chains): without this, the kernel count fell by about 1 %
 # from each repeat to the next, in every setup.

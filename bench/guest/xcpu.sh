@@ -22,7 +22,10 @@
 # XCPU_SOFTIRQ_TO set, two more histograms, by kernel stack: ksoftirqd's
 # wakeups and the raises of NET_RX, written there under "== ksoftirqd
 # woken" and "== NET_RX raised" (bench/insn-softirq.awk: why ksoftirqd
-# runs). A kernel without stack keys leaves both parts empty.
+# runs). A kernel without stack keys leaves both parts empty. With
+# XCPU_SYSCALLS_TO set, a histogram of the system calls made, by process
+# name and call, written there as "COMM CALL COUNT" lines
+# (bench/insn-syscalls.awk: the server's system calls per connection).
 XCPU_TRACE=/sys/kernel/tracing
 XCPU_WAKE=events/sched/sched_wakeup/trigger
 XCPU_MIGRATE=events/sched/sched_migrate_task/trigger
@@ -31,7 +34,9 @@ XCPU_MIGRATE_HIST='hist:keys=common_cpu:vals=hitcount'
 XCPU_KSOFTIRQD_HIST='hist:keys=stacktrace:vals=hitcount if comm ~ "ksoftirqd*"'
 XCPU_RAISE=events/irq/softirq_raise/trigger
 XCPU_RAISE_HIST='hist:keys=stacktrace:vals=hitcount if vec == 3'
-xcpu_traced=0 xcpu_said=0 xcpu_stacks=0
+XCPU_SYSCALL=events/raw_syscalls/sys_enter/trigger
+XCPU_SYSCALL_HIST='hist:keys=common_pid.execname,id.syscall:vals=hitcount:size=4096'
+xcpu_traced=0 xcpu_said=0 xcpu_stacks=0 xcpu_calls=0
 
 xcpu_procfs() {
 	awk '$1 ~ /^(RES|CAL|TLB):$/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i }
@@ -54,6 +59,10 @@ xcpu_begin() {
 			echo "$XCPU_RAISE_HIST" >>"$XCPU_TRACE/$XCPU_RAISE" 2>/dev/null &&
 			xcpu_stacks=1
 	fi
+	xcpu_calls=0
+	if [ $xcpu_traced = 1 ] && [ -n "${XCPU_SYSCALLS_TO:-}" ]; then
+		echo "$XCPU_SYSCALL_HIST" >"$XCPU_TRACE/$XCPU_SYSCALL" 2>/dev/null && xcpu_calls=1
+	fi
 	if [ $xcpu_traced = 0 ] && [ $xcpu_said = 0 ]; then
 		echo "note: no tracefs histogram triggers on $(uname -r): wakeups and migrations are not counted" >&2
 		xcpu_said=1
@@ -61,8 +70,12 @@ xcpu_begin() {
 }
 
 xcpu_end() {
-	local now wake=-1 remote=-1 migrate=-1 mine=-1 wakes=() migrates=() raises=() bytask
+	local now wake=-1 remote=-1 migrate=-1 mine=-1 wakes=() migrates=() raises=() calls=() bytask
 	if [ $xcpu_traced = 1 ]; then
+		if [ "$xcpu_calls" = 1 ]; then
+			mapfile -t calls <"$XCPU_TRACE/events/raw_syscalls/sys_enter/hist"
+			echo "!$XCPU_SYSCALL_HIST" >"$XCPU_TRACE/$XCPU_SYSCALL"
+		fi
 		mapfile -t wakes <"$XCPU_TRACE/events/sched/sched_wakeup/hist"
 		mapfile -t migrates <"$XCPU_TRACE/events/sched/sched_migrate_task/hist"
 		if [ "$xcpu_stacks" = 1 ]; then
@@ -85,6 +98,10 @@ xcpu_end() {
 		# The wakeup histogram file holds both of its triggers' tables.
 		[ -z "${XCPU_SOFTIRQ_TO:-}" ] ||
 			printf '%s\n' "== ksoftirqd woken" "${wakes[@]}" "== NET_RX raised" "${raises[@]}" >"$XCPU_SOFTIRQ_TO"
+		# COMM CALL COUNT: "{ common_pid: nginx [ 123], id: sys_accept4 [288] } hitcount: 5".
+		[ -z "${XCPU_SYSCALLS_TO:-}" ] || printf '%s\n' "${calls[@]}" |
+			sed -n 's/^{ common_pid: *\(.*[^ ]\) *\[ *[0-9]*\], id: *\([^ ]*\) *\[ *[0-9]*\] *} hitcount: *\([0-9]*\)$/\1\t\2\t\3/p' |
+			tr ' \t' '_ ' >"$XCPU_SYSCALLS_TO"
 		migrate=$(printf '%s\n' "${migrates[@]}" |
 			sed -n 's/^{ common_cpu: *[0-9]* } hitcount: *\([0-9]*\)$/\1/p' |
 			awk '{ n += $1 } END { print n + 0 }')

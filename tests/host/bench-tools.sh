@@ -200,6 +200,32 @@ TXT
 diff -u "$tmp/softirq-want.txt" "$tmp/softirq-got.txt" || { echo "FAIL: insn-softirq.awk"; exit 1; }
 echo "ok: insn-softirq.awk: ksoftirqd's wakeups and NET_RX's raises per connection by origin (either kernel's stack key, other histograms' lines left out), difference from plain, n/a without stack keys or a file"
 
+# bench/insn-count's system calls of the server by call, by hand, on the
+# runs of insns.csv: only nginx's and haproxy's count (not connloop's,
+# bash's or a kworker's), repeats add up, reuseport has no file (n/a),
+# the haproxy setups compare with plain haproxy; largest difference first,
+# ties in the order first met.
+mkdir -p "$tmp/calls"
+printf '%s\n' 'nginx sys_accept4 100' 'nginx sys_epoll_wait 200' 'connloop sys_connect 100' >"$tmp/calls/syscalls.plain.1"
+printf '%s\n' 'nginx sys_accept4 100' 'nginx sys_epoll_wait 200' >"$tmp/calls/syscalls.plain.2"
+printf '%s\n' 'nginx sys_accept4 100' 'nginx sys_epoll_wait 250' 'kworker/0:1 sys_ioctl 9' >"$tmp/calls/syscalls.plain.3"
+printf '%s\n' 'nginx sys_accept4 200' 'nginx sys_epoll_ctl 50' 'nginx sys_ioctl 20' 'nginx sys_epoll_wait 400' \
+	'bash sys_read 1000' >"$tmp/calls/syscalls.fastsocket.1"
+printf '%s\n' 'nginx sys_accept4 200' 'nginx sys_epoll_ctl 30' 'nginx sys_epoll_wait 400' >"$tmp/calls/syscalls.fastsocket.2"
+printf '%s\n' 'haproxy sys_accept4 100' 'haproxy sys_epoll_wait 500' >"$tmp/calls/syscalls.haproxy.1"
+printf '%s\n' 'haproxy sys_accept4 50' 'haproxy sys_ioctl 50' 'haproxy sys_epoll_wait 200' >"$tmp/calls/syscalls.haproxy-fs.1"
+cat >"$tmp/calls-want.txt" <<'TXT'
+server's system calls per connection plain fastsocket reuseport haproxy haproxy-fs
+epoll_wait 2.167 2.000 (-0.167) n/a 5.000 2.000 (-3.000)
+accept4 1.000 1.000 (+0.000) n/a 1.000 0.500 (-0.500)
+ioctl 0.000 0.050 (+0.050) n/a 0.000 0.500 (+0.500)
+epoll_ctl 0.000 0.200 (+0.200) n/a 0.000 0.000 (+0.000)
+all calls 3.167 3.250 n/a 6.000 3.000
+TXT
+"$awk" -f "$FS_ROOT/bench/diff-table.awk" -f "$FS_ROOT/bench/insn-syscalls.awk" "$tmp/insns.csv" "$tmp/calls"/syscalls.* | tr -s ' ' >"$tmp/calls-got.txt"
+diff -u "$tmp/calls-want.txt" "$tmp/calls-got.txt" || { echo "FAIL: insn-syscalls.awk"; exit 1; }
+echo "ok: insn-syscalls.awk: the server's system calls per connection by call (nginx's and haproxy's only), difference from plain or plain haproxy, largest first, n/a without a file"
+
 # bench/insn-count's TCP and link counters, by hand, on the runs above
 # (300 plain connections, 400 under fastsocket; reuseport has no file:
 # n/a; a counter missing from a file did not change).
@@ -327,13 +353,14 @@ echo "ok: insn-profile.awk: kernel instructions per connection by function (modu
 # anything, and says which (once, not again under gawk).
 if [ -z "${FS_AWK:-}" ]; then
 	for bad in "--link tap:--link: veth or nic" "--cpus 1:--cpus: at least 2" \
-		   "--concurrency 0:not a positive number: 0" "--setups nope:unknown setup: nope"; do
+		   "--concurrency 0:not a positive number: 0" "--setups nope:unknown setup: nope" \
+		   "--events }:--events: nginx events directives"; do
 		err=$(bash "$FS_ROOT/bench/insn-count" ${bad%%:*} --no-deps 2>&1 >/dev/null) &&
 			{ echo "FAIL: bench/insn-count ${bad%%:*} succeeded"; exit 1; }
 		[[ $err == *"${bad#*:}"* ]] ||
 			{ echo "FAIL: bench/insn-count ${bad%%:*}: want \"${bad#*:}\", got \"$err\""; exit 1; }
 	done
-	echo "ok: bench/insn-count refuses --link tap, --cpus 1, --concurrency 0 and an unknown setup, and says why"
+	echo "ok: bench/insn-count refuses --link tap, --cpus 1, --concurrency 0, an unknown setup and events directives it cannot pass to nginx, and says why"
 fi
 
 if [ -z "${FS_AWK:-}" ]; then
