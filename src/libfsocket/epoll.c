@@ -21,10 +21,23 @@
  * epoll again (src/kmod/pause.c), not at the application's next ADD:
  * nginx's mutex holder would gather its CPU's connections in its local
  * queue only to leave them waiting there when the mutex moves on.
+ *
+ * A worker that takes its local listener out twice within CHURN_NS gets
+ * the shared listener back over its descriptor for good (localize.c),
+ * said once. That is nginx with accept_mutex on: the mutex moves between
+ * the workers many times a second and only its holder accepts, whichever
+ * CPU a connection came in on, so locality is lost anyway. Kept local,
+ * such workers took 75-93 % of their connections from the shared queue
+ * through the module, paid the library's calls at each move, and left
+ * connections waiting in a previous holder's queue until its next turn
+ * (measured on 7.3); back on the shared listener they are plain nginx's
+ * workers.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 
 #include <linux/fastsocket.h>
 
@@ -73,6 +86,63 @@ static void pause_local(int fd)
 	ioctl(channel, FSOCKET_IOC_PAUSE_LOCAL, &arg);
 }
 
+/* As the module's FSOCKET_PAUSE_CHURN_MS (src/kmod/pause.c). */
+#define CHURN_NS (10 * 1000000000LL)
+#define CHURN_SLOTS 8
+
+/* The last time this process took a local listener out, by descriptor. */
+static struct {
+	int fd;
+	pid_t pid;
+	int64_t at;
+} took_out[CHURN_SLOTS];
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * Its worker takes the local listener @fd out of an epoll: was it out
+ * before, within CHURN_NS? A slot of a descriptor closed since and reused
+ * can only answer yes early, which leaves the worker as without
+ * fastsocket. Under the lock.
+ */
+static bool churning(int fd)
+{
+	pid_t pid = fsock_pid();
+	int64_t now = now_ns(), then;
+	int i, slot = 0;
+
+	for (i = 0; i < CHURN_SLOTS; i++) {
+		if (took_out[i].at && took_out[i].fd == fd &&
+		    took_out[i].pid == pid) {
+			then = took_out[i].at;
+			took_out[i].at = now;
+			return now - then < CHURN_NS;
+		}
+		if (took_out[i].at < took_out[slot].at)
+			slot = i;
+	}
+	took_out[slot].fd = fd;
+	took_out[slot].pid = pid;
+	took_out[slot].at = now;
+	return false;
+}
+
+/* Its worker took the local listener @fd out again: back to the shared one? */
+static bool give_up_local(int fd)
+{
+	if (!churning(fd) || !fsock_unlocalize(fd))
+		return false;
+	fsock_say_once(FSOCK_ONCE_CHURN,
+		       "a worker takes its listener out of epoll and back again and again (nginx with accept_mutex on?): it accepts from the shared listener, as without fastsocket");
+	return true;
+}
+
 /* After the application's own epoll_ctl on @fd succeeded. */
 static void mirror(int epfd, int op, int fd, const struct epoll_event *ev)
 {
@@ -89,7 +159,8 @@ static void mirror(int epfd, int op, int fd, const struct epoll_event *ev)
 		if (op != EPOLL_CTL_DEL && ev)
 			watch_global(epfd, fd, e.a, ev);
 	}
-	if (e.kind == FSOCK_LOCAL && op == EPOLL_CTL_DEL && !exclusive)
+	if (e.kind == FSOCK_LOCAL && op == EPOLL_CTL_DEL && !exclusive &&
+	    !give_up_local(fd))
 		pause_local(fd);
 	fsock_unlock();
 }

@@ -84,6 +84,7 @@ enum fsock_once {
 	FSOCK_ONCE_ACCEPT_REFUSED,
 	FSOCK_ONCE_EPOLL_GLOBAL,
 	FSOCK_ONCE_RFD,
+	FSOCK_ONCE_CHURN,
 	FSOCK_ONCE_MAX
 };
 
@@ -215,6 +216,7 @@ static inline int fsock_fresh(int fd)
 /* localize.c: a worker's own local listener, put over its descriptor. */
 bool fsock_want_local(int fd, bool from_accept);
 int fsock_spawn_local(int channel, int fd, const char *who);
+bool fsock_unlocalize(int fd);
 
 /*
  * threads.c: threads of one process that serve one shared listener, each

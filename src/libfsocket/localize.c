@@ -11,10 +11,12 @@
  * the worker's descriptor names its local queue. A process that runs
  * threads keeps its descriptor, and its threads may get local listeners
  * of their own (threads.c); that holds for the process that listened
- * too.
+ * too. A worker that keeps taking its local listener out of epoll gets
+ * the shared listener back for good (fsock_unlocalize(), epoll.c).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -49,6 +51,53 @@ int fsock_spawn_local(int channel, int fd, const char *who)
 	return local;
 }
 
+/*
+ * The CPUs this process ran on before its first spawn, which in the
+ * module's mode 2 pins it to one: fsock_unlocalize() gives them back.
+ */
+static cpu_set_t cpus_before;
+static pid_t cpus_before_pid;
+static int locals_seen, regs_seen;
+
+static void note_cpus(pid_t pid)
+{
+	if (cpus_before_pid != pid &&
+	    sched_getaffinity(0, sizeof(cpus_before), &cpus_before) == 0)
+		cpus_before_pid = pid;
+}
+
+static void count_reg(int epfd, int gfd)
+{
+	(void)epfd;
+	(void)gfd;
+	regs_seen++;
+}
+
+static void count_local(int fd)
+{
+	if (fsock_get(fd).kind == FSOCK_LOCAL)
+		locals_seen++;
+}
+
+/*
+ * Its last local listener gone back to the shared one, a worker the
+ * module pinned to one CPU runs where it did before, as without
+ * fastsocket; one whose CPUs were changed since is left as it is.
+ */
+static void unpin(void)
+{
+	cpu_set_t now;
+
+	if (cpus_before_pid != fsock_pid() ||
+	    sched_getaffinity(0, sizeof(now), &now) || CPU_COUNT(&now) != 1 ||
+	    CPU_EQUAL(&now, &cpus_before))
+		return;
+	locals_seen = 0;
+	fsock_for_range(0, ~0u, count_local);
+	if (!locals_seen)
+		sched_setaffinity(0, sizeof(cpus_before), &cpus_before);
+}
+
 /* Puts @local over @fd; @gfd is our private copy of what @fd was. */
 static int swap_in(int fd, int local, int gfd)
 {
@@ -66,6 +115,47 @@ static int swap_in(int fd, int local, int gfd)
 	fsock_set(fd, &loc);
 	fsock_set(gfd, &priv);
 	return 0;
+}
+
+/*
+ * Puts the shared listener back over @fd, a LOCAL descriptor, for good in
+ * this process: the worker accepts as without fastsocket, and its local
+ * listener closes, handing its queue to the shared one; with its last
+ * local listener gone, it runs where it did before (unpin()). Not while
+ * another epoll of the worker's still watches it (closing the local
+ * listener would take it out of there unseen), nor where the two differ
+ * in O_NONBLOCK, which they share with other processes. Under the lock;
+ * returns whether it did.
+ */
+bool fsock_unlocalize(int fd)
+{
+	struct fsock_ent e = fsock_get(fd);
+	struct fsock_ent g = fsock_get(e.a);
+	int gfd = e.a, fdflags, fl, gfl;
+
+	if (e.kind != FSOCK_LOCAL || gfd == FSOCK_NONE ||
+	    g.kind != FSOCK_PRIVATE || g.a != fd)
+		return false;
+	regs_seen = 0;
+	fsock_reg_each(fd, gfd, count_reg);
+	if (regs_seen)
+		return false;
+	fdflags = fsock_real()->fcntl(fd, F_GETFD);
+	fl = fsock_real()->fcntl(fd, F_GETFL);
+	gfl = fsock_real()->fcntl(gfd, F_GETFL);
+	if (fdflags < 0 || fl < 0 || gfl < 0 ||
+	    ((fl ^ gfl) & O_NONBLOCK))
+		return false;
+	if (fsock_real()->dup3(gfd, fd, fdflags & FD_CLOEXEC ? O_CLOEXEC : 0) < 0)
+		return false;
+	/* Decided: this process never spawns for it again. */
+	e = (struct fsock_ent){ .kind = FSOCK_GLOBAL, .a = 0, .b = fsock_pid() };
+	fsock_reg_drop(fd);
+	fsock_set(fd, &e);
+	fsock_clear(gfd);
+	fsock_real()->close(gfd);
+	unpin();
+	return true;
 }
 
 static bool localize_locked(int fd, pid_t pid)
@@ -98,6 +188,7 @@ static bool localize_locked(int fd, pid_t pid)
 	gfd = fsock_real()->fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (gfd < 0)
 		return false;
+	note_cpus(pid);
 	local = fsock_spawn_local(channel, gfd, "worker");
 	if (local >= 0 && swap_in(fd, local, gfd) == 0) {
 		fsock_real()->close(local);

@@ -34,6 +34,7 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -218,6 +219,105 @@ static void registrations(void **state)
 	fsock_reg_drop(900);
 	assert_false(fsock_reg_del(900, 904));
 	fsock_unlock();
+}
+
+/* @a and @b name the same socket. */
+static bool same_socket(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * A worker that takes its local listener out of its epoll twice within
+ * 10 s (nginx with accept_mutex on) gets the shared listener back over its
+ * descriptor, with its descriptor flags, for good: the private copy goes,
+ * the next EPOLL_CTL_ADD adds the shared listener itself and reports its
+ * connections, and the library never spawns for it again in this process.
+ * Taken out once, it stays local; while another epoll still watches it,
+ * or where the two differ in O_NONBLOCK (a flag of the shared file, which
+ * other processes see), it stays local too.
+ */
+static void churn_gives_up_local(void **state)
+{
+	int lc, gc, local = tcp_listener(false, &lc);
+	int global = tcp_listener(false, &gc), keep = fsock_real()->dup(global);
+	int ep = epoll_create1(EPOLL_CLOEXEC), c;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 42 };
+
+	(void)state;
+	assert_true(ep >= 0 && keep >= 0);
+	assert_int_equal(fcntl(local, F_SETFD, FD_CLOEXEC), 0);
+	make_local(local, global);
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, local, &ev), 0);
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_DEL, local, &ev), 0);
+	assert_int_equal(fsock_get(local).kind, FSOCK_LOCAL);
+	assert_int_equal(fsock_get(global).kind, FSOCK_PRIVATE);
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, local, &ev), 0);
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_DEL, local, &ev), 0);
+	assert_int_equal(fsock_get(local).kind, FSOCK_GLOBAL);
+	assert_int_equal(fsock_get(local).b, getpid());
+	assert_false(fsock_want_local(local, false));
+	assert_true(same_socket(local, keep));
+	assert_int_equal(fcntl(local, F_GETFD), FD_CLOEXEC);
+	assert_int_equal(fcntl(global, F_GETFD), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(fsock_get(global).kind, FSOCK_UNKNOWN);
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, local, &ev), 0);
+	c = connect_to(keep);
+	ev.data.u64 = 0;
+	assert_int_equal(epoll_wait(ep, &ev, 1, 2000), 1);
+	assert_int_equal(ev.data.u64, 42);
+	close(c);
+	close(local);
+	close(keep);
+	close(ep);
+}
+
+/* Still in another epoll of the worker's: it stays local. */
+static void churn_keeps_watched_local(void **state)
+{
+	int lc, gc, local = tcp_listener(false, &lc);
+	int global = tcp_listener(false, &gc);
+	int ep = epoll_create1(EPOLL_CLOEXEC), other = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	(void)state;
+	assert_true(ep >= 0 && other >= 0);
+	make_local(local, global);
+	assert_int_equal(epoll_ctl(other, EPOLL_CTL_ADD, local, &ev), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, local, &ev), 0);
+		assert_int_equal(epoll_ctl(ep, EPOLL_CTL_DEL, local, &ev), 0);
+	}
+	assert_int_equal(fsock_get(local).kind, FSOCK_LOCAL);
+	assert_int_equal(fsock_get(global).kind, FSOCK_PRIVATE);
+	close(local);
+	close(ep);
+	close(other);
+}
+
+static void churn_keeps_nonblock_apart(void **state)
+{
+	int lc, gc, local = tcp_listener(false, &lc);
+	int global = tcp_listener(false, &gc);
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	(void)state;
+	assert_true(ep >= 0);
+	assert_int_equal(fcntl(global, F_SETFL, 0), 0);
+	make_local(local, global);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, local, &ev), 0);
+		assert_int_equal(epoll_ctl(ep, EPOLL_CTL_DEL, local, &ev), 0);
+	}
+	assert_int_equal(fsock_get(local).kind, FSOCK_LOCAL);
+	assert_int_equal(fsock_get(global).kind, FSOCK_PRIVATE);
+	close(local);
+	assert_int_equal(fsock_get(global).kind, FSOCK_UNKNOWN);
+	close(ep);
 }
 
 static void close_range_forgets(void **state)
@@ -831,6 +931,9 @@ int main(void)
 		cmocka_unit_test_teardown(dup2_onto_tracked, teardown),
 		cmocka_unit_test_teardown(dup2_onto_private, teardown),
 		cmocka_unit_test_teardown(registrations, teardown),
+		cmocka_unit_test_teardown(churn_gives_up_local, teardown),
+		cmocka_unit_test_teardown(churn_keeps_watched_local, teardown),
+		cmocka_unit_test_teardown(churn_keeps_nonblock_apart, teardown),
 		cmocka_unit_test_teardown(close_range_forgets, teardown),
 		cmocka_unit_test_teardown(poll_sees_global, teardown),
 		cmocka_unit_test_teardown(stale_numbers, teardown),
