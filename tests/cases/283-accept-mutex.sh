@@ -50,14 +50,13 @@ load() {
 }
 
 # listening PID: the inodes of PID's descriptors that name a TCP socket
-# listening on port 80, one per line.
+# listening on port 80, one per line (two programs a process: each one
+# started costs a tenth of a second under emulation).
 listening() {
-	local f ino
-	for f in /proc/"$1"/fd/*; do
-		ino=$(readlink "$f" | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p')
-		[ -n "$ino" ] && awk -v i="$ino" '$2 ~ /:0050$/ && $4 == "0A" && $10 == i { print i }' \
-			/proc/"$1"/net/tcp /proc/"$1"/net/tcp6
-	done
+	find /proc/"$1"/fd -mindepth 1 -printf '%l\n' |
+		awk 'FILENAME != "-" { if ($2 ~ /:0050$/ && $4 == "0A") l[$10] = 1; next }
+			match($0, /^socket:\[[0-9]+\]$/) { i = substr($0, 9, RLENGTH - 9); if (i in l) print i }' \
+			/proc/"$1"/net/tcp /proc/"$1"/net/tcp6 -
 }
 
 cpus() { sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$1/status"; }
