@@ -275,6 +275,19 @@ static void churn_gives_up_local(void **state)
 	close(ep);
 }
 
+/* @local, with @global behind it, into @ep and out again twice: still local. */
+static void take_out_twice(int ep, int local, int global)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, local, &ev), 0);
+		assert_int_equal(epoll_ctl(ep, EPOLL_CTL_DEL, local, &ev), 0);
+	}
+	assert_int_equal(fsock_get(local).kind, FSOCK_LOCAL);
+	assert_int_equal(fsock_get(global).kind, FSOCK_PRIVATE);
+}
+
 /* Still in another epoll of the worker's: it stays local. */
 static void churn_keeps_watched_local(void **state)
 {
@@ -287,12 +300,7 @@ static void churn_keeps_watched_local(void **state)
 	assert_true(ep >= 0 && other >= 0);
 	make_local(local, global);
 	assert_int_equal(epoll_ctl(other, EPOLL_CTL_ADD, local, &ev), 0);
-	for (int i = 0; i < 2; i++) {
-		assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, local, &ev), 0);
-		assert_int_equal(epoll_ctl(ep, EPOLL_CTL_DEL, local, &ev), 0);
-	}
-	assert_int_equal(fsock_get(local).kind, FSOCK_LOCAL);
-	assert_int_equal(fsock_get(global).kind, FSOCK_PRIVATE);
+	take_out_twice(ep, local, global);
 	close(local);
 	close(ep);
 	close(other);
@@ -303,18 +311,12 @@ static void churn_keeps_nonblock_apart(void **state)
 	int lc, gc, local = tcp_listener(false, &lc);
 	int global = tcp_listener(false, &gc);
 	int ep = epoll_create1(EPOLL_CLOEXEC);
-	struct epoll_event ev = { .events = EPOLLIN };
 
 	(void)state;
 	assert_true(ep >= 0);
 	assert_int_equal(fcntl(global, F_SETFL, 0), 0);
 	make_local(local, global);
-	for (int i = 0; i < 2; i++) {
-		assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, local, &ev), 0);
-		assert_int_equal(epoll_ctl(ep, EPOLL_CTL_DEL, local, &ev), 0);
-	}
-	assert_int_equal(fsock_get(local).kind, FSOCK_LOCAL);
-	assert_int_equal(fsock_get(global).kind, FSOCK_PRIVATE);
+	take_out_twice(ep, local, global);
 	close(local);
 	assert_int_equal(fsock_get(global).kind, FSOCK_UNKNOWN);
 	close(ep);
