@@ -8,8 +8,9 @@
 # for one accepted before its first segment after the handshake, which
 # has no CPU yet (the kernel sets SO_INCOMING_CPU from those segments)
 # and counts as served: 1 of 167 and 3 of 50 in two runs, so all but a
-# tenth (at least 2) are wanted. Broken steering would leave about half
-# unlent. Over IPv4 and IPv6.
+# tenth (at least 2) are wanted; on the sanitizer kernels, where that
+# window is wider, all but a quarter (5 of 34 once on 6.12's). Broken
+# steering would leave about half unlent. Over IPv4 and IPv6.
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 
@@ -33,7 +34,9 @@ for addr in 10.77.0.1 fd77::1; do
 	note "$addr: 2 workers on $(nproc) CPUs, $n connections in $(( $(date +%s) - start )) s, $global from the global queue ($lent lent), 0 failed"
 	[ "$global" -gt 0 ] || fail "no connection to $addr came from the global queue"
 	if grep -qx "steering 1" /proc/net/fastsocket; then
-		unknown=$((global / 10 > 2 ? global / 10 : 2))
+		share=10
+		[ "$FS_DEBUG_KERNEL" = 1 ] && share=4
+		unknown=$((global / share > 2 ? global / share : 2))
 		[ "$lent" -le "$global" ] && [ $((global - lent)) -le $unknown ] ||
 			fail "$addr: $lent of $global connections from the global queue counted lent, all but $unknown at most wanted"
 	else
