@@ -14,7 +14,8 @@
 # not its local one, and the new process takes a local listener of its
 # own.
 # Sanitizer kernels: skipped: haproxy and the library; 150 drives SHUTDOWN_LISTEN there
-# Middle kernels: skipped: userspace over the module, the same on every kernel; the oldest and the newest stock kernel run it
+# Middle kernels: skipped: userspace over the module, the same on every kernel; of the two stock kernels at the ends, the one below runs it
+# Stock kernel: oldest
 . "$FS_ROOT/tests/vm/lib.sh"
 . "$FS_ROOT/tests/vm/stats.sh"
 . "$FS_ROOT/tests/vm/servers.sh"

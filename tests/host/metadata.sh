@@ -1,6 +1,7 @@
 # The version is one number everywhere: ./VERSION, dkms.conf's
 # PACKAGE_VERSION and the module's MODULE_VERSION (taken from ./VERSION by
-# Kbuild, and read back from the loaded module by tests/cases/050).
+# Kbuild, and read back from the loaded module by tests/cases/050); and
+# the test cases' markers that tests/run reads are well formed.
 . "$(dirname "$0")/../lib/common.sh"
 
 dkms=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$FS_ROOT/dkms.conf")
@@ -43,3 +44,17 @@ grep -qx '#define FSOCKET_HAVE_HAS_THING 1' <<<"$out" &&
 ! sh "$FS_ROOT/src/kmod/probe.sh" "$pd/has_thing.c" -- false >/dev/null 2>&1 ||
 	{ echo "FAIL: probe.sh passed with a compiler that builds nothing"; exit 1; }
 echo "ok: probe.sh defines what builds, not what does not, and stops on a broken compiler"
+
+# A case that a middle kernel skips runs on one end kernel (tests/run's
+# cases_for): its "# Stock kernel:" line names which, and only such a
+# case has one.
+for t in "$FS_ROOT"/tests/cases/*.sh; do
+	ends=$(grep -c '^# Stock kernel: ' "$t")
+	if grep -q '^# Middle kernels: skipped: ' "$t"; then
+		[ "$ends" = 1 ] && grep -qx '# Stock kernel: \(oldest\|newest\)' "$t" ||
+			{ echo "FAIL: $(basename "$t") skips middle kernels without one \"# Stock kernel: oldest\" or \"newest\" line"; exit 1; }
+	elif [ "$ends" != 0 ]; then
+		echo "FAIL: $(basename "$t") names a stock kernel but no middle kernel skips it"; exit 1
+	fi
+done
+echo "ok: each case a middle kernel skips names the end kernel that runs it"
