@@ -14,6 +14,7 @@
 #include <linux/net.h>
 #include <linux/poll.h>
 #include <linux/socket.h>
+#include <linux/workqueue.h>
 #include <net/inet_sock.h>
 #include <net/sock_reuseport.h>
 
@@ -197,6 +198,19 @@ static inline bool fsocket_poll_queues(poll_table *p)
 	return !poll_does_not_wait(p);
 #else
 	return p && p->_qproc;
+#endif
+}
+
+/*
+ * The per-CPU system workqueue, schedule_delayed_work()'s: 7.x logs each
+ * use of system_wq, its old name, as deprecated.
+ */
+static inline struct workqueue_struct *fsocket_system_wq(void)
+{
+#ifdef FSOCKET_HAVE_SYSTEM_PERCPU_WQ
+	return system_percpu_wq;
+#else
+	return system_wq;
 #endif
 }
 

@@ -28,6 +28,7 @@
 #include <net/sock_reuseport.h>
 #include <net/tcp_states.h>
 
+#include "compat.h"
 #include "fastsocket.h"
 #include "log.h"
 #include "params.h"
@@ -565,7 +566,7 @@ static void fsocket_sweep(struct work_struct *work)
 void fsocket_groups_wake(void)
 {
 	atomic_set(&fsocket_wake_all, 1);
-	mod_delayed_work(system_wq, &fsocket_sweep_work, 0);
+	mod_delayed_work(fsocket_system_wq(), &fsocket_sweep_work, 0);
 }
 
 void fsocket_groups_exit(void)
