@@ -61,6 +61,9 @@ struct fsock_real {
 	int (*timerfd_create)(int clockid, int flags);
 	int (*inotify_init)(void);
 	int (*inotify_init1)(int flags);
+	int (*execve)(const char *path, char *const argv[], char *const envp[]);
+	int (*execvpe)(const char *file, char *const argv[],
+		       char *const envp[]);
 };
 
 extern struct fsock_real fsock_real_syms;
@@ -259,8 +262,16 @@ void fsock_epoll_unwatch(int epfd, int gfd);
 int fsock_module_listen(int fd, int backlog);
 void fsock_accelerate_listen(int fd, int backlog, pid_t by);
 
-/* inherit.c: a listener made elsewhere (socket activation, SCM_RIGHTS). */
+/*
+ * inherit.c: a listener made elsewhere (socket activation, SCM_RIGHTS,
+ * an exec that handed it over: FSOCK_LISTENERS_VAR, "PID:FD,FD...").
+ */
 void fsock_adopt_listener(int fd);
+#define FSOCK_LISTENERS_VAR "FASTSOCKET_LISTENERS"
+int fsock_adopt_handed_over(void);
+
+/* exec.c: what an exec that hands listeners over carries (at load). */
+void fsock_exec_capture(void);
 
 /* mirror.c: a pause or resume of a local listener reaches the shared one. */
 void fsock_mirror_disconnect(int fd, const struct sockaddr *addr);

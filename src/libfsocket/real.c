@@ -86,6 +86,8 @@ static void resolve_all(void)
 	RESOLVE(timerfd_create);
 	RESOLVE(inotify_init);
 	RESOLVE(inotify_init1);
+	RESOLVE(execve);
+	RESOLVE(execvpe);
 	*(void **)&fsock_real_syms.close_range = dlsym(RTLD_NEXT, "close_range");
 	if (!fsock_real_syms.close_range)
 		fsock_real_syms.close_range = sys_close_range;

@@ -275,6 +275,34 @@ say "ok: nginx under the drop-in: $locals of $((locals + globals)) accepts local
 [ "$pauses" -le "$spawns" ] ||
 	fail "$pauses local listeners paused under wrk, at most $spawns (one per local listener) wanted"
 say "ok: $pauses local listeners paused under wrk, at most $spawns"
+# The binary upgrade nginx's package makes at each of its own upgrades
+# (its postinst runs "invoke-rc.d nginx upgrade": the init script's
+# SIGUSR2, then SIGQUIT to the old master). The new master makes its
+# environment itself; the library carries itself over (exec.c).
+upgraded_nginx() {
+	local old new i w
+	old=$(cat /run/nginx.pid)
+	invoke-rc.d nginx upgrade || return 1
+	for i in $(seq 100); do
+		kill -0 "$old" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$old" 2>/dev/null || { echo "old master $old still there"; return 1; }
+	new=$(cat /run/nginx.pid)
+	[ "$new" != "$old" ] && systemctl is-active --quiet nginx ||
+		{ echo "master $old, then $new; nginx.service $(systemctl is-active nginx)"; return 1; }
+	[ -n "$(pgrep -P "$new")" ] || { echo "no workers under $new"; return 1; }
+	for w in $(pgrep -P "$new"); do
+		grep -q libfsocket "/proc/$w/maps" || { echo "worker $w without libfsocket.so"; return 1; }
+	done
+}
+step "invoke-rc.d nginx upgrade: nginx active, its new workers carry libfsocket.so" upgraded_nginx
+read -r local0 global0 _ <<<"$(accepts)"
+step "wrk after nginx's upgrade: 2 threads, 8 connections, 2 s" sh -c \
+	'wrk -t 2 -c 8 -d 2s -H "Connection: close" http://127.0.0.1:80/ >/tmp/wrk.out; cat /tmp/wrk.out; ! grep -q "Socket errors\|Non-2xx" /tmp/wrk.out'
+read -r local1 global1 _ <<<"$(accepts)"
+[ $((local1 - local0)) -gt 0 ] || fail "no local accept after nginx's binary upgrade"
+say "ok: after nginx's binary upgrade: $((local1 - local0)) local and $((global1 - global0)) global accepts"
 step "systemctl stop nginx" systemctl stop nginx
 step "systemctl stop fastsocket" systemctl stop fastsocket
 step "stop unloaded the module" unloaded

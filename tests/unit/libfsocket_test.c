@@ -6,11 +6,12 @@
  * numbers closed behind the library's back and handed out again (open,
  * pipe, recvmsg and the rest), descriptors sent with SCM_RIGHTS, poll()
  * and select() on a local listener, signal handlers, threads, fork and
- * vfork, threads serving one listener. The library's objects are linked into this program, so
- * its wrappers are the calls made here, and libc's are found behind them
- * as in a preloaded process. Built plain, with ASan + UBSan and with TSan
- * (tests/unit/Makefile). The table is set up by hand where the module
- * would have made a local listener.
+ * vfork, threads serving one listener, an exec that hands listeners
+ * over and the new program's side of it. The library's objects are
+ * linked into this program, so its wrappers are the calls made here, and
+ * libc's are found behind them as in a preloaded process. Built plain,
+ * with ASan + UBSan and with TSan (tests/unit/Makefile). The table is
+ * set up by hand where the module would have made a local listener.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -888,6 +890,171 @@ static void threads_serve_one_listener(void **state)
 	pthread_barrier_destroy(&done);
 }
 
+/*
+ * Exec that hands listeners over (exec.c): what env(1) prints when run
+ * through @how (execve or execvp) with @envp (execve's) by a child, in
+ * @out; returns the child's pid.
+ */
+enum exec_how { BY_EXECVE, BY_EXECVP };
+
+static pid_t env_through(enum exec_how how, char *const envp[], char *out,
+			 size_t size)
+{
+	char *const argv[] = { "env", NULL };
+	int p[2], status;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(p[1], 1);
+		dup2(null, 2);	/* ld.so: the preloaded test path is not there */
+		if (how == BY_EXECVE)
+			execve("/usr/bin/env", argv, envp);
+		else
+			execvp("env", argv);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	close(p[1]);
+	while (len + 1 < size && (n = read(p[0], out + len, size - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	return pid;
+}
+
+#define TEST_PRELOAD "/nonexistent/libfsocket-unit.so"
+
+/* The process "started" with LD_PRELOAD and FASTSOCKET_QUIET. */
+static void started_preloaded(void)
+{
+	setenv("LD_PRELOAD", TEST_PRELOAD, 1);
+	setenv("FASTSOCKET_QUIET", "1", 1);
+	fsock_exec_capture();
+	unsetenv("LD_PRELOAD");
+}
+
+static int teardown_exec(void **state)
+{
+	fsock_exec_capture();	/* as the test program started */
+	return teardown(state);
+}
+
+static void exec_hands_listeners_over(void **state)
+{
+	char *const envp[] = { "TZ=UTC", FSOCK_LISTENERS_VAR "=1:99", NULL };
+	char out[4096], want[64];
+	int c, handed = tcp_listener(false, &c), c2;
+	int kept = tcp_listener(false, &c2);
+	pid_t pid;
+
+	(void)state;
+	started_preloaded();
+	set_kind(handed, FSOCK_GLOBAL, getpid());
+	set_kind(kept, FSOCK_GLOBAL, getpid());
+	assert_int_equal(fcntl(kept, F_SETFD, FD_CLOEXEC), 0);
+	pid = env_through(BY_EXECVE, envp, out, sizeof(out));
+	assert_non_null(strstr(out, "TZ=UTC\n"));
+	assert_non_null(strstr(out, "LD_PRELOAD=" TEST_PRELOAD "\n"));
+	assert_non_null(strstr(out, "FASTSOCKET_QUIET=1\n"));
+	snprintf(want, sizeof(want), FSOCK_LISTENERS_VAR "=%d:%d\n", (int)pid,
+		 handed);
+	assert_non_null(strstr(out, want));
+	assert_null(strstr(out, "=1:99"));	/* the stale list gave way */
+	close(handed);
+	close(kept);
+	close(c);
+	close(c2);
+}
+
+static void exec_keeps_own_preload(void **state)
+{
+	char *const envp[] = { "LD_PRELOAD=/other.so", NULL };
+	char out[4096];
+	int c, handed = tcp_listener(false, &c);
+
+	(void)state;
+	started_preloaded();
+	set_kind(handed, FSOCK_GLOBAL, 0);
+	env_through(BY_EXECVE, envp, out, sizeof(out));
+	assert_non_null(strstr(out, "LD_PRELOAD=/other.so\n"));
+	assert_null(strstr(out, TEST_PRELOAD));
+	assert_non_null(strstr(out, FSOCK_LISTENERS_VAR "="));
+	close(handed);
+	close(c);
+}
+
+static void exec_without_handover(void **state)
+{
+	char *const envp[] = { "TZ=UTC", NULL };
+	char out[4096];
+	int c, kept = tcp_listener(false, &c), c2;
+	int untracked = tcp_listener(false, &c2);
+
+	(void)state;
+	started_preloaded();
+	set_kind(kept, FSOCK_GLOBAL, getpid());
+	assert_int_equal(fcntl(kept, F_SETFD, FD_CLOEXEC), 0);
+	env_through(BY_EXECVE, envp, out, sizeof(out));
+	assert_string_equal(out, "TZ=UTC\n");
+	close(kept);
+	close(untracked);
+	close(c);
+	close(c2);
+}
+
+static void execvp_hands_listeners_over(void **state)
+{
+	char out[16384];
+	int c, handed = tcp_listener(false, &c);
+
+	(void)state;
+	started_preloaded();
+	set_kind(handed, FSOCK_GLOBAL, getpid());
+	env_through(BY_EXECVP, NULL, out, sizeof(out));
+	assert_non_null(strstr(out, "LD_PRELOAD=" TEST_PRELOAD "\n"));
+	assert_non_null(strstr(out, FSOCK_LISTENERS_VAR "="));
+	close(handed);
+	close(c);
+}
+
+/* The new program's side: its own list, then gone from the environment. */
+static void adopt_handed_over(void **state)
+{
+	char list[64];
+	int c, listener = tcp_listener(false, &c), p[2];
+	const char *bad[] = { "x", "12", ":3", "", "1:2" };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	snprintf(list, sizeof(list), "%d:%d,%d", (int)getpid(), listener, p[0]);
+	setenv(FSOCK_LISTENERS_VAR, list, 1);
+	assert_int_equal(fsock_adopt_handed_over(), 1);	/* not the pipe */
+	assert_null(getenv(FSOCK_LISTENERS_VAR));
+	snprintf(list, sizeof(list), "%d:%dx,%d", (int)getpid(), listener,
+		 listener);
+	setenv(FSOCK_LISTENERS_VAR, list, 1);
+	assert_int_equal(fsock_adopt_handed_over(), 0);	/* stops at "5x" */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv(FSOCK_LISTENERS_VAR, bad[i], 1);
+		assert_int_equal(fsock_adopt_handed_over(), 0);
+		assert_null(getenv(FSOCK_LISTENERS_VAR));
+	}
+	assert_int_equal(fsock_adopt_handed_over(), 0);
+	close(listener);
+	close(c);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* The one CPU-list parser (src/common/cpu_list.h). */
 struct seen {
 	unsigned int cpu[16];
@@ -947,6 +1114,11 @@ int main(void)
 		cmocka_unit_test_teardown(stale_numbers_open, teardown),
 		cmocka_unit_test_teardown(scm_rights_send_shared, teardown),
 		cmocka_unit_test_teardown(threads_serve_one_listener, teardown),
+		cmocka_unit_test_teardown(exec_hands_listeners_over, teardown_exec),
+		cmocka_unit_test_teardown(exec_keeps_own_preload, teardown_exec),
+		cmocka_unit_test_teardown(exec_without_handover, teardown_exec),
+		cmocka_unit_test_teardown(execvp_hands_listeners_over, teardown_exec),
+		cmocka_unit_test_teardown(adopt_handed_over, teardown),
 		cmocka_unit_test(cpu_lists),
 	};
 	struct rlimit rl;
