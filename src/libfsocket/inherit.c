@@ -43,11 +43,13 @@ static bool is_listening(int fd)
 	       on;
 }
 
-/* @fd came from elsewhere: if it listens, it is a global listener. */
-void fsock_adopt_listener(int fd)
+/* @fd came from elsewhere: if it listens (true), it is a global listener. */
+bool fsock_adopt_listener(int fd)
 {
-	if (is_listening(fd))
-		fsock_accelerate_listen(fd, SOMAXCONN, 0);
+	if (!is_listening(fd))
+		return false;
+	fsock_accelerate_listen(fd, SOMAXCONN, 0);
+	return true;
 }
 
 /*
@@ -72,10 +74,7 @@ int fsock_adopt_handed_over(void)
 			if (end == s || fd < 0 || fd > INT_MAX ||
 			    (*end != ',' && *end != '\0'))
 				break;
-			if (is_listening((int)fd)) {
-				fsock_adopt_listener((int)fd);
-				n++;
-			}
+			n += fsock_adopt_listener((int)fd);
 		} while (*end == ',');
 	}
 	unsetenv(FSOCK_LISTENERS_VAR);

@@ -266,7 +266,7 @@ void fsock_accelerate_listen(int fd, int backlog, pid_t by);
  * inherit.c: a listener made elsewhere (socket activation, SCM_RIGHTS,
  * an exec that handed it over: FSOCK_LISTENERS_VAR, "PID:FD,FD...").
  */
-void fsock_adopt_listener(int fd);
+bool fsock_adopt_listener(int fd);
 #define FSOCK_LISTENERS_VAR "FASTSOCKET_LISTENERS"
 int fsock_adopt_handed_over(void);
 
