@@ -113,7 +113,11 @@ wait_for_match() {
 
 # Counting calls of kernel functions, where Debian's kernels have no
 # counters of their own: a kprobe event per function, tracing off (the
-# hits are counted all the same, nothing is recorded).
+# hits are counted all the same, nothing is recorded). The recording of
+# command names stays off: the first event on (the last off) would start
+# (stop) it, which patches the scheduler's tracepoints in __schedule, run
+# meanwhile by the idle vCPUs; under TCG that once hung a 6.1 guest in a
+# loop of the patch's int3.
 #   fs_kprobe FUNC...: probe each FUNC; fails when one cannot be probed.
 #   fs_hits FUNC: the calls of FUNC since it was probed.
 #   fs_kprobes_off: remove every probe.
@@ -122,6 +126,7 @@ fs_kprobe() {
 	local f
 	[ -e $FS_TRACE/kprobe_events ] || mount -t tracefs nodev $FS_TRACE || return 1
 	echo 0 >$FS_TRACE/tracing_on
+	echo 0 >$FS_TRACE/options/record-cmd || return 1
 	for f in "$@"; do
 		echo "p:fs_$f $f" >>$FS_TRACE/kprobe_events &&
 			echo 1 >$FS_TRACE/events/kprobes/fs_$f/enable || return 1
