@@ -17,7 +17,9 @@
 #    new one): nothing lost; each thread serving its own dup() of the
 #    listener (h2o): nothing lost, at least 95 % local under the library;
 #  - one thread accepting while the process runs others (a dispatcher):
-#    the listener stays shared, no local listener is made.
+#    the listener stays shared, no local listener is made;
+#  - haproxy master-worker (Debian's service, -Ws) reloaded by SIGUSR2
+#    under wrk: no more errors than plain, then at least 97 % local.
 # Sanitizer kernels: skipped: the library under threads; 120 and 140 drive ACCEPT and closing local listeners
 # Middle kernels: skipped: userspace over the module, the same on every kernel; of the two stock kernels at the ends, the one below runs it
 # Stock kernel: oldest
@@ -132,4 +134,55 @@ for setup in plain fastsocket; do
 	fi
 	fs_servers_stop
 done
+
+# Debian's haproxy service runs it master-worker (-Ws) and reloads it by
+# SIGUSR2 to the master, which execs itself again, binds (or takes over)
+# the listeners and starts a new worker; the old worker finishes its
+# connections and leaves. Across a reload under wrk, plain then under the
+# library: no more errors than plain, the old worker gone, the new one
+# carrying the library exactly when the master does; after it, under the
+# library, at least 97 % of the module's accepts local.
+# reload SETUP CMD...: haproxy -W started by CMD, reloaded under wrk.
+reload() {
+	local setup=$1 master old new i res; shift
+	"$@" haproxy -W -D -f "$FS_ROOT/tests/servers/haproxy-threads.cfg" ||
+		fail "$setup: haproxy -W did not start"
+	fs_wait_up || fail "$setup: haproxy -W does not answer"
+	master=$(cat /run/fs-haproxy.pid) old=$(pgrep -P "$master")
+	[ -n "$old" ] || fail "$setup: haproxy's master $master has no worker"
+	fs_wrk 8 >/tmp/reload.res &
+	sleep 2
+	kill -USR2 "$master" || fail "$setup: no haproxy master to reload"
+	for i in $(seq 100); do
+		new=$(pgrep -P "$master" | grep -vx "$old")
+		[ -n "$new" ] && break
+		sleep 0.1
+	done
+	wait
+	[ -n "$new" ] || fail "$setup: no new worker within 10 s of the reload"
+	res=$(cat /tmp/reload.res)
+	# shellcheck disable=SC2086 # its words
+	set -- $res
+	[ "${2:-0}" -gt 0 ] || { cat /tmp/wrk.out; fail "$setup: wrk made no request across the reload"; }
+	for i in $(seq 100); do
+		kill -0 "$old" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$old" 2>/dev/null || fail "$setup: the old worker $old is still there 10 s after the reload"
+	note "$setup: haproxy -W reloaded under wrk: $res"
+	reload_errors=$4
+	reload_carried=$(grep -c libfsocket "/proc/$new/maps")
+}
+reload plain ip netns exec srv
+[ "$reload_carried" = 0 ] || fail "plain: haproxy's new worker maps libfsocket.so"
+plain_errors=$reload_errors
+echo "ok: plain: haproxy -W reloaded under wrk, $plain_errors errors"
+fs_servers_stop
+reload fastsocket fs_preload
+[ "$reload_errors" -le "$plain_errors" ] ||
+	fail "haproxy -W: $reload_errors errors across the reload under the library, plain $plain_errors"
+[ "$reload_carried" -gt 0 ] || fail "fastsocket: haproxy's new worker does not map libfsocket.so"
+echo "ok: fastsocket: haproxy -W reloaded under wrk, $reload_errors errors (plain $plain_errors); the new worker carries the library"
+fs_share_local "haproxy -W after a reload" "$(fs_http_load "haproxy -W" "fastsocket haproxy ok" 3)" 97
+fs_servers_stop
 check "closed listeners are forgotten" fs_wait_no_listeners
