@@ -24,14 +24,18 @@
  *
  * A worker that takes its local listener out twice within CHURN_NS gets
  * the shared listener back over its descriptor for good (localize.c),
- * said once. That is nginx with accept_mutex on: the mutex moves between
+ * said once, unless it ever added that listener with EPOLLEXCLUSIVE.
+ * That is nginx with accept_mutex on: the mutex moves between
  * the workers many times a second and only its holder accepts, whichever
  * CPU a connection came in on, so locality is lost anyway. Kept local,
  * such workers took 75-93 % of their connections from the shared queue
  * through the module, paid the library's calls at each move, and left
  * connections waiting in a previous holder's queue until its next turn
  * (measured on 7.3); back on the shared listener they are plain nginx's
- * workers.
+ * workers. nginx with accept_mutex off adds its listeners with
+ * EPOLLEXCLUSIVE, but after accept() failed with EMFILE it takes them out
+ * and, 500 ms later, adds them back without it; two such moments within
+ * CHURN_NS must not cost that worker its locality for good.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -143,6 +147,15 @@ static bool give_up_local(int fd)
 	return true;
 }
 
+/* The application adds its LOCAL listener @e (@fd) with EPOLLEXCLUSIVE. */
+static void note_exclusive(int fd, struct fsock_ent *e)
+{
+	if (e->flags & FSOCK_ADDED_EXCLUSIVE)
+		return;
+	e->flags |= FSOCK_ADDED_EXCLUSIVE;
+	fsock_set(fd, e);
+}
+
 /* After the application's own epoll_ctl on @fd succeeded. */
 static void mirror(int epfd, int op, int fd, const struct epoll_event *ev)
 {
@@ -151,6 +164,9 @@ static void mirror(int epfd, int op, int fd, const struct epoll_event *ev)
 
 	fsock_lock();
 	e = fsock_get(fd);
+	if (e.kind == FSOCK_LOCAL && op == EPOLL_CTL_ADD && ev &&
+	    (ev->events & EPOLLEXCLUSIVE))
+		note_exclusive(fd, &e);
 	if (e.kind == FSOCK_LOCAL && e.a != FSOCK_NONE) {
 		if (op != EPOLL_CTL_ADD) {
 			fsock_epoll_unwatch(epfd, e.a);
@@ -160,7 +176,7 @@ static void mirror(int epfd, int op, int fd, const struct epoll_event *ev)
 			watch_global(epfd, fd, e.a, ev);
 	}
 	if (e.kind == FSOCK_LOCAL && op == EPOLL_CTL_DEL && !exclusive &&
-	    !give_up_local(fd))
+	    ((e.flags & FSOCK_ADDED_EXCLUSIVE) || !give_up_local(fd)))
 		pause_local(fd);
 	fsock_unlock();
 }

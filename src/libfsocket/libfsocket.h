@@ -128,13 +128,15 @@ static inline void fsock_channel_forget(unsigned int first, unsigned int last)
  *            itself)
  *   LOCAL    a local listener the library put over the application's
  *            descriptor; @a is the library's private descriptor of its
- *            global listener, or FSOCK_NONE
+ *            global listener, or FSOCK_NONE (FSOCK_ADDED_EXCLUSIVE: the
+ *            application added it to an epoll with EPOLLEXCLUSIVE)
  *   PRIVATE  that private descriptor; @a is its LOCAL descriptor
  */
 enum fsock_kind { FSOCK_UNKNOWN, FSOCK_GLOBAL, FSOCK_LOCAL, FSOCK_PRIVATE };
 
 #define FSOCK_REUSE	1u
 #define FSOCK_NONBLOCK_SEEN	2u
+#define FSOCK_ADDED_EXCLUSIVE	1u
 #define FSOCK_NONE	0x3fffffff
 
 struct fsock_ent {

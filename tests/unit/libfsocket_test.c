@@ -308,6 +308,28 @@ static void churn_keeps_watched_local(void **state)
 	close(other);
 }
 
+/*
+ * Once added with EPOLLEXCLUSIVE it stays local: nginx with accept_mutex
+ * off, whose accept() failed with EMFILE, takes its listener out and adds
+ * it back without EPOLLEXCLUSIVE, maybe twice within 10 s.
+ */
+static void churn_keeps_exclusive_local(void **state)
+{
+	int lc, gc, local = tcp_listener(false, &lc);
+	int global = tcp_listener(false, &gc);
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+
+	(void)state;
+	assert_true(ep >= 0);
+	make_local(local, global);
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, local, &ev), 0);
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_DEL, local, &ev), 0);
+	take_out_twice(ep, local, global);
+	close(local);
+	close(ep);
+}
+
 static void churn_keeps_nonblock_apart(void **state)
 {
 	int lc, gc, local = tcp_listener(false, &lc);
@@ -1102,6 +1124,7 @@ int main(void)
 		cmocka_unit_test_teardown(registrations, teardown),
 		cmocka_unit_test_teardown(churn_gives_up_local, teardown),
 		cmocka_unit_test_teardown(churn_keeps_watched_local, teardown),
+		cmocka_unit_test_teardown(churn_keeps_exclusive_local, teardown),
 		cmocka_unit_test_teardown(churn_keeps_nonblock_apart, teardown),
 		cmocka_unit_test_teardown(close_range_forgets, teardown),
 		cmocka_unit_test_teardown(poll_sees_global, teardown),
