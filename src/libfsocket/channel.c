@@ -96,7 +96,7 @@ static int channel_open(void)
 		fsock_real()->close(fd);
 		return CHANNEL_ABSENT;
 	}
-	return fd;
+	return fsock_own_fd(fd, false);
 }
 
 /*

@@ -275,6 +275,15 @@ int fsock_adopt_handed_over(void);
 /* exec.c: what an exec that hands listeners over carries (at load). */
 void fsock_exec_capture(void);
 
+/*
+ * nofile.c: the library's own descriptors outside the application's
+ * RLIMIT_NOFILE. Moves @fd, one of them, above the soft limit (closing
+ * @fd) and returns the descriptor to use: @fd itself where it cannot.
+ * @selectable: a listener that select() may wait on, kept below
+ * FD_SETSIZE.
+ */
+int fsock_own_fd(int fd, bool selectable);
+
 /* mirror.c: a pause or resume of a local listener reaches the shared one. */
 void fsock_mirror_disconnect(int fd, const struct sockaddr *addr);
 void fsock_mirror_listen(int fd, int backlog);

@@ -188,6 +188,7 @@ static bool localize_locked(int fd, pid_t pid)
 	gfd = fsock_real()->fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (gfd < 0)
 		return false;
+	gfd = fsock_own_fd(gfd, true);
 	note_cpus(pid);
 	local = fsock_spawn_local(channel, gfd, "worker");
 	if (local >= 0 && swap_in(fd, local, gfd) == 0) {

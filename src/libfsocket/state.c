@@ -112,8 +112,7 @@ void fsock_copy(int from, int to)
 	case FSOCK_LOCAL:
 		if (e.a != FSOCK_NONE) {
 			g2 = fsock_real()->fcntl(e.a, F_DUPFD_CLOEXEC, 0);
-			if (g2 < 0)
-				g2 = FSOCK_NONE;
+			g2 = g2 < 0 ? FSOCK_NONE : fsock_own_fd(g2, true);
 		}
 		e.a = g2;
 		fsock_set(to, &e);

@@ -226,6 +226,7 @@ static int spawn_local(int fd)
 	local = fsock_spawn_local(channel, fd, "thread");
 	if (local < 0)
 		return -1;
+	local = fsock_own_fd(local, true);
 	fsock_set(local, &priv);
 	atomic_fetch_add(&generation, 1);
 	return local;

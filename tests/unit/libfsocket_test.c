@@ -1093,6 +1093,119 @@ static int note_cpu(unsigned int cpu, void *arg)
 	return 0;
 }
 
+/* The kernel's own descriptor limits. */
+static struct rlimit64 real_nofile(void)
+{
+	struct rlimit64 r;
+
+	assert_int_equal(syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &r), 0);
+	return r;
+}
+
+/*
+ * The library's own descriptor goes above the soft limit, which stays the
+ * application's: its next descriptor is the lowest free number, as
+ * without the library, and at a full table it gets EMFILE.
+ */
+static void own_fd_above_limit(void **state)
+{
+	struct rlimit before, app, r;
+	int p[2], moved, fill[64], n = 0, fd;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &before), 0);
+	app.rlim_cur = 64;
+	app.rlim_max = before.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &app), 0);
+	assert_int_equal(pipe(p), 0);
+	moved = fsock_own_fd(p[0], true);
+	assert_true(moved >= 64);
+	assert_int_equal(fcntl(p[0], F_GETFD), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(real_nofile().rlim_cur, 64);
+	assert_int_equal(fcntl(moved, F_GETFD), 0);	/* pipe() gave none */
+	while ((fd = fsock_real()->dup(p[1])) >= 0)
+		fill[n++] = fd;
+	assert_int_equal(errno, EMFILE);
+	assert_true(fill[n - 1] < 64);
+	while (n)
+		close(fill[--n]);
+	close(moved);
+	close(p[1]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &before), 0);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &r), 0);
+	assert_int_equal(r.rlim_cur, before.rlim_cur);
+}
+
+/* May this process raise its hard descriptor limit (CAP_SYS_RESOURCE)? */
+static bool may_raise_hard(const struct rlimit *now)
+{
+	struct rlimit up = { now->rlim_cur, now->rlim_max + 1 };
+
+	if (now->rlim_max == RLIM_INFINITY || setrlimit(RLIMIT_NOFILE, &up) < 0)
+		return false;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, now), 0);
+	return true;
+}
+
+/*
+ * At a soft limit of FD_SETSIZE, a listener stays where it is (select()
+ * could not wait on it above), the channel goes above.
+ */
+static void own_fd_select_ceiling(void **state)
+{
+	struct rlimit before, app;
+	int p[2], fd;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &before), 0);
+	if (before.rlim_max < FD_SETSIZE + 16)
+		skip();
+	app.rlim_cur = FD_SETSIZE;
+	app.rlim_max = before.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &app), 0);
+	assert_int_equal(pipe(p), 0);
+	fd = p[0];
+	assert_int_equal(fsock_own_fd(fd, true), fd);
+	fd = fsock_own_fd(fd, false);
+	assert_true(fd >= FD_SETSIZE);
+	assert_int_equal(real_nofile().rlim_cur, FD_SETSIZE);
+	close(fd);
+	close(p[1]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &before), 0);
+}
+
+/*
+ * An application that sets its soft and hard limits alike (as root, as
+ * nginx's workers do) gets room above the hard one for the library's
+ * descriptors, which getrlimit() does not show.
+ */
+static void own_fd_hard_room(void **state)
+{
+	struct rlimit before, app = { 48, 48 }, r;
+	int p[2], moved;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &before), 0);
+	if (!may_raise_hard(&before))
+		skip();	/* lowering the hard limit could not be undone */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &app), 0);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &r), 0);
+	assert_int_equal(r.rlim_cur, 48);
+	assert_int_equal(r.rlim_max, 48);
+	assert_true(real_nofile().rlim_max > 48);
+	assert_int_equal(pipe(p), 0);
+	moved = fsock_own_fd(p[0], true);
+	assert_true(moved >= 48);
+	assert_int_equal(real_nofile().rlim_cur, 48);
+	close(moved);
+	close(p[1]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &before), 0);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &r), 0);
+	assert_int_equal(r.rlim_max, before.rlim_max);
+	assert_int_equal(real_nofile().rlim_max, before.rlim_max);
+}
+
 static void cpu_lists(void **state)
 {
 	static const char *const bad[] = { "", "a", "3-1", "0-", "-1", "0-3,",
@@ -1142,6 +1255,9 @@ int main(void)
 		cmocka_unit_test_teardown(exec_without_handover, teardown_exec),
 		cmocka_unit_test_teardown(execvp_hands_listeners_over, teardown_exec),
 		cmocka_unit_test_teardown(adopt_handed_over, teardown),
+		cmocka_unit_test_teardown(own_fd_above_limit, teardown),
+		cmocka_unit_test_teardown(own_fd_select_ceiling, teardown),
+		cmocka_unit_test_teardown(own_fd_hard_room, teardown),
 		cmocka_unit_test(cpu_lists),
 	};
 	struct rlimit rl;
