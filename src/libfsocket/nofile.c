@@ -12,7 +12,8 @@
  * for that one dup and set back at once: the kernel never hands the
  * application a number at or above its limit, so it sees exactly the
  * numbers it would without the library, and the library's descriptors,
- * open above the limit, stay valid. That needs a hard limit above the
+ * open above the limit, stay valid. (An application's own setrlimit() in
+ * another thread during those few calls would be undone.) That needs a hard limit above the
  * soft one. Where the application sets both to the same value (nginx's
  * workers do, as root, before they drop privileges), the hard limit is
  * set HARD_ROOM above what it asked for, and getrlimit() and prlimit()
@@ -91,13 +92,23 @@ static int dup_above(int fd, const struct rlimit64 *r, int cmd,
 	return moved;
 }
 
+/*
+ * One move at a time, or a second would take the first's raised limit for
+ * the application's and keep it. Not a lock to wait on: a move met inside
+ * another (a signal handler, a thread, a fork child of a thread that was
+ * in one) leaves its descriptor where it is.
+ */
+static atomic_flag moving = ATOMIC_FLAG_INIT;
+
 int fsock_own_fd(int fd, bool selectable)
 {
 	rlim64_t ceiling = selectable ? FD_SETSIZE : NOFILE_MOVE_MAX;
 	int saved_errno = errno, flags, moved;
 	struct rlimit64 r;
 
-	if (fd < 0 || nofile(&r, NULL) < 0 || r.rlim_cur >= ceiling ||
+	if (fd < 0 || atomic_flag_test_and_set(&moving))
+		return fd;
+	if (nofile(&r, NULL) < 0 || r.rlim_cur >= ceiling ||
 	    (rlim64_t)fd >= r.rlim_cur)
 		goto out;
 	flags = fsock_real()->fcntl(fd, F_GETFD);
@@ -110,6 +121,7 @@ int fsock_own_fd(int fd, bool selectable)
 		fd = moved;
 	}
 out:
+	atomic_flag_clear(&moving);
 	errno = saved_errno;
 	return fd;
 }
