@@ -7,7 +7,9 @@
  * own when it first needs one, onto the number it inherited (so no number
  * is freed or taken behind the application's back): the module counts
  * each open device's accepts, which makes them each process's own
- * (fastsocketctl status).
+ * (fastsocketctl status). A number above the descriptor limit (nofile.c:
+ * the channel lies there where it may), which dup3() refuses, gives way
+ * to a new one above it: the application can take neither.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -111,19 +113,30 @@ static void channel_own(int fd)
 
 	if (own < 0)
 		return;
-	if (abi_of(own, &commands) == FSOCKET_ABI_VERSION &&
-	    atomic_load(&fsock_channel_fd) == fd)
-		fsock_real()->dup3(own, fd, O_CLOEXEC);
-	fsock_real()->close(own);
+	if (abi_of(own, &commands) != FSOCKET_ABI_VERSION ||
+	    atomic_load(&fsock_channel_fd) != fd ||
+	    fsock_real()->dup3(own, fd, O_CLOEXEC) == fd) {
+		fsock_real()->close(own);
+		return;
+	}
+	/*
+	 * Above the limit. Nobody can still be given @fd: the fast path of
+	 * fsock_channel() reads the number only once it has seen
+	 * fsock_channel_inherited cleared, after this store.
+	 */
+	atomic_store(&fsock_channel_fd, fsock_own_fd(own, false));
+	fsock_real()->close(fd);
 }
 
 int fsock_channel(void)
 {
-	int fd = atomic_load(&fsock_channel_fd);
-	int saved_errno;
+	int fd, saved_errno;
 
-	if (fd != CHANNEL_UNTRIED && !atomic_load(&fsock_channel_inherited))
-		return fd;
+	if (!atomic_load(&fsock_channel_inherited)) {
+		fd = atomic_load(&fsock_channel_fd);
+		if (fd != CHANNEL_UNTRIED)
+			return fd;
+	}
 
 	saved_errno = errno;
 	pthread_mutex_lock(&channel_lock);
@@ -133,6 +146,7 @@ int fsock_channel(void)
 		atomic_store(&fsock_channel_fd, fd);
 	} else if (fd >= 0 && atomic_load(&fsock_channel_inherited)) {
 		channel_own(fd);
+		fd = atomic_load(&fsock_channel_fd);
 	}
 	atomic_store(&fsock_channel_inherited, false);
 	pthread_mutex_unlock(&channel_lock);
