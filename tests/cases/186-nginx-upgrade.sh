@@ -61,11 +61,7 @@ upgrade() {
 	set -- $res
 	[ "${2:-0}" -gt 0 ] && [ "$4" = 0 ] ||
 		{ cat /tmp/wrk.out; fail "$setup: $4 of $2 requests failed across the upgrade (kernel: $(fs_tcp_counters))"; }
-	for i in $(seq 100); do
-		kill -0 "$old" 2>/dev/null || break
-		sleep 0.1
-	done
-	! kill -0 "$old" 2>/dev/null || fail "$setup: the old master $old is still there 10 s after SIGQUIT"
+	wait_gone "$old" || fail "$setup: the old master $old is still there 10 s after SIGQUIT"
 	echo "ok: $setup: a binary upgrade under load: $2 requests, 0 errors"
 	note "$setup: upgrade under wrk: $res"
 	workers=$(pgrep -c -P "$new") carried=$(carriers "$new")

@@ -164,11 +164,7 @@ reload() {
 	# shellcheck disable=SC2086 # its words
 	set -- $res
 	[ "${2:-0}" -gt 0 ] || { cat /tmp/wrk.out; fail "$setup: wrk made no request across the reload"; }
-	for i in $(seq 100); do
-		kill -0 "$old" 2>/dev/null || break
-		sleep 0.1
-	done
-	! kill -0 "$old" 2>/dev/null || fail "$setup: the old worker $old is still there 10 s after the reload"
+	wait_gone "$old" || fail "$setup: the old worker $old is still there 10 s after the reload"
 	note "$setup: haproxy -W reloaded under wrk: $res"
 	reload_errors=$4
 	reload_carried=$(grep -c libfsocket "/proc/$new/maps")

@@ -111,6 +111,16 @@ wait_for_match() {
 	return 1
 }
 
+# wait_gone PID [SECONDS]: PID exits within SECONDS (default 10).
+wait_gone() {
+	local _
+	for _ in $(seq $(( ${2:-10} * 10 ))); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
 # Counting calls of kernel functions, where Debian's kernels have no
 # counters of their own: a kprobe event per function, tracing off (the
 # hits are counted all the same, nothing is recorded). The recording of
