@@ -12,8 +12,7 @@
  * for that one dup and set back at once: the kernel never hands the
  * application a number at or above its limit, so it sees exactly the
  * numbers it would without the library, and the library's descriptors,
- * open above the limit, stay valid. (An application's own setrlimit() in
- * another thread during those few calls would be undone.) That needs a hard limit above the
+ * open above the limit, stay valid. That needs a hard limit above the
  * soft one. Where the application sets both to the same value (nginx's
  * workers do, as root, before they drop privileges), the hard limit is
  * set HARD_ROOM above what it asked for, and getrlimit() and prlimit()
@@ -22,9 +21,10 @@
  * A listener of the library's stays below FD_SETSIZE, as select() needs
  * of what it waits on (poll.c adds them to the application's sets). Where
  * none of this is allowed, or the limit is that high or above
- * NOFILE_MOVE_MAX, a descriptor stays where it was, counted, as before. Another thread that
- * takes a descriptor while the table is full, during the few calls the
- * soft limit is raised, may get a number above it.
+ * NOFILE_MOVE_MAX, a descriptor stays where it was, counted, as before.
+ * During the few calls the soft limit is raised, another thread that
+ * takes a descriptor while the table is full may get a number above it,
+ * and its own setrlimit() would be undone.
  */
 #include <errno.h>
 #include <fcntl.h>
