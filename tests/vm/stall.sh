@@ -27,14 +27,18 @@ fs_stall_first_request() {
 }
 
 # fs_stall_run PORT CONNS LABEL [env...] -- STALL-ARGS...: one server, CONNS
-# connections; prints "LABEL: client lines server line stolen S".
+# connections; prints "LABEL: client lines server line stolen S
+# module-local L module-global G lent N spawns P" (the module's counters
+# over the run; lent: taken from the shared queue because their CPU had
+# no local listener).
 fs_stall_run() {
-	local port=$1 conns=$2 label=$3 out client stolen server; shift 3
+	local port=$1 conns=$2 label=$3 out client stolen server l0 g0 n0 p0; shift 3
 	local envs=()
 	while [ "$1" != -- ]; do envs+=("$1"); shift; done
 	shift
 	out=$(mktemp)
-	stolen=$(fs_stat stolen)
+	stolen=$(fs_stat stolen) l0=$(fs_stat local_accepts) g0=$(fs_stat global_accepts)
+	n0=$(fs_stat lent_accepts) p0=$(fs_stat spawns)
 	ip netns exec srv env "${envs[@]}" "${FS_STALL_VIA[@]}" "$FS_BIN/stall" \
 		-a 10.77.0.1 -p "$port" "$@" >"$out" &
 	server=$!
@@ -45,7 +49,9 @@ fs_stall_run() {
 		-p "$port" -n "$conns" -c 8 -b 2000)
 	[ -z "$FS_STALL_HOOK" ] || "$FS_STALL_HOOK" "$server"
 	kill -TERM $server; wait $server
-	echo "$label: $(echo "$client" | tr '\n' ' ') $(tail -n 1 "$out") stolen $(( $(fs_stat stolen) - stolen ))"
+	echo "$label: $(echo "$client" | tr '\n' ' ') $(tail -n 1 "$out") stolen $(( $(fs_stat stolen) - stolen ))" \
+		"module-local $(( $(fs_stat local_accepts) - l0 )) module-global $(( $(fs_stat global_accepts) - g0 ))" \
+		"lent $(( $(fs_stat lent_accepts) - n0 )) spawns $(( $(fs_stat spawns) - p0 ))"
 }
 
 # fs_field LINE KEY: the word after the first KEY in LINE.
