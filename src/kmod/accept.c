@@ -7,6 +7,12 @@
  * sleeps on both queues. accept(2) on a local listener does this with the
  * global listener it was spawned from (its proto_ops.accept), and so does
  * ACCEPT with the one it is given, which must be of the same group.
+ *
+ * A thread that serves a shared listener before it has a local one waits
+ * in ACCEPT on the shared listener alone, which may end (ESTALE) once its
+ * process spawns a local listener (FSOCKET_ACCEPT_SPAWN_WAKES): otherwise
+ * it would go on waiting there, and its CPU would stay without a local
+ * listener, until a connection came to the shared queue.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -47,14 +53,23 @@ static bool fsocket_nothing_yet(const struct socket *sock)
 	       READ_ONCE(sock->sk->sk_state) == TCP_LISTEN;
 }
 
+/* A spawn that ends a wait: the client's count of them when it began. */
+struct fsocket_spawn_watch {
+	struct fsocket_client *client;
+	unsigned int start;
+};
+
 /*
  * Sleep until either queue has a connection or stopped listening (the
- * accept that follows then says why), as inet_csk_wait_for_connect.
+ * accept that follows then says why), as inet_csk_wait_for_connect, or
+ * until @w's client spawned (-ESTALE), where @w is given.
  */
-static int fsocket_wait_either(struct socket *a, struct socket *b, long *timeo)
+static int fsocket_wait_either(struct socket *a, struct socket *b,
+			       const struct fsocket_spawn_watch *w, long *timeo)
 {
 	DEFINE_WAIT(wait_a);
 	DEFINE_WAIT(wait_b);
+	DEFINE_WAIT(wait_w);
 	int err = 0;
 
 	for (;;) {
@@ -62,8 +77,15 @@ static int fsocket_wait_either(struct socket *a, struct socket *b, long *timeo)
 		if (b)
 			prepare_to_wait(sk_sleep(b->sk), &wait_b,
 					TASK_INTERRUPTIBLE);
+		if (w)
+			prepare_to_wait(fsocket_client_spawn_wait(w->client),
+					&wait_w, TASK_INTERRUPTIBLE);
 		if (!fsocket_nothing_yet(a) || (b && !fsocket_nothing_yet(b)))
 			break;
+		if (w && fsocket_client_spawns(w->client) != w->start) {
+			err = -ESTALE;
+			break;
+		}
 		if (!*timeo) {
 			err = -EAGAIN;
 			break;
@@ -77,6 +99,8 @@ static int fsocket_wait_either(struct socket *a, struct socket *b, long *timeo)
 	finish_wait(sk_sleep(a->sk), &wait_a);
 	if (b)
 		finish_wait(sk_sleep(b->sk), &wait_b);
+	if (w)
+		finish_wait(fsocket_client_spawn_wait(w->client), &wait_w);
 	return err;
 }
 
@@ -110,19 +134,23 @@ static int fsocket_try_accept(struct fsocket_client *client,
 	return 0;
 }
 
-/* One connection from @local, else from @global, else wait for either. */
-static struct socket *fsocket_accept_either(struct fsocket_client *client,
-					    struct socket *local,
-					    struct socket *global)
+/*
+ * One connection from @local, else from @global, else wait for either
+ * (or, with @w, for a spawn). With @w, @local is the shared listener.
+ */
+static struct socket *
+fsocket_accept_either(struct fsocket_client *client, struct socket *local,
+		      struct socket *global, const struct fsocket_spawn_watch *w)
 {
 	long timeo = sock_rcvtimeo(local->sk,
 				   local->file->f_flags & O_NONBLOCK);
+	enum fsocket_stat first = w ? FSOCKET_STAT_GLOBAL_ACCEPT :
+				      FSOCKET_STAT_LOCAL_ACCEPT;
 	struct socket *newsock;
 	int err;
 
 	for (;;) {
-		err = fsocket_try_accept(client, local, &newsock,
-					 FSOCKET_STAT_LOCAL_ACCEPT);
+		err = fsocket_try_accept(client, local, &newsock, first);
 		if (err == -EAGAIN && global) {
 			err = fsocket_try_accept(client, global, &newsock,
 						 FSOCKET_STAT_GLOBAL_ACCEPT);
@@ -136,7 +164,7 @@ static struct socket *fsocket_accept_either(struct fsocket_client *client,
 			return newsock;
 		if (err != -EAGAIN)
 			return ERR_PTR(err);
-		err = fsocket_wait_either(local, global, &timeo);
+		err = fsocket_wait_either(local, global, w, &timeo);
 		if (err)
 			return ERR_PTR(err);
 	}
@@ -197,7 +225,7 @@ int fsocket_local_accept_call(struct socket *sock, struct socket *newsock,
 		err = fsocket_local_try(ops, sock, &global, newsock, c, client);
 		if (err != -EAGAIN)
 			return err;
-		err = fsocket_wait_either(sock, global, &timeo);
+		err = fsocket_wait_either(sock, global, NULL, &timeo);
 		if (err)
 			return err;
 	}
@@ -267,6 +295,8 @@ long fsocket_accept(struct fsocket_client *client,
 	int flags = (op->flags & SOCK_CLOEXEC ? O_CLOEXEC : 0) |
 		    (op->flags & SOCK_NONBLOCK ? O_NONBLOCK : 0);
 	struct socket *local, *global = NULL, *newsock;
+	struct fsocket_spawn_watch watch = { .client = client };
+	bool spawn_wakes = arg->flags & FSOCKET_ACCEPT_SPAWN_WAKES;
 	struct fsocket_new_fd nfd;
 	struct fd local_f, global_f;
 	int ulen;
@@ -275,6 +305,10 @@ long fsocket_accept(struct fsocket_client *client,
 	ret = fsocket_accept_check(op, &ulen);
 	if (ret)
 		return ret;
+	/* Only a shared listener, alone, waits for a spawn. */
+	if (spawn_wakes && op->global_fd != -1)
+		return -EINVAL;
+	watch.start = fsocket_client_spawns(client);
 	local = fsocket_lookup_listener_light(arg->fd, &local_f);
 	if (IS_ERR(local))
 		return PTR_ERR(local);
@@ -295,7 +329,8 @@ long fsocket_accept(struct fsocket_client *client,
 	ret = fsocket_reserve_fd(flags, &nfd);
 	if (ret < 0)
 		goto put_global;
-	newsock = fsocket_accept_either(client, local, global);
+	newsock = fsocket_accept_either(client, local, global,
+					spawn_wakes ? &watch : NULL);
 	if (IS_ERR(newsock)) {
 		ret = PTR_ERR(newsock);
 		goto put_fd;

@@ -45,6 +45,9 @@ struct fsocket_client {
 	struct kref ref;
 	u64 seq;		/* the order of opening: a later process's is larger */
 	struct fsocket_stats __percpu *count;
+	/* Local listeners installed, and ACCEPTs waiting for the next. */
+	atomic_t spawns;
+	wait_queue_head_t spawned;
 };
 
 static atomic64_t fsocket_client_seq = ATOMIC64_INIT(0);
@@ -96,6 +99,8 @@ int fsocket_client_open(struct inode *inode, struct file *filp)
 	}
 	kref_init(&client->ref);
 	client->seq = atomic64_inc_return(&fsocket_client_seq);
+	atomic_set(&client->spawns, 0);
+	init_waitqueue_head(&client->spawned);
 	filp->private_data = client;
 	return 0;
 }
@@ -121,6 +126,29 @@ void fsocket_client_count(struct fsocket_client *client,
 			  enum fsocket_stat stat)
 {
 	fsocket_stats_inc(client->count, stat, 1);
+}
+
+/*
+ * @client installed local listeners: an ACCEPT of its waiting for that
+ * (FSOCKET_ACCEPT_SPAWN_WAKES) ends. Every one of its waiters wakes; it
+ * is one process's, and spawns are rare.
+ */
+void fsocket_client_spawned(struct fsocket_client *client)
+{
+	atomic_inc(&client->spawns);
+	wake_up_interruptible_all(&client->spawned);
+}
+
+/* How many times @client installed local listeners. */
+unsigned int fsocket_client_spawns(const struct fsocket_client *client)
+{
+	return atomic_read(&client->spawns);
+}
+
+/* Where to wait for @client's next spawn. */
+wait_queue_head_t *fsocket_client_spawn_wait(struct fsocket_client *client)
+{
+	return &client->spawned;
 }
 
 /* @client made the local listener @local for @cpu from the listener @global. */

@@ -160,6 +160,9 @@ int fsocket_client_release(struct inode *inode, struct file *filp);
 void fsocket_client_show_fdinfo(struct seq_file *m, struct file *filp);
 void fsocket_client_count(struct fsocket_client *client,
 			  enum fsocket_stat stat);
+void fsocket_client_spawned(struct fsocket_client *client);
+unsigned int fsocket_client_spawns(const struct fsocket_client *client);
+wait_queue_head_t *fsocket_client_spawn_wait(struct fsocket_client *client);
 int fsocket_client_owns(struct fsocket_client *client, struct socket *local,
 			int cpu, struct file *global);
 struct socket *fsocket_client_global_of(const struct sock *sk,

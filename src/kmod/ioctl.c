@@ -23,6 +23,7 @@ struct fsocket_command {
 	/* Or, for a command that makes descriptors: they wait in @p. */
 	long (*maker)(struct fsocket_ioctl_arg *arg, struct fsocket_pending *p);
 	bool copy_out;
+	unsigned int flags;	/* what fsocket_ioctl_arg.flags may hold */
 };
 
 static long fsocket_version(struct fsocket_client *client,
@@ -38,7 +39,8 @@ static long fsocket_not_implemented(struct fsocket_client *client,
 static const struct fsocket_command fsocket_commands[] = {
 	{ FSOCKET_IOC_SOCKET, "SOCKET", fsocket_socket, NULL, false },
 	{ FSOCKET_IOC_LISTEN, "LISTEN", fsocket_listen, NULL, false },
-	{ FSOCKET_IOC_ACCEPT, "ACCEPT", fsocket_accept, NULL, false },
+	{ FSOCKET_IOC_ACCEPT, "ACCEPT", fsocket_accept, NULL, false,
+	  FSOCKET_ACCEPT_SPAWN_WAKES },
 	{ FSOCKET_IOC_CLOSE, "CLOSE", fsocket_close, NULL, false },
 	{ FSOCKET_IOC_SPAWN_LISTEN, "SPAWN_LISTEN", NULL,
 	  fsocket_spawn_listen, true },
@@ -65,7 +67,8 @@ static long fsocket_version(struct fsocket_client *client,
 		if (c->maker || c->handler != fsocket_not_implemented)
 			v->commands |= FSOCKET_CMD_BIT(_IOC_NR(c->cmd));
 	}
-	v->commands |= FSOCKET_FEATURE_LOCAL_ACCEPT;
+	v->commands |= FSOCKET_FEATURE_LOCAL_ACCEPT |
+		       FSOCKET_FEATURE_SPAWN_WAKES;
 	strscpy(v->release, FASTSOCKET_VERSION, sizeof(v->release));
 	return 0;
 }
@@ -120,7 +123,7 @@ long fsocket_ioctl(struct file *filp, unsigned int cmd, unsigned long uarg)
 	}
 	if (copy_from_user(&arg, argp, sizeof(arg)))
 		return -EFAULT;
-	if (arg.flags || arg.reserved)
+	if ((arg.flags & ~c->flags) || arg.reserved)
 		return -EINVAL;
 	/*
 	 * A command that answers may create state (a descriptor): find out

@@ -228,6 +228,8 @@ int fsocket_pending_commit(struct fsocket_pending *p)
 		fsocket_stat_inc(sock_net(sock->sk), FSOCKET_STAT_SPAWN);
 		fsocket_commit_fd(&p->fds[i]);
 	}
+	if (p->n)
+		fsocket_client_spawned(p->client);
 	fsocket_pending_release(p);
 	return 0;
 }

@@ -2,7 +2,7 @@
 /*
  * acceptcheck: ACCEPT of /dev/fastsocket, and accept4(2) on a local
  * listener, which must serve it the same way, checked from user space;
- * then PAUSE_LOCAL.
+ * then ACCEPT that waits for a spawn, and PAUSE_LOCAL.
  * Prints one line per check; exit status 0 when all hold.
  *
  * Setup, on 127.0.0.1 (loopback handles a SYN on the connecting CPU): a
@@ -26,6 +26,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/fastsocket.h>
@@ -426,6 +427,122 @@ static void paused(int port, int global)
 	fcntl(global, F_SETFL, flags);
 }
 
+/* ACCEPT of @fd alone with @how in the argument's flags, from device @on. */
+static int accept_how(int on, int fd, int global_fd, unsigned int how)
+{
+	struct fsocket_ioctl_arg arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = fd;
+	arg.flags = how;
+	arg.op.accept_op.global_fd = global_fd;
+	return ioctl(on, FSOCKET_IOC_ACCEPT, &arg);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct spawner {
+	int on, global, local;
+};
+
+/* SPAWN_LISTEN for CPU 0 through device @on, after 300 ms. */
+static void *spawn_later(void *p)
+{
+	struct spawner *s = p;
+	struct fsocket_ioctl_arg arg;
+
+	usleep(300000);
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = s->global;
+	arg.op.spawn_op.cpu = 0;
+	s->local = ioctl(s->on, FSOCKET_IOC_SPAWN_LISTEN, &arg);
+	return NULL;
+}
+
+/*
+ * A blocking ACCEPT of @global with FSOCKET_ACCEPT_SPAWN_WAKES while
+ * device @on spawns 300 ms later, bounded by SO_RCVTIMEO @timeout_ms:
+ * its result, errno in *@err and its time in *@took.
+ */
+static int accept_while_spawning(int global, int on, int timeout_ms,
+				 int *err, double *took)
+{
+	struct timeval tv = { .tv_sec = timeout_ms / 1000,
+			      .tv_usec = timeout_ms % 1000 * 1000 };
+	struct spawner s = { .on = on, .global = global, .local = -1 };
+	double t0 = now_s();
+	pthread_t tid;
+	int ret;
+
+	setsockopt(global, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	pthread_create(&tid, NULL, spawn_later, &s);
+	ret = accept_how(dev, global, -1, FSOCKET_ACCEPT_SPAWN_WAKES);
+	*err = errno;
+	*took = now_s() - t0;
+	pthread_join(tid, NULL);
+	check("SPAWN_LISTEN during the wait", s.local >= 0, NULL);
+	if (s.local >= 0)
+		close(s.local);
+	return ret;
+}
+
+/*
+ * FSOCKET_ACCEPT_SPAWN_WAKES: a blocking ACCEPT of the shared listener
+ * alone ends with ESTALE once its own device spawns, and only then.
+ */
+static void spawn_wakes(int port, int global)
+{
+	struct timeval tv = { .tv_usec = 300000 }, none = { 0 };
+	struct dial d = { .port = port, .cpu = 1, .delay_ms = 300 };
+	int other = open(FSOCKET_DEVICE_PATH, O_RDWR | O_CLOEXEC), fd, err;
+	char detail[64];
+	pthread_t tid;
+	double took;
+
+	expect_errno("unknown flag of ACCEPT", accept_how(dev, global, -1, 2), EINVAL);
+	expect_errno("SPAWN_WAKES with a global_fd",
+		     accept_how(dev, global, global, FSOCKET_ACCEPT_SPAWN_WAKES), EINVAL);
+	expect_errno("ACCEPT's flag given to SPAWN_LISTEN",
+		     ioctl(dev, FSOCKET_IOC_SPAWN_LISTEN,
+			   &(struct fsocket_ioctl_arg){ .fd = global,
+				.flags = FSOCKET_ACCEPT_SPAWN_WAKES }), EINVAL);
+	setsockopt(global, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	expect_errno("SPAWN_WAKES, nothing spawned: SO_RCVTIMEO ends the wait",
+		     accept_how(dev, global, -1, FSOCKET_ACCEPT_SPAWN_WAKES), EAGAIN);
+	tv.tv_sec = 10;
+	setsockopt(global, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	dial(&d, &tid);
+	fd = accept_how(dev, global, -1, FSOCKET_ACCEPT_SPAWN_WAKES);
+	pthread_join(tid, NULL);
+	check("SPAWN_WAKES: a connection ends the wait",
+	      fd >= 0 && port_of(fd, 1) == port_of(d.fd, 0), NULL);
+	if (fd >= 0)
+		close(fd);
+	close(d.fd);
+	fd = accept_while_spawning(global, dev, 10000, &err, &took);
+	snprintf(detail, sizeof(detail), "ret %d %s after %.2f s", fd,
+		 fd < 0 ? strerrorname_np(err) : "", took);
+	check("SPAWN_WAKES: a spawn of the same device ends the wait (ESTALE)",
+	      fd == -1 && err == ESTALE && took < 5, detail);
+	if (other < 0) {
+		check("a second open of the device", 0, strerror(errno));
+	} else {
+		fd = accept_while_spawning(global, other, 1000, &err, &took);
+		snprintf(detail, sizeof(detail), "ret %d %s after %.2f s", fd,
+			 fd < 0 ? strerrorname_np(err) : "", took);
+		check("SPAWN_WAKES: another device's spawn does not end it",
+		      fd == -1 && err == EAGAIN && took >= 0.9, detail);
+		close(other);
+	}
+	setsockopt(global, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
+}
+
 static int version_commands(void)
 {
 	struct fsocket_ioctl_arg arg;
@@ -454,6 +571,8 @@ int main(void)
 	}
 	check("VERSION says accept(2) on a local listener takes the global's",
 	      version_commands() & FSOCKET_FEATURE_LOCAL_ACCEPT, NULL);
+	check("VERSION says ACCEPT may wait for a spawn",
+	      version_commands() & FSOCKET_FEATURE_SPAWN_WAKES, NULL);
 	for (plain_accept = 0; plain_accept < 2; plain_accept++) {
 		printf("-- %s\n", plain_accept ? "accept4(2) on the local listener" :
 						 "ACCEPT");
@@ -469,6 +588,7 @@ int main(void)
 		shut_while_waiting(local, global);
 		close(local);
 	}
+	spawn_wakes(port, global);
 	paused(port, global);
 	global_closed(port, global);
 	return failures != 0;

@@ -31,6 +31,15 @@
  * does (FSOCKET_FEATURE_LOCAL_ACCEPT), from the one it was spawned from.
  * Returns the new descriptor.
  */
+/*
+ * fsocket_ioctl_arg.flags of ACCEPT (FSOCKET_FEATURE_SPAWN_WAKES): @fd is
+ * a shared listener and @global_fd -1; a blocking ACCEPT also ends, with
+ * ESTALE, once the same open device spawned a local listener after the
+ * call began. A thread of a threaded server that waits on the shared
+ * listener alone then takes a local listener of its own.
+ */
+#define FSOCKET_ACCEPT_SPAWN_WAKES	(1U << 0)
+
 struct fsocket_accept_op {
 	__aligned_u64 addr;	/* struct sockaddr __user *, or 0 */
 	__aligned_u64 addrlen;	/* socklen_t __user *, or 0 */
@@ -97,6 +106,8 @@ struct fsocket_pause_op {
  * which the local listener keeps open; a blocking one sleeps on both.
  */
 #define FSOCKET_FEATURE_LOCAL_ACCEPT	(1U << 31)
+/* Not a command: ACCEPT takes FSOCKET_ACCEPT_SPAWN_WAKES. */
+#define FSOCKET_FEATURE_SPAWN_WAKES	(1U << 30)
 
 struct fsocket_version_op {
 	__u32 abi_version;	/* FSOCKET_ABI_VERSION of the module */
@@ -107,7 +118,7 @@ struct fsocket_version_op {
 struct fsocket_ioctl_arg {
 	__s32 fd;		/* the caller's descriptor the command acts on */
 	__u32 backlog;
-	__u32 flags;		/* must be 0 */
+	__u32 flags;		/* 0, or ACCEPT's FSOCKET_ACCEPT_SPAWN_WAKES */
 	__u32 reserved;		/* must be 0 */
 	union {
 		struct fsocket_accept_op accept_op;
