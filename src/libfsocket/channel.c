@@ -41,6 +41,8 @@ static const char *device_path(void)
 atomic_bool fsock_local_accept_native;
 /* The module pauses a local listener taken out of every epoll (PAUSE_LOCAL). */
 atomic_bool fsock_pause_native;
+/* ACCEPT may wait for the process's next spawn (FSOCKET_ACCEPT_SPAWN_WAKES). */
+atomic_bool fsock_spawn_wakes_native;
 
 /*
  * The module's ABI version behind @fd, or -1 (errno) where it answers
@@ -80,6 +82,8 @@ static int version_ok(int fd, const char *path)
 	atomic_store(&fsock_pause_native,
 		     !!(commands &
 			FSOCKET_CMD_BIT(_IOC_NR(FSOCKET_IOC_PAUSE_LOCAL))));
+	atomic_store(&fsock_spawn_wakes_native,
+		     !!(commands & FSOCKET_FEATURE_SPAWN_WAKES));
 	return 1;
 }
 

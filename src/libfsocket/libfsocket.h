@@ -105,6 +105,7 @@ extern atomic_int fsock_channel_fd;
 extern atomic_bool fsock_channel_inherited;
 extern atomic_bool fsock_local_accept_native;
 extern atomic_bool fsock_pause_native;
+extern atomic_bool fsock_spawn_wakes_native;
 
 /*
  * The application closes @first..@last: was our channel among them? The
@@ -242,6 +243,8 @@ void fsock_thread_mode(int fd, bool worker);
 int fsock_thread_accept_any(int fd, struct sockaddr *addr, socklen_t *len,
 			    int flags);
 int fsock_thread_accepting(int fd);
+bool fsock_thread_waits_alone(int fd, unsigned int *gen);
+bool fsock_thread_changed(unsigned int gen);
 void fsock_thread_recheck(void);
 int fsock_thread_listener(int fd, int epfd, const struct epoll_event *ev,
 			  bool serve);

@@ -26,7 +26,8 @@
  * second came gets it at its next accept(), which an event in its epoll
  * (a one-shot eventfd with the application's event data: an accept()
  * that finds nothing, as any wakeup of a shared listener may) brings at
- * once.
+ * once, and so does the end of its blocking accept(), which waits in
+ * ACCEPT for the process's next spawn as well (wrappers.c).
  *
  * Lifetimes: a thread's local listeners close when it exits (a key
  * destructor), every thread's when the application closes, pauses or
@@ -223,6 +224,12 @@ static int spawn_local(int fd)
 
 	if (channel < 0)
 		return -1;
+	/*
+	 * Bumped before the spawn too: a thread about to wait alone on @fd
+	 * (wrappers.c) that looks after this asks again, rather than wait
+	 * for a spawn that the module may count before its wait begins.
+	 */
+	atomic_fetch_add(&generation, 1);
 	local = fsock_spawn_local(channel, fd, "thread");
 	if (local < 0)
 		return -1;
@@ -343,6 +350,27 @@ int fsock_thread_accepting(int fd)
 				      fl >= 0 && !(fl & O_NONBLOCK));
 	cache.nonblocking = fl >= 0 && (fl & O_NONBLOCK);
 	return local;
+}
+
+/*
+ * Does the caller serve the shared listener @fd (blocking in accept())
+ * without a local listener, by the answer fsock_thread_accepting() just
+ * gave? The first thread of a pool does until a second serves. *@gen is
+ * what that answer saw, for fsock_thread_changed().
+ */
+bool fsock_thread_waits_alone(int fd, unsigned int *gen)
+{
+	if (!fsock_threads_any() || cache.fd != fd || !cache.serving ||
+	    cache.local >= 0 || fsock_kind(fd) != FSOCK_GLOBAL)
+		return false;
+	*gen = cache.gen;
+	return true;
+}
+
+/* Did a local listener come or go since @gen? Then ask again. */
+bool fsock_thread_changed(unsigned int gen)
+{
+	return atomic_load(&generation) != gen;
 }
 
 /* A shared listener's flags changed: every thread reads them again. */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -203,6 +204,35 @@ static int accept_either(int fd, int gfd, struct sockaddr *addr,
 }
 
 /*
+ * ACCEPT of @fd, then @gfd (-1: none), with @how its argument's flags.
+ * accept(2) is a cancellation point and ioctl(2) is not, so the wait is
+ * made cancellable as glibc made its own before 2.34: asynchronous
+ * cancellation around the call (a thread pool's threads blocked in
+ * accept() are cancelled at a server's shutdown). As then, a cancel that
+ * lands between the return and the restore loses that one connection.
+ */
+static int accept_ioctl(int channel, int fd, int gfd, unsigned int how,
+			struct sockaddr *addr, socklen_t *len, int flags)
+{
+	struct fsocket_ioctl_arg arg;
+	int ret, type, ignored, err;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.fd = fd;
+	arg.flags = how;
+	arg.op.accept_op.addr = (uintptr_t)addr;
+	arg.op.accept_op.addrlen = (uintptr_t)len;
+	arg.op.accept_op.flags = flags;
+	arg.op.accept_op.global_fd = gfd;
+	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &type);
+	ret = ioctl(channel, FSOCKET_IOC_ACCEPT, &arg);
+	err = errno;
+	pthread_setcanceltype(type, &ignored);
+	errno = err;
+	return ret;
+}
+
+/*
  * ACCEPT on @fd, a local listener, and @gfd, the shared one. The
  * application's descriptor is @fd in a worker; in a thread (@thread) it
  * is @gfd, whose own error (paused, shut down) is then the answer. A
@@ -212,7 +242,6 @@ static int accept_either(int fd, int gfd, struct sockaddr *addr,
 static int accept_local(int fd, int gfd, struct sockaddr *addr,
 			socklen_t *len, int flags, bool thread)
 {
-	struct fsocket_ioctl_arg arg;
 	int channel, ret, refused;
 
 	if (!thread && atomic_load_explicit(&fsock_local_accept_native,
@@ -221,13 +250,8 @@ static int accept_local(int fd, int gfd, struct sockaddr *addr,
 	channel = fsock_channel();
 	if (channel < 0)
 		return fsock_real()->accept4(thread ? gfd : fd, addr, len, flags);
-	memset(&arg, 0, sizeof(arg));
-	arg.fd = fd;
-	arg.op.accept_op.addr = (uintptr_t)addr;
-	arg.op.accept_op.addrlen = (uintptr_t)len;
-	arg.op.accept_op.flags = flags;
-	arg.op.accept_op.global_fd = gfd == FSOCK_NONE ? -1 : gfd;
-	ret = ioctl(channel, FSOCKET_IOC_ACCEPT, &arg);
+	ret = accept_ioctl(channel, fd, gfd == FSOCK_NONE ? -1 : gfd, 0, addr,
+			   len, flags);
 	if (ret >= 0 || accept_error_is_final(errno))
 		return ret;
 	/* Anything else: libc's accept4 on the same queues says it right. */
@@ -277,13 +301,55 @@ static bool accept_is_local(int fd, int *lfd, int *gfd)
 }
 
 /*
+ * A thread that serves the shared listener @fd without a local listener
+ * yet, as of generation @gen (threads.c): ACCEPT there, which also ends
+ * (ESTALE, for the caller to ask again) once another thread's spawn lets
+ * this one take its own; at once if a spawn began since @gen. A spawn
+ * that begins and ends between that look and the module's start of the
+ * wait is missed: this thread then takes its own at its next connection.
+ * Where the module cannot, libc's accept4(), which waits for a connection
+ * alone.
+ */
+static int accept_until_spawn(int fd, unsigned int gen, struct sockaddr *addr,
+			      socklen_t *len, int flags)
+{
+	int channel = fsock_channel(), ret, refused;
+
+	if (channel < 0)
+		return fsock_real()->accept4(fd, addr, len, flags);
+	if (fsock_thread_changed(gen)) {
+		errno = ESTALE;
+		return -1;
+	}
+	ret = accept_ioctl(channel, fd, -1, FSOCKET_ACCEPT_SPAWN_WAKES, addr,
+			   len, flags);
+	if (ret >= 0 || errno == ESTALE || accept_error_is_final(errno))
+		return ret;
+	/* Anything else (a listener shut down meanwhile): libc says it right. */
+	refused = errno;
+	ret = fsock_real()->accept4(fd, addr, len, flags);
+	if (ret >= 0)
+		fsock_say_once(FSOCK_ONCE_ACCEPT_REFUSED,
+			       "the module refused ACCEPT (%s); accepting through libc",
+			       strerror(refused));
+	return ret;
+}
+
+/*
  * The shared listener; empty, for a thread that does not serve it, what
  * waits on the serving threads' local listeners (threads.c).
  */
 static int accept_shared(int fd, struct sockaddr *addr, socklen_t *len,
 			 int flags)
 {
-	int ret = fsock_real()->accept4(fd, addr, len, flags);
+	unsigned int gen;
+	int ret;
+
+	if (atomic_load_explicit(&fsock_spawn_wakes_native,
+				 memory_order_relaxed) &&
+	    fsock_thread_waits_alone(fd, &gen))
+		return accept_until_spawn(fd, gen, addr, len, flags);
+	ret = fsock_real()->accept4(fd, addr, len, flags);
 
 	if (ret < 0 && errno == EAGAIN && fsock_threads_any() &&
 	    fsock_kind(fd) == FSOCK_GLOBAL)
@@ -302,15 +368,24 @@ static bool accept_is_native(int fd)
 				    memory_order_relaxed);
 }
 
-/* accept4() but a worker's on its local listener (accept_is_native()). */
+/*
+ * accept4() but a worker's on its local listener (accept_is_native()).
+ * ESTALE (accept_until_spawn()): the caller may have a local listener now.
+ */
 static __attribute__((noinline)) int
 accept4_other(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
-	int lfd, gfd;
+	int lfd, gfd, ret, saved = errno;
 
-	if (accept_is_local(fd, &lfd, &gfd))
-		return accept_local(lfd, gfd, addr, len, flags, lfd != fd);
-	return accept_shared(fd, addr, len, flags);
+	for (;;) {
+		if (accept_is_local(fd, &lfd, &gfd))
+			return accept_local(lfd, gfd, addr, len, flags,
+					    lfd != fd);
+		ret = accept_shared(fd, addr, len, flags);
+		if (ret >= 0 || errno != ESTALE)
+			return ret;
+		errno = saved;
+	}
 }
 
 FSOCK_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,
@@ -331,6 +406,6 @@ FSOCK_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 		return fsock_fresh(accept_local(lfd, gfd, addr, len, 0,
 						lfd != fd));
 	if (fsock_threads_any())
-		return fsock_fresh(accept_shared(fd, addr, len, 0));
+		return fsock_fresh(accept4_other(fd, addr, len, 0));
 	return fsock_fresh(fsock_real()->accept(fd, addr, len));
 }

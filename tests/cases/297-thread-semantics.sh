@@ -2,9 +2,10 @@
 # library with the module (tests/progs/threadcheck.c): epoll registrations
 # level-triggered, edge-triggered one-shot and exclusive, one epoll shared
 # by every thread (tokio, mio: left alone), EPOLL_CTL_DEL from another
-# thread, fork, thread exit, close and shutdown by another thread. The
-# same answers in both, every serving thread pinned under the module
-# (mode 2) and none plain; the module forgets every listener after. On
+# thread, fork, thread exit, close and shutdown by another thread, and
+# pthread_cancel() of threads blocked in accept(). The same answers in
+# both, every serving thread pinned under the module (mode 2) and none
+# plain; the module forgets every listener after. On
 # the sanitizer kernels, the library's side only: the module's spawns,
 # accepts and closes from many threads of one process.
 . "$FS_ROOT/tests/vm/lib.sh"

@@ -24,7 +24,12 @@
  *  - close() of the listener by the main thread while the threads wait
  *    in epoll: a new connection is refused, as plain;
  *  - threads blocking in accept() on a blocking listener that the main
- *    thread shuts down (SHUT_RD): every one of them returns, as plain.
+ *    thread shuts down (SHUT_RD): every one of them returns, as plain;
+ *  - threads blocking in accept(), each having served connections, then
+ *    cancelled by the main thread (pthread_cancel; accept() is a
+ *    cancellation point): every one ends cancelled within 2 s, as plain;
+ *    with the module every one was pinned by then (the first too, which
+ *    blocked in accept() before a second thread served), plain none.
  * Each check prints "ok" or "FAIL"; the exit status is the failure count.
  */
 #include <dirent.h>
@@ -53,7 +58,7 @@ struct pool {
 	int pinned[MAX_THREADS];
 	pthread_t t[MAX_THREADS];
 	atomic_int up, stop, deleted, accepted, bad_data, heard_after_del;
-	atomic_int returned, failed_einval;
+	atomic_int returned, failed_einval, interrupted;
 };
 
 struct thread_arg {
@@ -394,6 +399,76 @@ static void run_shutdown(int n)
 	close(p.lfd);
 }
 
+/* Cancelled: whether the thread was pinned to one CPU by then. */
+static void note_pinned(void *v)
+{
+	struct thread_arg *a = v;
+
+	a->p->pinned[a->id] = pinned_to_one();
+}
+
+/* Blocking in accept() until cancelled. */
+static void *cancelled_thread(void *v)
+{
+	struct thread_arg *a = v;
+	struct pool *p = a->p;
+	int fd;
+
+	pthread_cleanup_push(note_pinned, a);
+	atomic_fetch_add(&p->up, 1);
+	for (;;) {
+		fd = accept(p->lfd, NULL, NULL);
+		if (fd < 0) {
+			if (errno == EINTR)
+				atomic_fetch_add(&p->interrupted, 1);
+			continue;
+		}
+		atomic_fetch_add(&p->accepted, 1);
+		close(fd);
+	}
+	pthread_cleanup_pop(0);
+	return NULL;
+}
+
+static void run_cancel(int n)
+{
+	struct pool p = { .n = n };
+	struct timespec until;
+	int i, cancelled = 0, pinned = 0;
+	char detail[64];
+	void *ret;
+
+	p.lfd = listener(SOCK_STREAM);
+	start(&p, cancelled_thread);
+	connect_many(port_of(p.lfd), 40);
+	all_accepted(&p, 40);
+	usleep(100000);
+	for (i = 0; i < n; i++)
+		pthread_cancel(p.t[i]);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
+	for (i = 0; i < n; i++) {
+		if (pthread_timedjoin_np(p.t[i], &ret, &until) == 0)
+			cancelled += ret == PTHREAD_CANCELED;
+		pinned += p.pinned[i];
+	}
+	snprintf(detail, sizeof(detail), "%d of %d cancelled, %d accept() failed with EINTR",
+		 cancelled, n, atomic_load(&p.interrupted));
+	check("pthread_cancel() ends every thread blocked in accept(), inside it",
+	      cancelled == n && !atomic_load(&p.interrupted), detail);
+	if (cancelled != n) {
+		printf("%d failed\n", ++failures);
+		/* A thread still in accept() cannot be joined: leave at once. */
+		fflush(stdout);
+		_exit(failures);
+	}
+	snprintf(detail, sizeof(detail), "%d of %d pinned", pinned, n);
+	check(want_local ? "every blocking thread pinned to one CPU" :
+			   "no blocking thread pinned",
+	      pinned == (want_local ? n : 0), detail);
+	close(p.lfd);
+}
+
 int main(int argc, char **argv)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -411,6 +486,7 @@ int main(int argc, char **argv)
 	run_shared_epoll(n);
 	run_close(n);
 	run_shutdown(n);
+	run_cancel(n);
 	printf("%d failed\n", failures);
 	return failures > 99 ? 99 : failures;
 }
