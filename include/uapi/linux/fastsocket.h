@@ -31,6 +31,13 @@
  * does (FSOCKET_FEATURE_LOCAL_ACCEPT), from the one it was spawned from.
  * Returns the new descriptor.
  */
+struct fsocket_accept_op {
+	__aligned_u64 addr;	/* struct sockaddr __user *, or 0 */
+	__aligned_u64 addrlen;	/* socklen_t __user *, or 0 */
+	__s32 flags;		/* accept4() flags: SOCK_NONBLOCK, SOCK_CLOEXEC */
+	__s32 global_fd;	/* a second listener, or -1 */
+};
+
 /*
  * fsocket_ioctl_arg.flags of ACCEPT (FSOCKET_FEATURE_SPAWN_WAKES): @fd is
  * a shared listener and @global_fd -1; a blocking ACCEPT also ends, with
@@ -39,13 +46,6 @@
  * listener alone then takes a local listener of its own.
  */
 #define FSOCKET_ACCEPT_SPAWN_WAKES	(1U << 0)
-
-struct fsocket_accept_op {
-	__aligned_u64 addr;	/* struct sockaddr __user *, or 0 */
-	__aligned_u64 addrlen;	/* socklen_t __user *, or 0 */
-	__s32 flags;		/* accept4() flags: SOCK_NONBLOCK, SOCK_CLOEXEC */
-	__s32 global_fd;	/* a second listener, or -1 */
-};
 
 struct fsocket_spawn_op {
 	__s32 cpu;		/* a CPU number or FSOCKET_CPU_ANY */
